@@ -1,0 +1,1 @@
+"""Cabas: software for citizen purchasing groups and the regional clubs that federate them."""

@@ -1,0 +1,129 @@
+"""The closing's documents as data, ready to render as a page, CSV or PDF. A few queries each."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from cabas.core.money import ZERO, VatBreakdown, vat_breakdown
+from cabas.members.models import Household
+from cabas.ordering.models import Allocation, Offer, OrderCycle
+
+from .models import Distribution, ProducerSheet
+
+
+@dataclass
+class SheetRow:
+    offer: Offer
+    quantities: list[Decimal]  # one per distribution column, in column order
+    quantity: Decimal
+    amount_incl_vat: Decimal
+
+
+@dataclass
+class ProducerSheetDocument:
+    cycle: OrderCycle
+    sheet: ProducerSheet
+    distributions: list[Distribution]
+    rows: list[SheetRow]
+    column_totals: list[Decimal]  # amount per distribution column
+
+    @property
+    def producer(self):
+        return self.sheet.producer
+
+
+def producer_sheet(cycle: OrderCycle, sheet: ProducerSheet) -> ProducerSheetDocument:
+    """Product × depot quantities for one producer, with totals."""
+    distributions = list(
+        Distribution.objects.filter(cycle=cycle).select_related("group__depot").order_by("group__name")
+    )
+    column = {d.group_id: i for i, d in enumerate(distributions)}
+    totals = (
+        Allocation.objects.filter(cycle=cycle, offer__producer_id=sheet.producer_id)
+        .values("offer_id", "group_id")
+        .annotate(quantity=Sum("quantity"), amount=Sum("amount_incl_vat"))
+        .order_by()
+    )
+    per_offer: dict[int, dict[int, tuple[Decimal, Decimal]]] = defaultdict(dict)
+    for row in totals:
+        per_offer[row["offer_id"]][row["group_id"]] = (row["quantity"], row["amount"])
+    offers = Offer.objects.filter(pk__in=per_offer.keys()).select_related("category").order_by("category__position", "name")
+    rows = []
+    column_totals = [ZERO for _ in distributions]
+    for offer in offers:
+        quantities = [Decimal(0) for _ in distributions]
+        amount = ZERO
+        for group_id, (quantity, group_amount) in per_offer[offer.pk].items():
+            if group_id in column:
+                quantities[column[group_id]] = quantity
+                column_totals[column[group_id]] += group_amount
+            amount += group_amount
+        rows.append(SheetRow(offer=offer, quantities=quantities, quantity=sum(quantities, Decimal(0)), amount_incl_vat=amount))
+    return ProducerSheetDocument(cycle=cycle, sheet=sheet, distributions=distributions, rows=rows, column_totals=column_totals)
+
+
+@dataclass
+class PickingLine:
+    allocation: Allocation
+    offer: Offer
+
+
+@dataclass
+class HouseholdPicking:
+    household: Household
+    lines: list[Allocation] = field(default_factory=list)
+
+    @property
+    def amount_incl_vat(self) -> Decimal:
+        return sum((a.amount_incl_vat for a in self.lines), ZERO)
+
+
+@dataclass
+class PickingListDocument:
+    distribution: Distribution
+    households: list[HouseholdPicking]
+    product_totals: list[tuple[Offer, Decimal]]  # what the depot receives in all
+
+    @property
+    def amount_incl_vat(self) -> Decimal:
+        return sum((h.amount_incl_vat for h in self.households), ZERO)
+
+
+def picking_list(distribution: Distribution) -> PickingListDocument:
+    """Household × product for one depot, households in name order, with the depot's totals per product."""
+    allocations = (
+        Allocation.objects.filter(cycle_id=distribution.cycle_id, group_id=distribution.group_id)
+        .select_related("household", "offer__producer")
+        .order_by("household__name", "household_id", "offer__producer__name", "offer__name")
+    )
+    households: dict[int, HouseholdPicking] = {}
+    per_offer: dict[int, tuple[Offer, Decimal]] = {}
+    for allocation in allocations:
+        entry = households.setdefault(allocation.household_id, HouseholdPicking(household=allocation.household))
+        entry.lines.append(allocation)
+        offer, quantity = per_offer.get(allocation.offer_id, (allocation.offer, Decimal(0)))
+        per_offer[allocation.offer_id] = (offer, quantity + allocation.quantity)
+    product_totals = sorted(per_offer.values(), key=lambda item: (item[0].producer.name, item[0].name))
+    return PickingListDocument(distribution=distribution, households=list(households.values()), product_totals=product_totals)
+
+
+@dataclass
+class HouseholdSummaryDocument:
+    cycle: OrderCycle
+    household: Household
+    lines: list[Allocation]
+    vat: VatBreakdown
+
+
+def household_summary(cycle: OrderCycle, household: Household) -> HouseholdSummaryDocument:
+    lines = list(
+        Allocation.objects.filter(cycle=cycle, household=household)
+        .select_related("offer__producer")
+        .order_by("offer__producer__name", "offer__name")
+    )
+    vat = vat_breakdown((a.offer.vat_rate, a.amount_incl_vat) for a in lines)
+    return HouseholdSummaryDocument(cycle=cycle, household=household, lines=lines, vat=vat)

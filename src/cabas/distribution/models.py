@@ -1,0 +1,58 @@
+"""Distribution days and the documents a closing prepares for them."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cabas.catalog.models import Producer
+from cabas.members.models import Group
+from cabas.ordering.models import OrderCycle
+
+
+class Distribution(models.Model):
+    """The day a group's households pick up a cycle's goods at its depot."""
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="distributions", verbose_name=_("cycle"))
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="distributions", verbose_name=_("group"))
+    date = models.DateField(_("distribution date"))
+
+    class Meta:
+        verbose_name = _("distribution")
+        verbose_name_plural = _("distributions")
+        ordering = ["date", "group__name"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "group"], name="distribution_one_per_group")]
+
+    def __str__(self) -> str:
+        return f"{self.group} — {self.date}"
+
+
+class PickingList(models.Model):
+    """Per depot: what to hand out to each household, to be signed off. Written by the closing."""
+
+    distribution = models.OneToOneField(Distribution, on_delete=models.PROTECT, related_name="picking_list")
+    household_count = models.PositiveIntegerField()
+    line_count = models.PositiveIntegerField()
+    amount_incl_vat = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("picking list")
+        verbose_name_plural = _("picking lists")
+
+
+class ProducerSheet(models.Model):
+    """Per producer: the quantities to supply per product and depot, and their totals."""
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.PROTECT, related_name="producer_sheets")
+    producer = models.ForeignKey(Producer, on_delete=models.PROTECT, related_name="sheets")
+    line_count = models.PositiveIntegerField()
+    amount_incl_vat = models.DecimalField(max_digits=12, decimal_places=2)
+    amount_excl_vat = models.DecimalField(max_digits=12, decimal_places=2)
+    vat = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("producer order sheet")
+        verbose_name_plural = _("producer order sheets")
+        ordering = ["producer__name"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "producer"], name="producer_sheet_unique")]

@@ -1,0 +1,10 @@
+from django.contrib.auth.backends import ModelBackend
+
+
+class EmailBackend(ModelBackend):
+    """Log in by e-mail address, whatever its case."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is not None:
+            username = username.strip().lower()
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -1,0 +1,188 @@
+"""Clubs, their purchasing groups and depots, households and the people who log in."""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Club(models.Model):
+    """A regional federation of purchasing groups; owns producers and order cycles."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True)
+    territory = models.CharField(_("territory"), max_length=200, blank=True)
+    group_label = models.CharField(
+        _("word for a group"), max_length=60, default="groupe d'achat",
+        help_text=_("The word members know their group by: GAC, GASAP, AMAP, groupement d'achat…"),
+    )
+
+    class Meta:
+        verbose_name = _("club")
+        verbose_name_plural = _("clubs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Group(models.Model):
+    """A purchasing group of 20–30 households that receives its goods at one depot."""
+
+    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="groups", verbose_name=_("club"))
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"))
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["club", "slug"], name="group_unique_slug_per_club")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class Depot(models.Model):
+    """Where a group receives and shares out its goods, and when."""
+
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="depot", verbose_name=_("group"))
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    distribution_weekday = models.PositiveSmallIntegerField(_("distribution day"), choices=Weekday.choices)
+    slot_start = models.TimeField(_("distribution starts"))
+    slot_end = models.TimeField(_("distribution ends"))
+
+    class Meta:
+        verbose_name = _("depot")
+        verbose_name_plural = _("depots")
+        constraints = [
+            models.CheckConstraint(condition=Q(slot_end__gt=models.F("slot_start")), name="depot_slot_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Household(models.Model):
+    """The unit that orders, pays and volunteers; one or more members log in for it."""
+
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="households", verbose_name=_("group"))
+    name = models.CharField(_("name"), max_length=200)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with an e-mail address; a member of one household, or staff only."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    household = models.ForeignKey(
+        Household, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="members", verbose_name=_("household"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff (admin access)"), default=False)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["last_name", "first_name", "email"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+
+class RoleKind(models.TextChoices):
+    CLUB_COORDINATOR = "club_coordinator", _("club coordinator")
+    GROUP_COORDINATOR = "group_coordinator", _("group coordinator")
+
+
+class Role(models.Model):
+    """A responsibility held by a user, scoped to a club or to one group of it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name=_("member"))
+    kind = models.CharField(_("role"), max_length=40, choices=RoleKind.choices)
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="roles", verbose_name=_("club"))
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="roles", verbose_name=_("group"),
+    )
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "club", "group"], name="role_unique"),
+            models.CheckConstraint(
+                condition=(Q(kind="club_coordinator", group__isnull=True) | Q(kind="group_coordinator", group__isnull=False)),
+                name="role_scope_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_kind_display()} ({self.group or self.club})"

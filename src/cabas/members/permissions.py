@@ -1,0 +1,68 @@
+"""Who may see and do what: object-level checks that deny unless a role grants.
+
+`access_for(user)` loads a user's roles once (one query) and answers every question of a request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .models import RoleKind
+
+
+@dataclass
+class Access:
+    user_id: int | None
+    household_id: int | None
+    is_superuser: bool = False
+    coordinated_club_ids: frozenset[int] = field(default_factory=frozenset)
+    coordinated_group_ids: frozenset[int] = field(default_factory=frozenset)
+    # club ids through a group coordinator role, to list the club's cycles
+    group_role_club_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_superuser or bool(self.coordinated_club_ids or self.coordinated_group_ids)
+
+    def coordinates_club(self, club_id: int) -> bool:
+        return self.is_superuser or club_id in self.coordinated_club_ids
+
+    def coordinates_group(self, group_id: int, club_id: int) -> bool:
+        """A group's coordinator, or a coordinator of the club the group belongs to."""
+        return self.coordinates_club(club_id) or group_id in self.coordinated_group_ids
+
+    def sees_club(self, club_id: int) -> bool:
+        return self.coordinates_club(club_id) or club_id in self.group_role_club_ids
+
+    def owns_household(self, household_id: int) -> bool:
+        return self.household_id is not None and household_id == self.household_id
+
+
+ANONYMOUS = Access(user_id=None, household_id=None)
+
+
+def access_for(user) -> Access:
+    if not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    cached = getattr(user, "_cabas_access", None)
+    if cached is not None:
+        return cached
+    clubs: set[int] = set()
+    groups: set[int] = set()
+    group_clubs: set[int] = set()
+    for kind, club_id, group_id in user.roles.values_list("kind", "club_id", "group_id"):
+        if kind == RoleKind.CLUB_COORDINATOR:
+            clubs.add(club_id)
+        elif kind == RoleKind.GROUP_COORDINATOR and group_id is not None:
+            groups.add(group_id)
+            group_clubs.add(club_id)
+    access = Access(
+        user_id=user.pk,
+        household_id=user.household_id,
+        is_superuser=user.is_superuser,
+        coordinated_club_ids=frozenset(clubs),
+        coordinated_group_ids=frozenset(groups),
+        group_role_club_ids=frozenset(group_clubs),
+    )
+    user._cabas_access = access
+    return access

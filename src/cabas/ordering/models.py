@@ -1,0 +1,187 @@
+"""Order cycles, what is on offer in them, households' orders and what closing allocated."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cabas.catalog.models import Category, Producer, Product, Unit
+from cabas.members.models import Club, Group, Household
+
+
+class CycleStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("not yet open")
+    OPEN = "open", _("open")
+    AWAITING_CLOSING = "awaiting_closing", _("deadline passed, awaiting closing")
+    CLOSED = "closed", _("closed")
+
+
+class OrderCycleQuerySet(models.QuerySet):
+    def open_at(self, now):
+        return self.filter(opens_at__lte=now, closes_at__gt=now, closed_at__isnull=True)
+
+    def due_for_closing(self, now):
+        return self.filter(closes_at__lte=now, closed_at__isnull=True)
+
+
+class OrderCycle(models.Model):
+    """One round of collective pre-orders for a club.
+
+    Its status is derived from its dates: open between `opens_at` and `closes_at`, then awaiting
+    closing until the closing has run (`closed_at`). A coordinator may close it early.
+    """
+
+    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="cycles", verbose_name=_("club"))
+    name = models.CharField(_("name"), max_length=200)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    closed_at = models.DateTimeField(_("closing done at"), null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False,
+        related_name="+", verbose_name=_("closed by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    objects = OrderCycleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("order cycle")
+        verbose_name_plural = _("order cycles")
+        ordering = ["-closes_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="cycle_closes_after_opening"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def status(self, now=None) -> str:
+        now = now or timezone.now()
+        if self.closed_at is not None:
+            return CycleStatus.CLOSED
+        if now < self.opens_at:
+            return CycleStatus.SCHEDULED
+        if now < self.closes_at:
+            return CycleStatus.OPEN
+        return CycleStatus.AWAITING_CLOSING
+
+    def status_label(self, now=None) -> str:
+        return CycleStatus(self.status(now)).label
+
+    def accepts_orders(self, now=None) -> bool:
+        return self.status(now) == CycleStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class Offer(models.Model):
+    """A product on offer in one cycle, with its terms frozen when the cycle was set up.
+
+    A later change to the product (price, VAT, pack size, name) never alters this cycle.
+    """
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="offers", verbose_name=_("cycle"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="offers", verbose_name=_("product"))
+    producer = models.ForeignKey(Producer, on_delete=models.PROTECT, related_name="offers", verbose_name=_("producer"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="offers", verbose_name=_("category"))
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    unit_price = models.DecimalField(_("unit price incl. VAT"), max_digits=10, decimal_places=2)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=4, decimal_places=2)
+    pack_size = models.DecimalField(_("pack size"), max_digits=10, decimal_places=3, default=Decimal("1"))
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["category__position", "producer__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "product"], name="offer_unique_product_per_cycle"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="offer_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def countable(self) -> bool:
+        """Counted in whole units (pieces, bunches, dozens), not weighed or measured."""
+        return self.unit in {Unit.PIECE, Unit.BUNCH, Unit.DOZEN}
+
+
+class Order(models.Model):
+    """A household's pre-order in a cycle, shared by the household's members."""
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.PROTECT, related_name="orders", verbose_name=_("cycle"))
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="orders", verbose_name=_("household"))
+    updated_at = models.DateTimeField(_("last change"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("last changed by"),
+    )
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [models.UniqueConstraint(fields=["cycle", "household"], name="order_one_per_household_per_cycle")]
+
+    def __str__(self) -> str:
+        return f"{self.household} — {self.cycle}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("offer"))
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "offer"], name="order_line_unique_offer"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
+        ]
+
+
+class Allocation(models.Model):
+    """What a household receives of an offer, fixed by the closing. Never edited afterwards.
+
+    The household's group is recorded as it was at closing, so lists stay true if it moves later.
+    """
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.PROTECT, related_name="allocations")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="allocations")
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="allocations")
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="allocations")
+    quantity_ordered = models.DecimalField(max_digits=12, decimal_places=3)
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    amount_incl_vat = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "household", "offer"], name="allocation_unique"),
+        ]
+
+
+class OrderSummary(models.Model):
+    """A household's amounts for a closed cycle (VAT per rate is derived from its allocations)."""
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.PROTECT, related_name="summaries")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="order_summaries")
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="order_summaries")
+    line_count = models.PositiveIntegerField()
+    amount_incl_vat = models.DecimalField(max_digits=12, decimal_places=2)
+    amount_excl_vat = models.DecimalField(max_digits=12, decimal_places=2)
+    vat = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order summary")
+        verbose_name_plural = _("order summaries")
+        constraints = [models.UniqueConstraint(fields=["cycle", "household"], name="summary_unique")]

@@ -1,0 +1,267 @@
+"""Every change to cycles and orders is one function here, run in one transaction.
+
+Views, the API and management commands call these; they never write ordering models themselves.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from cabas.catalog.models import Product
+from cabas.core.errors import ActionError
+from cabas.members.models import Club, Group, Household
+
+from . import closing
+from .models import Allocation, CycleStatus, Offer, Order, OrderCycle, OrderLine, OrderSummary
+from .quantities import QuantityError, parse_quantity
+
+
+# --- opening a cycle ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_cycle(
+    *,
+    club: Club,
+    name: str,
+    opens_at: datetime.datetime,
+    closes_at: datetime.datetime,
+    distribution_dates: Mapping[int, datetime.date],
+    product_ids: Iterable[int],
+) -> OrderCycle:
+    """Create a cycle with its offers (terms frozen from the catalogue now) and one distribution per group."""
+    from cabas.distribution.models import Distribution
+
+    errors = []
+    name = (name or "").strip()
+    if not name:
+        errors.append(_("Give the cycle a name."))
+    if opens_at is None or closes_at is None:
+        errors.append(_("Give the opening and closing dates and times."))
+    elif closes_at <= opens_at:
+        errors.append(_("The closing date must come after the opening date."))
+    product_ids = set(product_ids)
+    products = list(
+        Product.objects.filter(pk__in=product_ids, producer__club=club, is_active=True).select_related("producer")
+    )
+    if not product_ids:
+        errors.append(_("Choose at least one product to offer."))
+    elif len(products) != len(product_ids):
+        errors.append(_("Some of the chosen products are not available in this club's catalogue."))
+    groups = {g.pk: g for g in Group.objects.filter(club=club)}
+    unknown_groups = set(distribution_dates) - set(groups)
+    if unknown_groups:
+        errors.append(_("A distribution date was given for a group that is not in this club."))
+    missing = [g.name for pk, g in groups.items() if not distribution_dates.get(pk)]
+    if missing:
+        errors.append(_("Give a distribution date for each group: %(groups)s.") % {"groups": ", ".join(sorted(missing))})
+    elif closes_at is not None:
+        too_early = [groups[pk].name for pk, d in distribution_dates.items() if d < timezone.localdate(closes_at)]
+        if too_early:
+            errors.append(
+                _("A distribution cannot come before the order deadline: %(groups)s.") % {"groups": ", ".join(sorted(too_early))}
+            )
+    if errors:
+        raise ActionError(*errors)
+
+    cycle = OrderCycle.objects.create(club=club, name=name, opens_at=opens_at, closes_at=closes_at)
+    Offer.objects.bulk_create(
+        Offer(
+            cycle=cycle,
+            product=p,
+            producer_id=p.producer_id,
+            category_id=p.category_id,
+            name=p.name,
+            description=p.description,
+            unit=p.unit,
+            unit_price=p.unit_price,
+            vat_rate=p.vat_rate,
+            pack_size=p.pack_size,
+        )
+        for p in products
+    )
+    Distribution.objects.bulk_create(
+        Distribution(cycle=cycle, group_id=pk, date=distribution_dates[pk]) for pk in sorted(groups)
+    )
+    return cycle
+
+
+# --- a household's order --------------------------------------------------------------------------
+
+
+def quantity_message(error: QuantityError, offer: Offer) -> str:
+    if error.code == "negative":
+        return _("%(product)s: the quantity cannot be negative.") % {"product": offer.name}
+    if error.code == "too_large":
+        limit = formats.number_format(error.limit, decimal_pos=0, use_l10n=True, force_grouping=True)
+        return _("%(product)s: %(quantity)s is more than the %(limit)s units one household may order.") % {
+            "product": offer.name, "quantity": error.raw, "limit": limit,
+        }
+    if error.code == "not_whole":
+        return _("%(product)s: it is sold by the %(unit)s, give a whole number.") % {
+            "product": offer.name, "unit": offer.get_unit_display(),
+        }
+    if error.code == "too_precise":
+        return _("%(product)s: give at most three decimals.") % {"product": offer.name}
+    return _("%(product)s: “%(value)s” is not a quantity.") % {"product": offer.name, "value": error.raw[:20]}
+
+
+def parse_order_quantities(offers: Mapping[int, Offer], raw: Mapping[int, object]) -> dict[int, Decimal]:
+    """Validate quantities keyed by offer id against the cycle's offers; raise ActionError listing every problem."""
+    maximum = Decimal(settings.CABAS_MAX_LINE_QUANTITY)
+    quantities: dict[int, Decimal] = {}
+    field_errors: dict[str, str] = {}
+    unknown = False
+    for offer_id, value in raw.items():
+        offer = offers.get(offer_id)
+        if offer is None:
+            unknown = True
+            continue
+        try:
+            quantities[offer_id] = parse_quantity(value, countable=offer.countable, maximum=maximum)
+        except QuantityError as error:
+            field_errors[f"q-{offer_id}"] = quantity_message(error, offer)
+    if unknown or field_errors:
+        messages = [_("A product you asked for is not on offer in this cycle.")] if unknown else []
+        raise ActionError(*messages, field_errors=field_errors)
+    return quantities
+
+
+@dataclass(frozen=True)
+class SavedOrder:
+    order: Order | None
+    created: int
+    updated: int
+    deleted: int
+
+
+def save_order(
+    *,
+    cycle: OrderCycle,
+    household: Household,
+    quantities: Mapping[int, object],
+    by_user=None,
+    now: datetime.datetime | None = None,
+) -> SavedOrder:
+    """Set a household's quantities for the given offers (zero removes a line). Other lines stay.
+
+    Refused as a whole if the cycle is not open or any quantity is wrong; a constant number of
+    queries whatever the number of lines.
+    """
+    now = now or timezone.now()
+    if household.group.club_id != cycle.club_id:
+        raise ActionError(_("This household does not belong to this cycle's club."))
+    with transaction.atomic():
+        locked = OrderCycle.objects.select_for_update().get(pk=cycle.pk)
+        status = locked.status(now)
+        if status != CycleStatus.OPEN:
+            if status == CycleStatus.SCHEDULED:
+                raise ActionError(_("This cycle is not open for orders yet."))
+            raise ActionError(_("The order deadline has passed: this order can no longer be changed."))
+        offer_ids = {int(k) for k in quantities}
+        offers = {o.pk: o for o in Offer.objects.filter(cycle=locked, pk__in=offer_ids)}
+        wanted = parse_order_quantities(offers, {int(k): v for k, v in quantities.items()})
+
+        order, _created = Order.objects.get_or_create(
+            cycle=locked, household=household, defaults={"updated_at": now, "updated_by": by_user}
+        )
+        existing = {line.offer_id: line for line in OrderLine.objects.filter(order=order, offer_id__in=offer_ids)}
+        to_create, to_update, to_delete = [], [], []
+        for offer_id, quantity in wanted.items():
+            line = existing.get(offer_id)
+            if quantity == 0:
+                if line is not None:
+                    to_delete.append(line.pk)
+            elif line is None:
+                to_create.append(OrderLine(order=order, offer_id=offer_id, quantity=quantity))
+            elif line.quantity != quantity:
+                line.quantity = quantity
+                to_update.append(line)
+        if to_delete:
+            OrderLine.objects.filter(pk__in=to_delete).delete()
+        if to_update:
+            OrderLine.objects.bulk_update(to_update, ["quantity"])
+        if to_create:
+            OrderLine.objects.bulk_create(to_create)
+        if to_create or to_update or to_delete:
+            Order.objects.filter(pk=order.pk).update(updated_at=now, updated_by=by_user)
+        return SavedOrder(order=order, created=len(to_create), updated=len(to_update), deleted=len(to_delete))
+
+
+def order_total(offers: Mapping[int, Offer], quantities: Mapping[int, Decimal]) -> Decimal:
+    """The running total shown while a member edits an order (prices incl. VAT)."""
+    from cabas.core.money import ZERO, line_amount
+
+    return sum((line_amount(q, offers[k].unit_price) for k, q in quantities.items() if k in offers and q), ZERO)
+
+
+# --- closing --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosingOutcome:
+    cycle: OrderCycle
+    closed_now: bool  # False when the cycle had already been closed: nothing was written
+    result: closing.ClosingResult | None
+
+
+def close_cycle(cycle_id: int, *, by_user=None, now: datetime.datetime | None = None) -> ClosingOutcome:
+    """Close a cycle: allocate, and write summaries, producer sheets and picking lists in one transaction.
+
+    Idempotent: closing a closed cycle writes nothing. Costs a constant number of queries.
+    """
+    from cabas.distribution.services import write_closing_documents
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
+        if cycle.closed_at is not None:
+            return ClosingOutcome(cycle=cycle, closed_now=False, result=None)
+        if now < cycle.opens_at:
+            raise ActionError(_("This cycle has not opened yet: there is nothing to close."))
+        rows = OrderLine.objects.filter(order__cycle=cycle).values_list(
+            "order__household_id", "order__household__group_id", "offer_id", "offer__producer_id",
+            "quantity", "offer__unit_price", "offer__vat_rate",
+        )
+        result = closing.close(closing.OrderedLine(*row) for row in rows)
+
+        Allocation.objects.bulk_create(
+            Allocation(
+                cycle=cycle, household_id=a.household_id, group_id=a.group_id, offer_id=a.offer_id,
+                quantity_ordered=a.quantity_ordered, quantity=a.quantity, amount_incl_vat=a.amount_incl_vat,
+            )
+            for a in result.allocations
+        )
+        group_of = {a.household_id: a.group_id for a in result.allocations}
+        OrderSummary.objects.bulk_create(
+            OrderSummary(
+                cycle=cycle, household_id=t.key, group_id=group_of[t.key], line_count=t.line_count,
+                amount_incl_vat=t.vat.amount_incl_vat, amount_excl_vat=t.vat.amount_excl_vat, vat=t.vat.vat,
+            )
+            for t in result.households
+        )
+        write_closing_documents(cycle, result, now=now)
+        cycle.closed_at = now
+        cycle.closed_by = by_user
+        cycle.save(update_fields=["closed_at", "closed_by"])
+    return ClosingOutcome(cycle=cycle, closed_now=True, result=result)
+
+
+def close_due_cycles(*, now: datetime.datetime | None = None) -> list[ClosingOutcome]:
+    """Close every cycle whose deadline has passed (what cron runs); each in its own transaction."""
+    now = now or timezone.now()
+    outcomes = []
+    for cycle_id in OrderCycle.objects.due_for_closing(now).order_by("closes_at").values_list("pk", flat=True):
+        try:
+            outcomes.append(close_cycle(cycle_id, now=now))
+        except IntegrityError:  # closed concurrently by another process: its closing stands
+            continue
+    return outcomes

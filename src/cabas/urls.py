@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("cabas.web.urls")),
+]
+
+handler403 = "cabas.web.views.errors.permission_denied"
+handler404 = "cabas.web.views.errors.page_not_found"
+handler500 = "cabas.web.views.errors.server_error"

@@ -1,0 +1,71 @@
+"""Object-level checks for views: each loader returns an object the user may see, or raises.
+
+Out-of-scope objects answer 404 (their existence is not revealed); visible objects whose action the
+user may not take answer 403 with a message.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from cabas.distribution.models import Distribution, ProducerSheet
+from cabas.members.permissions import Access, access_for
+from cabas.ordering.models import Order, OrderCycle
+
+
+def cycle_for_member(request, cycle_id: int) -> OrderCycle:
+    """A cycle of the club the user's household belongs to."""
+    user = request.user
+    if user.household_id is None:
+        raise Http404
+    cycle = OrderCycle.objects.filter(pk=cycle_id, club__groups__households__pk=user.household_id).select_related("club").first()
+    if cycle is None:
+        raise Http404
+    return cycle
+
+
+def cycle_for_coordination(request, cycle_id: int) -> tuple[OrderCycle, Access]:
+    access = access_for(request.user)
+    cycle = OrderCycle.objects.filter(pk=cycle_id).select_related("club").first()
+    if cycle is None or not access.sees_club(cycle.club_id):
+        raise Http404
+    return cycle, access
+
+
+def require_club_coordinator(access: Access, club_id: int, message: str | None = None) -> None:
+    if not access.coordinates_club(club_id):
+        raise PermissionDenied(message or _("Only the club's coordinators can do this."))
+
+
+def order_for_user(request, order_id: int) -> tuple[Order, Access]:
+    access = access_for(request.user)
+    order = (
+        Order.objects.filter(pk=order_id)
+        .select_related("cycle__club", "household__group")
+        .first()
+    )
+    if order is None:
+        raise Http404
+    household = order.household
+    if not (access.owns_household(household.pk) or access.coordinates_group(household.group_id, household.group.club_id)):
+        raise Http404
+    return order, access
+
+
+def distribution_for_user(request, cycle: OrderCycle, access: Access, group_id: int) -> Distribution:
+    distribution = (
+        Distribution.objects.filter(cycle=cycle, group_id=group_id).select_related("group__depot", "cycle").first()
+    )
+    if distribution is None or not access.coordinates_group(group_id, cycle.club_id):
+        raise Http404
+    return distribution
+
+
+def producer_sheet_for_user(cycle: OrderCycle, access: Access, producer_id: int) -> ProducerSheet:
+    require_club_coordinator(access, cycle.club_id, _("Only the club's coordinators can see producers' order sheets."))
+    sheet = ProducerSheet.objects.filter(cycle=cycle, producer_id=producer_id).select_related("producer").first()
+    if sheet is None:
+        raise Http404
+    return sheet

@@ -1,0 +1,82 @@
+"""CSV and PDF renderings of the closing's documents.
+
+CSV follows French spreadsheet habits: UTF-8 with a byte-order mark, `;` between fields, decimal
+comma, so that a double click opens it right in LibreOffice Calc or Excel.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+
+def csv_number(value) -> str:
+    if value is None:
+        return ""
+    value = Decimal(value)
+    text = format(value.normalize(), "f") if value != value.to_integral_value() else str(value.quantize(Decimal(1)))
+    return text.replace(".", ",")
+
+
+def csv_money(value) -> str:
+    return format(Decimal(value).quantize(Decimal("0.01")), "f").replace(".", ",")
+
+
+def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def pdf_response(request, template: str, context: dict, filename: str) -> HttpResponse:
+    from weasyprint import HTML
+
+    html = render_to_string(template, context, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
+    return response
+
+
+def document_filename(*parts) -> str:
+    return "-".join(slugify(str(p)) for p in parts if p)
+
+
+def producer_sheet_rows(doc):
+    header = [_("Category"), _("Product"), _("Unit"), _("Unit price incl. VAT")]
+    header += [d.group.name for d in doc.distributions]
+    header += [_("Total quantity"), _("Amount incl. VAT")]
+    rows = []
+    for row in doc.rows:
+        offer = row.offer
+        rows.append(
+            [offer.category.name, offer.name, offer.get_unit_display(), csv_money(offer.unit_price)]
+            + [csv_number(q) for q in row.quantities]
+            + [csv_number(row.quantity), csv_money(row.amount_incl_vat)]
+        )
+    rows.append([_("Total"), "", "", ""] + [csv_money(t) for t in doc.column_totals] + ["", csv_money(doc.sheet.amount_incl_vat)])
+    return header, rows
+
+
+def picking_list_rows(doc):
+    header = [_("Household"), _("Producer"), _("Product"), _("Quantity"), _("Unit"), _("Amount incl. VAT"), _("Signature")]
+    rows = []
+    for entry in doc.households:
+        for allocation in entry.lines:
+            offer = allocation.offer
+            rows.append([
+                entry.household.name, offer.producer.name, offer.name, csv_number(allocation.quantity),
+                offer.get_unit_display(), csv_money(allocation.amount_incl_vat), "",
+            ])
+    return header, rows

@@ -1,0 +1,82 @@
+"""Forms: each declares exactly the fields a user may send (an allow-list)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from cabas.catalog.models import Product
+from cabas.members.models import Club, Group
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email", "inputmode": "email"}),
+    )
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ProductChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, product):
+        return f"{product.producer.name} — {product.name}"
+
+
+class CycleForm(forms.Form):
+    """Open an order cycle: its dates, one distribution date per group, and the products on offer."""
+
+    club = forms.ModelChoiceField(queryset=Club.objects.none(), label=_("Club"))
+    name = forms.CharField(label=_("Name"), max_length=200)
+    opens_at = forms.DateTimeField(label=_("Orders open"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"])
+    closes_at = forms.DateTimeField(label=_("Order deadline"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"])
+    products = ProductChoiceField(
+        queryset=Product.objects.none(), label=_("Products on offer"), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one product to offer."),
+                        "invalid_choice": _("Some of the chosen products are not available in this club's catalogue.")},
+    )
+
+    def __init__(self, *args, clubs, club: Club, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["club"].queryset = clubs
+        self.fields["club"].initial = club.pk
+        if clubs.count() <= 1:
+            self.fields["club"].widget = forms.HiddenInput()
+        self.club = club
+        self.fields["products"].queryset = (
+            Product.objects.filter(producer__club=club, is_active=True)
+            .select_related("producer", "category")
+            .order_by("producer__name", "name")
+        )
+        self.groups = list(Group.objects.filter(club=club).select_related("depot").order_by("name"))
+        for group in self.groups:
+            self.fields[f"date-{group.pk}"] = forms.DateField(
+                label=_("Distribution at %(group)s") % {"group": group.name}, widget=DateInput(),
+                input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+            )
+
+    def group_fields(self):
+        return [self[f"date-{g.pk}"] for g in self.groups]
+
+    def clean(self):
+        data = super().clean()
+        opens_at, closes_at = data.get("opens_at"), data.get("closes_at")
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.add_error("closes_at", _("The closing date must come after the opening date."))
+        return data
+
+    def distribution_dates(self):
+        return {g.pk: self.cleaned_data[f"date-{g.pk}"] for g in self.groups}

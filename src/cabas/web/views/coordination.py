@@ -1,0 +1,213 @@
+"""Coordinators' pages: cycles, opening one, closing it, a group's orders."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cabas.core.errors import ActionError
+from cabas.core.money import ZERO, line_amount
+from cabas.distribution.models import Distribution, PickingList, ProducerSheet
+from cabas.members.models import Club, Group, Household
+from cabas.members.permissions import access_for
+from cabas.ordering.models import Allocation, Order, OrderCycle, OrderLine, OrderSummary
+from cabas.ordering.services import close_cycle, open_cycle
+
+from ..access import cycle_for_coordination, require_club_coordinator
+from ..forms import CycleForm
+
+
+def coordinator_required(view):
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not access_for(request.user).is_coordinator:
+            raise PermissionDenied(_("This page is for coordinators."))
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@coordinator_required
+def cycle_list(request):
+    access = access_for(request.user)
+    clubs = Club.objects.all() if access.is_superuser else Club.objects.filter(
+        pk__in=access.coordinated_club_ids | access.group_role_club_ids
+    )
+    cycles = list(OrderCycle.objects.filter(club__in=clubs).select_related("club").annotate(order_count=Count("orders")).order_by("-closes_at")[:100])
+    now = timezone.now()
+    can_open = access.is_superuser or bool(access.coordinated_club_ids)
+    return render(request, "web/cycle_list.html", {
+        "cycles": [(c, c.status(now)) for c in cycles], "can_open": can_open,
+    })
+
+
+def coordinated_clubs(access):
+    return Club.objects.all() if access.is_superuser else Club.objects.filter(pk__in=access.coordinated_club_ids)
+
+
+def default_cycle_dates(now: datetime.datetime):
+    """Opening now, deadline next Tuesday 20:00 (at least two days ahead), distribution that Friday."""
+    local = timezone.localtime(now)
+    deadline_day = local.date() + datetime.timedelta(days=2)
+    deadline_day += datetime.timedelta(days=(1 - deadline_day.weekday()) % 7)
+    closes_at = timezone.make_aware(datetime.datetime.combine(deadline_day, datetime.time(20, 0)))
+    return local.replace(second=0, microsecond=0), closes_at
+
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def cycle_create(request):
+    access = access_for(request.user)
+    clubs = coordinated_clubs(access)
+    club_id = request.POST.get("club") or request.GET.get("club")
+    club = clubs.filter(pk=club_id).first() if club_id and str(club_id).isdigit() else clubs.first()
+    if club is None:
+        raise PermissionDenied(_("Only the club's coordinators can open an order cycle."))
+    if request.method == "POST":
+        form = CycleForm(request.POST, clubs=clubs, club=club)
+        if form.is_valid():
+            try:
+                cycle = open_cycle(
+                    club=club,
+                    name=form.cleaned_data["name"],
+                    opens_at=form.cleaned_data["opens_at"],
+                    closes_at=form.cleaned_data["closes_at"],
+                    distribution_dates=form.distribution_dates(),
+                    product_ids=[p.pk for p in form.cleaned_data["products"]],
+                )
+            except ActionError as error:
+                for message in error.all_messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("The cycle “%(name)s” is set up.") % {"name": cycle.name})
+                return redirect("cycle-detail", cycle_id=cycle.pk)
+        status = 400
+    else:
+        opens_at, closes_at = default_cycle_dates(timezone.now())
+        depots = {g.pk: g.depot for g in Group.objects.filter(club=club).select_related("depot")}
+        initial = {"opens_at": opens_at, "closes_at": closes_at, "club": club.pk}
+        for group_id, depot in depots.items():
+            days_ahead = (depot.distribution_weekday - closes_at.weekday()) % 7 or 7
+            initial[f"date-{group_id}"] = closes_at.date() + datetime.timedelta(days=days_ahead)
+        form = CycleForm(initial=initial, clubs=clubs, club=club)
+        form.fields["products"].initial = list(form.fields["products"].queryset.values_list("pk", flat=True))
+        status = 200
+    return render(request, "web/cycle_form.html", {"form": form, "club": club}, status=status)
+
+
+@coordinator_required
+def cycle_detail(request, cycle_id: int):
+    cycle, access = cycle_for_coordination(request, cycle_id)
+    now = timezone.now()
+    is_club_coordinator = access.coordinates_club(cycle.club_id)
+    distributions = [
+        d for d in Distribution.objects.filter(cycle=cycle).select_related("group__depot", "picking_list")
+        if access.coordinates_group(d.group_id, cycle.club_id)
+    ]
+    visible_groups = [d.group_id for d in distributions]
+    per_group = defaultdict(lambda: {"households": 0, "amount": ZERO})
+    if cycle.is_closed:
+        for group_id, count, amount in _closed_totals(cycle, visible_groups):
+            per_group[group_id] = {"households": count, "amount": amount}
+    else:
+        lines = OrderLine.objects.filter(order__cycle=cycle, order__household__group_id__in=visible_groups).values_list(
+            "order__household__group_id", "order__household_id", "quantity", "offer__unit_price"
+        )
+        seen = set()
+        for group_id, household_id, quantity, price in lines:
+            entry = per_group[group_id]
+            if household_id not in seen:
+                seen.add(household_id)
+                entry["households"] += 1
+            entry["amount"] += line_amount(quantity, price)
+    groups = [{"distribution": d, **per_group[d.group_id]} for d in distributions]
+    sheets = list(ProducerSheet.objects.filter(cycle=cycle).select_related("producer")) if is_club_coordinator and cycle.is_closed else []
+    return render(request, "web/cycle_detail.html", {
+        "cycle": cycle,
+        "status": cycle.status(now),
+        "groups": groups,
+        "sheets": sheets,
+        "can_close": is_club_coordinator and not cycle.is_closed and now >= cycle.opens_at,
+        "is_club_coordinator": is_club_coordinator,
+        "offer_count": cycle.offers.count(),
+        "total_amount": sum((g["amount"] for g in groups), ZERO),
+        "household_count": sum(g["households"] for g in groups),
+    })
+
+
+def _closed_totals(cycle, group_ids):
+    from django.db.models import Sum
+
+    return (
+        OrderSummary.objects.filter(cycle=cycle, group_id__in=group_ids)
+        .values("group_id").annotate(count=Count("pk"), amount=Sum("amount_incl_vat")).values_list("group_id", "count", "amount")
+    )
+
+
+@coordinator_required
+@require_POST
+def cycle_close(request, cycle_id: int):
+    cycle, access = cycle_for_coordination(request, cycle_id)
+    require_club_coordinator(access, cycle.club_id, _("Only the club's coordinators can close an order cycle."))
+    try:
+        outcome = close_cycle(cycle.pk, by_user=request.user)
+    except ActionError as error:
+        for message in error.all_messages:
+            messages.error(request, message)
+    except IntegrityError:
+        messages.warning(request, _("This cycle was being closed at the same moment; it is closed once."))
+    else:
+        if outcome.closed_now:
+            messages.success(request, _("The cycle is closed: order sheets and picking lists are ready."))
+        else:
+            messages.info(request, _("This cycle was already closed; nothing was changed."))
+    return redirect("cycle-detail", cycle_id=cycle.pk)
+
+
+@coordinator_required
+def group_orders(request, cycle_id: int, group_id: int):
+    """A group's households and what each ordered (or received, once closed)."""
+    cycle, access = cycle_for_coordination(request, cycle_id)
+    group = Group.objects.filter(pk=group_id, club_id=cycle.club_id).select_related("depot").first()
+    if group is None or not access.coordinates_group(group.pk, cycle.club_id):
+        raise Http404
+    households = {h.pk: {"household": h, "lines": [], "amount": ZERO, "order": None} for h in Household.objects.filter(group=group)}
+    orders = {o.household_id: o for o in Order.objects.filter(cycle=cycle, household__group=group)}
+    if cycle.is_closed:
+        lines = [
+            (a.household, a.offer, a.quantity, a.amount_incl_vat)
+            for a in Allocation.objects.filter(cycle=cycle, group=group).select_related("offer__producer", "household").order_by("offer__producer__name", "offer__name")
+        ]
+    else:
+        household_of_order = {o.pk: households[o.household_id]["household"] for o in orders.values()}
+        lines = [
+            (household_of_order[l.order_id], l.offer, l.quantity, line_amount(l.quantity, l.offer.unit_price))
+            for l in OrderLine.objects.filter(order__cycle=cycle, order__household__group=group).select_related("offer__producer").order_by("offer__producer__name", "offer__name")
+        ]
+    for household, offer, quantity, amount in lines:
+        # a household that moved to another group since the closing stays on this cycle's list
+        entry = households.setdefault(household.pk, {"household": household, "lines": [], "amount": ZERO, "order": None})
+        entry["lines"].append((offer, quantity, amount))
+        entry["amount"] += amount
+    for household_id, order in orders.items():
+        if household_id in households:
+            households[household_id]["order"] = order
+    entries = sorted(households.values(), key=lambda e: e["household"].name)
+    return render(request, "web/group_orders.html", {
+        "cycle": cycle, "group": group, "entries": entries,
+        "ordered_count": sum(1 for e in entries if e["lines"]),
+        "total": sum((e["amount"] for e in entries), ZERO),
+    })

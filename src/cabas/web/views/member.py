@@ -1,0 +1,148 @@
+"""Members' pages: the home page, the order page of an open cycle, one order."""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cabas.core.errors import ActionError
+from cabas.distribution.documents import household_summary
+from cabas.members.models import Household
+from cabas.members.permissions import access_for
+from cabas.ordering.models import Offer, Order, OrderCycle, OrderLine, OrderSummary
+from cabas.ordering.services import order_total, parse_order_quantities, save_order
+
+from ..access import cycle_for_member, order_for_user
+
+QUANTITY_FIELD = re.compile(r"^q-(\d{1,18})$")
+
+
+def submitted_quantities(post) -> dict[int, str]:
+    """Only fields named q-<offer id> are read (an allow-list); anything else in the form is ignored."""
+    quantities = {}
+    for key in post:
+        match = QUANTITY_FIELD.match(key)
+        if match:
+            quantities[int(match.group(1))] = post.get(key, "")
+    return quantities
+
+
+@login_required
+def home(request):
+    access = access_for(request.user)
+    now = timezone.now()
+    household = None
+    open_cycles, past = [], []
+    if request.user.household_id:
+        household = Household.objects.select_related("group__club", "group__depot").get(pk=request.user.household_id)
+        cycles = list(OrderCycle.objects.filter(club_id=household.group.club_id).order_by("-closes_at")[:12])
+        orders = {o.cycle_id: o for o in Order.objects.filter(household=household, cycle__in=cycles)}
+        summaries = {s.cycle_id: s for s in OrderSummary.objects.filter(household=household, cycle__in=cycles)}
+        for cycle in cycles:
+            entry = {"cycle": cycle, "order": orders.get(cycle.pk), "summary": summaries.get(cycle.pk), "status": cycle.status(now)}
+            (open_cycles if cycle.status(now) in ("open", "scheduled") else past).append(entry)
+    if household is None and access.is_coordinator:
+        return redirect("cycle-list")
+    return render(request, "web/home.html", {"household": household, "open_cycles": open_cycles, "past_cycles": past})
+
+
+def catalogue_sections(offers: list[Offer], by: str):
+    """Offers grouped by category (then producer) or by producer (then category), in order."""
+    sections: "OrderedDict[str, list[Offer]]" = OrderedDict()
+    if by == "producer":
+        key = lambda o: (o.producer.name, o.category.position, o.category.name, o.name)
+        title = lambda o: o.producer.name
+    else:
+        key = lambda o: (o.category.position, o.category.name, o.producer.name, o.name)
+        title = lambda o: o.category.name
+    for offer in sorted(offers, key=key):
+        sections.setdefault(title(offer), []).append(offer)
+    return sections
+
+
+def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | None = None, error: ActionError | None = None):
+    by = "producer" if request.GET.get("by") == "producer" else "category"
+    household = Household.objects.select_related("group").get(pk=request.user.household_id)
+    offers = list(Offer.objects.filter(cycle=cycle).select_related("producer", "category"))
+    order = Order.objects.filter(cycle=cycle, household=household).first()
+    saved = {}
+    if order is not None:
+        saved = {line.offer_id: line.quantity for line in OrderLine.objects.filter(order=order)}
+    values: dict[int, object] = dict(saved)
+    if submitted is not None:
+        values.update(submitted)
+    offers_by_id = {o.pk: o for o in offers}
+    field_errors = error.field_errors if error else {}
+    rows = [
+        {"offer": o, "value": values.get(o.pk, ""), "error": field_errors.get(f"q-{o.pk}")}
+        for o in offers
+    ]
+    rows_by_offer = {r["offer"].pk: r for r in rows}
+    sections = [(title, [rows_by_offer[o.pk] for o in items]) for title, items in catalogue_sections(offers, by).items()]
+    return {
+        "cycle": cycle,
+        "household": household,
+        "order": order,
+        "sections": sections,
+        "by": by,
+        "accepts_orders": cycle.accepts_orders(),
+        "status": cycle.status(),
+        "total": order_total(offers_by_id, saved),
+        "line_count": len(saved),
+        "error": error,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_page(request, cycle_id: int):
+    cycle = cycle_for_member(request, cycle_id)
+    if cycle.is_closed:
+        household = Household.objects.get(pk=request.user.household_id)
+        return render(request, "web/order_summary.html", {"doc": household_summary(cycle, household), "cycle": cycle})
+    if request.method == "POST":
+        quantities = submitted_quantities(request.POST)
+        household = Household.objects.select_related("group").get(pk=request.user.household_id)
+        try:
+            save_order(cycle=cycle, household=household, quantities=quantities, by_user=request.user)
+        except ActionError as error:
+            context = order_context(request, cycle, submitted=quantities, error=error)
+            return render(request, "web/order.html", context, status=400)
+        messages.success(request, _("Your order is saved. You can change it until the deadline."))
+        suffix = "?by=producer" if request.GET.get("by") == "producer" else ""
+        return redirect(request.path + suffix)
+    return render(request, "web/order.html", order_context(request, cycle))
+
+
+@login_required
+@require_POST
+def order_total_preview(request, cycle_id: int):
+    """The running total for quantities being typed (htmx); saves nothing."""
+    cycle = cycle_for_member(request, cycle_id)
+    offers = {o.pk: o for o in Offer.objects.filter(cycle=cycle)}
+    quantities = submitted_quantities(request.POST)
+    try:
+        parsed = parse_order_quantities(offers, quantities)
+    except ActionError as error:
+        return render(request, "web/_order_total.html", {"error": error})
+    lines = sum(1 for q in parsed.values() if q)
+    return render(request, "web/_order_total.html", {"total": order_total(offers, parsed), "line_count": lines, "preview": True})
+
+
+@login_required
+def order_detail(request, order_id: int):
+    order, access = order_for_user(request, order_id)
+    cycle = order.cycle
+    if cycle.is_closed:
+        return render(request, "web/order_summary.html", {"doc": household_summary(cycle, order.household), "cycle": cycle, "order": order})
+    lines = list(OrderLine.objects.filter(order=order).select_related("offer__producer").order_by("offer__producer__name", "offer__name"))
+    total = order_total({l.offer_id: l.offer for l in lines}, {l.offer_id: l.quantity for l in lines})
+    return render(request, "web/order_detail.html", {"order": order, "cycle": cycle, "lines": lines, "total": total})
