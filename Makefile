@@ -24,7 +24,7 @@ seed: migrate
 	$(BIN)/cabas seed-demo
 
 serve: install
-	$(BIN)/cabas runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-1} $(BIN)/cabas runserver $(HOST):$(PORT)
 
 demo: seed serve
 

@@ -116,7 +116,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = VAR_DIR / "static"  # filled by `cabas collectstatic` in production
+WHITENOISE_USE_FINDERS = True  # also serve straight from the apps, so a fresh install needs no collectstatic
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

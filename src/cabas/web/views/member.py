@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.core.errors import ActionError
+from cabas.core.money import ZERO, line_amount
 from cabas.distribution.documents import household_summary
 from cabas.members.models import Household
 from cabas.members.permissions import access_for
@@ -144,5 +145,7 @@ def order_detail(request, order_id: int):
     if cycle.is_closed:
         return render(request, "web/order_summary.html", {"doc": household_summary(cycle, order.household), "cycle": cycle, "order": order})
     lines = list(OrderLine.objects.filter(order=order).select_related("offer__producer").order_by("offer__producer__name", "offer__name"))
-    total = order_total({l.offer_id: l.offer for l in lines}, {l.offer_id: l.quantity for l in lines})
+    for line in lines:
+        line.amount = line_amount(line.quantity, line.offer.unit_price)
+    total = sum((line.amount for line in lines), ZERO)
     return render(request, "web/order_detail.html", {"order": order, "cycle": cycle, "lines": lines, "total": total})
