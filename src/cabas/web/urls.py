@@ -1,8 +1,23 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 
 from .forms import LoginForm
 from .views import coordination, documents, member
+
+
+class IdConverter:
+    """A database id: at most 18 digits, so an absurd number in a URL is a 404, not a database error."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", member.home, name="home"),
@@ -12,28 +27,28 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("cycles/<int:cycle_id>/commande/", member.order_page, name="order"),
-    path("cycles/<int:cycle_id>/commande/total/", member.order_total_preview, name="order-total"),
-    path("commandes/<int:order_id>/", member.order_detail, name="order-detail"),
+    path("cycles/<id:cycle_id>/commande/", member.order_page, name="order"),
+    path("cycles/<id:cycle_id>/commande/total/", member.order_total_preview, name="order-total"),
+    path("commandes/<id:order_id>/", member.order_detail, name="order-detail"),
     path("coordination/cycles/", coordination.cycle_list, name="cycle-list"),
     path("coordination/cycles/nouveau/", coordination.cycle_create, name="cycle-create"),
-    path("coordination/cycles/<int:cycle_id>/", coordination.cycle_detail, name="cycle-detail"),
-    path("coordination/cycles/<int:cycle_id>/cloturer/", coordination.cycle_close, name="cycle-close"),
-    path("coordination/cycles/<int:cycle_id>/groupes/<int:group_id>/", coordination.group_orders, name="group-orders"),
+    path("coordination/cycles/<id:cycle_id>/", coordination.cycle_detail, name="cycle-detail"),
+    path("coordination/cycles/<id:cycle_id>/cloturer/", coordination.cycle_close, name="cycle-close"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/", coordination.group_orders, name="group-orders"),
     path(
-        "coordination/cycles/<int:cycle_id>/producteurs/<int:producer_id>/bon-de-commande.<str:fmt>",
+        "coordination/cycles/<id:cycle_id>/producteurs/<id:producer_id>/bon-de-commande.<str:fmt>",
         documents.producer_sheet_view, name="producer-sheet-file",
     ),
     path(
-        "coordination/cycles/<int:cycle_id>/producteurs/<int:producer_id>/bon-de-commande/",
+        "coordination/cycles/<id:cycle_id>/producteurs/<id:producer_id>/bon-de-commande/",
         documents.producer_sheet_view, name="producer-sheet",
     ),
     path(
-        "coordination/cycles/<int:cycle_id>/groupes/<int:group_id>/liste.<str:fmt>",
+        "coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/liste.<str:fmt>",
         documents.picking_list_view, name="picking-list-file",
     ),
     path(
-        "coordination/cycles/<int:cycle_id>/groupes/<int:group_id>/liste/",
+        "coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/liste/",
         documents.picking_list_view, name="picking-list",
     ),
 ]
