@@ -18,6 +18,8 @@ PASSWORD = "un-mot-de-passe-solide"
 class World:
     """A club with two groups (A, B), two households each, two producers and four products."""
 
+    password = PASSWORD
+
     def __init__(self):
         self.club = Club.objects.create(name="Club du Pays de Test", slug="test")
         self.group_a = self._group("GAC de Rennes", "rennes", 1)

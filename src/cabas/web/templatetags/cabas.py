@@ -1,24 +1,8 @@
-from decimal import Decimal
-
 from django import template
-from django.utils import formats
+
+from ..formatting import format_money, format_quantity
 
 register = template.Library()
-
-
-def format_quantity(value) -> str:
-    if value is None or value == "":
-        return ""
-    value = Decimal(value)
-    if value == value.to_integral_value():
-        return formats.number_format(value.quantize(Decimal(1)), decimal_pos=0, use_l10n=True)
-    return formats.number_format(value.normalize(), use_l10n=True)
-
-
-def format_money(value) -> str:
-    if value is None or value == "":
-        return ""
-    return f"{formats.number_format(Decimal(value), decimal_pos=2, use_l10n=True, force_grouping=True)}\u00a0€"
 
 
 @register.filter

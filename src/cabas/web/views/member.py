@@ -22,6 +22,7 @@ from cabas.ordering.models import Offer, Order, OrderCycle, OrderLine, OrderSumm
 from cabas.ordering.services import order_total, parse_order_quantities, save_order
 
 from ..access import cycle_for_member, order_for_user
+from ..formatting import format_quantity
 
 QUANTITY_FIELD = re.compile(r"^q-(\d{1,18})$")
 
@@ -78,12 +79,19 @@ def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | Non
     if order is not None:
         saved = {line.offer_id: line.quantity for line in OrderLine.objects.filter(order=order)}
     values: dict[int, object] = dict(saved)
-    if submitted is not None:
+    if submitted:
         values.update(submitted)
     offers_by_id = {o.pk: o for o in offers}
     field_errors = error.field_errors if error else {}
+    submitted = submitted or {}
     rows = [
-        {"offer": o, "value": values.get(o.pk, ""), "error": field_errors.get(f"q-{o.pk}")}
+        {
+            "offer": o,
+            "value": values.get(o.pk, ""),
+            # What the input shows: what was just typed when the order is sent back, else the saved quantity.
+            "text": submitted[o.pk] if o.pk in submitted else format_quantity(saved.get(o.pk)),
+            "error": field_errors.get(f"q-{o.pk}"),
+        }
         for o in offers
     ]
     rows_by_offer = {r["offer"].pk: r for r in rows}
