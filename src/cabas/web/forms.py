@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from cabas.catalog.models import Product
+from cabas.core.ids import parse_id
 from cabas.members.models import Club, Group
 
 
@@ -31,7 +32,29 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class ProductChoiceField(forms.ModelMultipleChoiceField):
+class IdChoiceMixin:
+    """Refuses values that are not ids before they reach the database (where a huge number overflows)."""
+
+    def _valid_id(self, value):
+        if value in self.empty_values:
+            return value
+        if parse_id(value if isinstance(value, int) else str(value)) is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                        params={"value": value})
+        return value
+
+
+class ClubChoiceField(IdChoiceMixin, forms.ModelChoiceField):
+    def to_python(self, value):
+        return super().to_python(self._valid_id(value))
+
+
+class ProductChoiceField(IdChoiceMixin, forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for item in value:
+            self._valid_id(item)
+        return super()._check_values(value)
+
     def label_from_instance(self, product):
         return f"{product.producer.name} — {product.name}"
 
@@ -39,7 +62,7 @@ class ProductChoiceField(forms.ModelMultipleChoiceField):
 class CycleForm(forms.Form):
     """Open an order cycle: its dates, one distribution date per group, and the products on offer."""
 
-    club = forms.ModelChoiceField(queryset=Club.objects.none(), label=_("Club"))
+    club = ClubChoiceField(queryset=Club.objects.none(), label=_("Club"))
     name = forms.CharField(label=_("Name"), max_length=200)
     opens_at = forms.DateTimeField(label=_("Orders open"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"])
     closes_at = forms.DateTimeField(label=_("Order deadline"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"])

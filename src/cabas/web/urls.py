@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
+from cabas.core.ids import ID_PATTERN
+
 from .forms import LoginForm
 from .views import coordination, documents, member
 
@@ -8,7 +10,7 @@ from .views import coordination, documents, member
 class IdConverter:
     """A database id: at most 18 digits, so an absurd number in a URL is a 404, not a database error."""
 
-    regex = "[0-9]{1,18}"
+    regex = ID_PATTERN
 
     def to_python(self, value):
         return int(value)

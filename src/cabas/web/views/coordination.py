@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.core.errors import ActionError
+from cabas.core.ids import parse_id
 from cabas.core.money import ZERO, line_amount
 from cabas.distribution.models import Distribution, PickingList, ProducerSheet
 from cabas.members.models import Club, Group, Household
@@ -72,8 +73,8 @@ def default_cycle_dates(now: datetime.datetime):
 def cycle_create(request):
     access = access_for(request.user)
     clubs = coordinated_clubs(access)
-    club_id = request.POST.get("club") or request.GET.get("club")
-    club = clubs.filter(pk=club_id).first() if club_id and str(club_id).isdigit() else clubs.first()
+    club_id = parse_id(request.POST.get("club") or request.GET.get("club"))
+    club = clubs.filter(pk=club_id).first() if club_id is not None else clubs.first()
     if club is None:
         raise PermissionDenied(_("Only the club's coordinators can open an order cycle."))
     if request.method == "POST":

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.core.errors import ActionError
+from cabas.core.ids import ID_PATTERN
 from cabas.core.money import ZERO, line_amount
 from cabas.distribution.documents import household_summary
 from cabas.members.models import Household
@@ -24,7 +25,7 @@ from cabas.ordering.services import order_total, parse_order_quantities, save_or
 from ..access import cycle_for_member, order_for_user
 from ..formatting import format_quantity
 
-QUANTITY_FIELD = re.compile(r"^q-(\d{1,18})$")
+QUANTITY_FIELD = re.compile(rf"^q-({ID_PATTERN})$")
 
 
 def submitted_quantities(post) -> dict[int, str]:
