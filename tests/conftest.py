@@ -69,6 +69,12 @@ class World:
                           distribution_dates=dates, product_ids=[p.pk for p in products])
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Test users need no slow hashing: the default PBKDF2 would cost over a second per World."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db):
     return World()

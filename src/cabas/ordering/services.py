@@ -64,7 +64,8 @@ def open_cycle(
     if missing:
         errors.append(_("Give a distribution date for each group: %(groups)s.") % {"groups": ", ".join(sorted(missing))})
     elif closes_at is not None:
-        too_early = [groups[pk].name for pk, d in distribution_dates.items() if d < timezone.localdate(closes_at)]
+        deadline = timezone.localdate(closes_at)
+        too_early = [g.name for pk, g in groups.items() if distribution_dates[pk] < deadline]
         if too_early:
             errors.append(
                 _("A distribution cannot come before the order deadline: %(groups)s.") % {"groups": ", ".join(sorted(too_early))}
@@ -170,9 +171,11 @@ def save_order(
         offers = {o.pk: o for o in Offer.objects.filter(cycle=locked, pk__in=offer_ids)}
         wanted = parse_order_quantities(offers, {int(k): v for k, v in quantities.items()})
 
-        order, _created = Order.objects.get_or_create(
-            cycle=locked, household=household, defaults={"updated_at": now, "updated_by": by_user}
-        )
+        order = Order.objects.filter(cycle=locked, household=household).first()
+        if order is None:
+            if not any(wanted.values()):  # nothing ordered: no empty order is written
+                return SavedOrder(order=None, created=0, updated=0, deleted=0)
+            order = Order.objects.create(cycle=locked, household=household, updated_at=now, updated_by=by_user)
         existing = {line.offer_id: line for line in OrderLine.objects.filter(order=order, offer_id__in=offer_ids)}
         to_create, to_update, to_delete = [], [], []
         for offer_id, quantity in wanted.items():
@@ -191,6 +194,9 @@ def save_order(
             OrderLine.objects.bulk_update(to_update, ["quantity"])
         if to_create:
             OrderLine.objects.bulk_create(to_create)
+        if to_delete and not to_create and not OrderLine.objects.filter(order=order).exists():
+            order.delete()  # every line removed: the household no longer has an order in this cycle
+            return SavedOrder(order=None, created=0, updated=0, deleted=len(to_delete))
         if to_create or to_update or to_delete:
             Order.objects.filter(pk=order.pk).update(updated_at=now, updated_by=by_user)
         return SavedOrder(order=order, created=len(to_create), updated=len(to_update), deleted=len(to_delete))

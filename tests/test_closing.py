@@ -1,0 +1,195 @@
+"""The closing's computation as plain Python: allocations and totals per household, producer and group."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cabas.core.money import ZERO, line_amount
+from cabas.ordering.closing import AllocatedLine, OrderedLine, allocate, close, totals_by
+
+D = Decimal
+
+# Two groups: households 11, 12 in group 1; household 21 in group 2. Producers: 100 (farm), 200 (bakery).
+MILK = dict(offer_id=1, producer_id=100, unit_price=D("1.30"), vat_rate=D("5.50"))
+CARROTS = dict(offer_id=2, producer_id=100, unit_price=D("2.10"), vat_rate=D("5.50"))
+BREAD = dict(offer_id=3, producer_id=200, unit_price=D("5.20"), vat_rate=D("5.50"))
+BRIOCHE = dict(offer_id=4, producer_id=200, unit_price=D("6.00"), vat_rate=D("10.00"))
+
+
+def line(household_id, group_id, offer, quantity):
+    return OrderedLine(household_id=household_id, group_id=group_id, quantity=D(quantity), **offer)
+
+
+LINES = [
+    line(21, 2, BRIOCHE, "2"),  # 12.00
+    line(11, 1, MILK, "2.5"),  # 3.25
+    line(12, 1, CARROTS, "1.5"),  # 3.15
+    line(11, 1, BREAD, "2"),  # 10.40
+    line(21, 2, MILK, "6"),  # 7.80
+    line(12, 1, BRIOCHE, "1"),  # 6.00
+]
+
+
+def test_allocate_serves_every_line_as_ordered_at_the_frozen_price():
+    allocations = allocate(LINES)
+    assert len(allocations) == len(LINES)
+    for ordered, allocated in zip(LINES, allocations):
+        assert isinstance(allocated, AllocatedLine)
+        assert allocated.quantity == allocated.quantity_ordered == ordered.quantity
+        assert (allocated.household_id, allocated.group_id, allocated.offer_id, allocated.producer_id) == (
+            ordered.household_id, ordered.group_id, ordered.offer_id, ordered.producer_id,
+        )
+        assert allocated.unit_price == ordered.unit_price
+        assert allocated.vat_rate == ordered.vat_rate
+        assert allocated.amount_incl_vat == line_amount(ordered.quantity, ordered.unit_price)
+    assert [a.amount_incl_vat for a in allocations] == [D(x) for x in ("12.00", "3.25", "3.15", "10.40", "7.80", "6.00")]
+
+
+def test_allocate_drops_lines_of_zero():
+    allocations = allocate([line(11, 1, MILK, "0"), line(11, 1, BREAD, "1")])
+    assert [a.offer_id for a in allocations] == [BREAD["offer_id"]]
+
+
+def test_close_sorts_allocations_by_group_household_offer():
+    result = close(LINES)
+    assert [(a.group_id, a.household_id, a.offer_id) for a in result.allocations] == [
+        (1, 11, 1), (1, 11, 3), (1, 12, 2), (1, 12, 4), (2, 21, 1), (2, 21, 4),
+    ]
+
+
+def test_close_totals_per_household():
+    result = close(LINES)
+    assert [t.key for t in result.households] == [11, 12, 21]
+
+    h11 = result.household(11)
+    assert (h11.line_count, h11.member_count) == (2, 1)
+    assert (h11.vat.amount_incl_vat, h11.vat.amount_excl_vat, h11.vat.vat) == (D("13.65"), D("12.94"), D("0.71"))
+
+    h12 = result.household(12)
+    assert h12.line_count == 2
+    assert [r.rate for r in h12.vat.rows] == [D("5.5"), D("10")]
+    assert [(r.amount_incl_vat, r.amount_excl_vat, r.vat) for r in h12.vat.rows] == [
+        (D("3.15"), D("2.99"), D("0.16")),
+        (D("6.00"), D("5.45"), D("0.55")),
+    ]
+    assert (h12.vat.amount_incl_vat, h12.vat.amount_excl_vat, h12.vat.vat) == (D("9.15"), D("8.44"), D("0.71"))
+
+    h21 = result.household(21)
+    assert (h21.vat.amount_incl_vat, h21.vat.amount_excl_vat, h21.vat.vat) == (D("19.80"), D("18.30"), D("1.50"))
+
+    assert result.household(99) is None
+
+
+def test_close_totals_per_producer():
+    result = close(LINES)
+    farm, bakery = result.producers
+    assert (farm.key, farm.line_count, farm.member_count) == (100, 3, 3)
+    assert (farm.vat.amount_incl_vat, farm.vat.amount_excl_vat, farm.vat.vat) == (D("14.20"), D("13.46"), D("0.74"))
+    assert (bakery.key, bakery.line_count, bakery.member_count) == (200, 3, 3)
+    assert (bakery.vat.amount_incl_vat, bakery.vat.amount_excl_vat, bakery.vat.vat) == (D("28.40"), D("26.22"), D("2.18"))
+
+
+def test_close_totals_per_group():
+    result = close(LINES)
+    group_1, group_2 = result.groups
+    assert (group_1.key, group_1.line_count, group_1.member_count, group_1.vat.amount_incl_vat) == (1, 4, 2, D("22.80"))
+    assert (group_2.key, group_2.line_count, group_2.member_count, group_2.vat.amount_incl_vat) == (2, 2, 1, D("19.80"))
+
+
+def test_close_of_nothing_is_empty():
+    result = close([])
+    assert result.allocations == () and result.households == () and result.producers == () and result.groups == ()
+    assert result.household(1) is None
+
+
+def test_close_of_only_zero_lines_is_empty():
+    result = close([line(11, 1, MILK, "0"), line(12, 1, BREAD, "0")])
+    assert result.allocations == () and result.households == () and result.producers == () and result.groups == ()
+
+
+def test_close_accepts_a_generator():
+    assert close(iter(LINES)) == close(LINES)
+
+
+def test_totals_by_unknown_lines_is_empty():
+    assert totals_by([], "producer_id") == ()
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+OFFERS = {
+    1: (100, D("1.30"), D("5.5")),
+    2: (100, D("2.10"), D("5.50")),
+    3: (200, D("5.20"), D("5.5")),
+    4: (200, D("6.00"), D("10")),
+    5: (300, D("0.99"), D("20")),
+    6: (300, D("12.34"), D("0")),
+}
+HOUSEHOLD_GROUP = {h: h // 10 for h in (11, 12, 13, 21, 22, 31)}
+
+
+@st.composite
+def ordered_lines(draw):
+    """Lines as the database holds them: at most one per (household, offer)."""
+    keys = draw(
+        st.lists(st.tuples(st.sampled_from(sorted(HOUSEHOLD_GROUP)), st.sampled_from(sorted(OFFERS))), unique=True, max_size=25)
+    )
+    result = []
+    for household_id, offer_id in keys:
+        producer_id, price, rate = OFFERS[offer_id]
+        quantity = draw(st.decimals(min_value=D("0"), max_value=D("10000"), places=3))
+        result.append(OrderedLine(household_id, HOUSEHOLD_GROUP[household_id], offer_id, producer_id, quantity, price, rate))
+    return result
+
+
+@given(ordered_lines())
+def test_every_way_of_totalling_gives_the_same_total(lines):
+    result = close(lines)
+    expected = sum((line_amount(l.quantity, l.unit_price) for l in lines), ZERO)
+
+    def total(totals):
+        return sum((t.vat.amount_incl_vat for t in totals), ZERO)
+
+    assert total(result.households) == total(result.producers) == total(result.groups) == expected
+    assert sum((a.amount_incl_vat for a in result.allocations), ZERO) == expected
+
+    served = [l for l in lines if l.quantity > 0]
+    assert len(result.allocations) == len(served)
+    for totals in (result.households, result.producers, result.groups):
+        assert sum(t.line_count for t in totals) == len(served)
+        for t in totals:
+            assert t.vat.amount_excl_vat + t.vat.vat == t.vat.amount_incl_vat
+            assert ZERO <= t.vat.vat <= t.vat.amount_incl_vat
+
+
+@given(ordered_lines())
+def test_totals_match_a_direct_regrouping(lines):
+    result = close(lines)
+    served = [l for l in lines if l.quantity > 0]
+    for totals, key in ((result.households, "household_id"), (result.producers, "producer_id"), (result.groups, "group_id")):
+        expected_amount = defaultdict(lambda: ZERO)
+        expected_lines = defaultdict(int)
+        expected_households = defaultdict(set)
+        for l in served:
+            k = getattr(l, key)
+            expected_amount[k] += line_amount(l.quantity, l.unit_price)
+            expected_lines[k] += 1
+            expected_households[k].add(l.household_id)
+        assert [t.key for t in totals] == sorted(expected_amount)
+        for t in totals:
+            assert t.vat.amount_incl_vat == expected_amount[t.key]
+            assert t.line_count == expected_lines[t.key]
+            assert t.member_count == len(expected_households[t.key])
+    for household in result.households:
+        assert household.member_count == 1
+
+
+@given(ordered_lines(), st.randoms(use_true_random=False))
+def test_the_order_of_the_lines_does_not_matter(lines, random):
+    shuffled = list(lines)
+    random.shuffle(shuffled)
+    assert close(shuffled) == close(lines)
