@@ -72,3 +72,21 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "household", "password1", "password2"]})]
     inlines = [RoleInline]
+
+    # Staff who are not superusers (club coordinators) manage member accounts, never rights: they do
+    # not see the permission fields or roles, and cannot open a superuser's account.
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        return [(name, {**options, "fields": [f for f in options["fields"] if f in self.MEMBER_FIELDS]})
+                for name, options in fieldsets]
+
+    MEMBER_FIELDS = {"email", "password", "first_name", "last_name", "household", "is_active", "last_login", "date_joined"}
+
+    def get_inlines(self, request, obj):
+        return self.inlines if request.user.is_superuser else []
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(is_superuser=False, is_staff=False)

@@ -1,0 +1,140 @@
+"""`cabas seed-demo`: a realistic demo club, created once, with logins that work."""
+
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from cabas.catalog.models import Producer, Product
+from cabas.distribution.models import Distribution, PickingList
+from cabas.members.models import Club, Group, Household, Role, RoleKind, User
+from cabas.ordering.models import Offer, Order, OrderCycle, OrderLine
+
+SLUGS = ["rennes", "cesson", "vitre", "montfort"]
+LOGINS = (
+    ["coordination@example.org", "admin@example.org"]
+    + [f"coordination.{slug}@example.org" for slug in SLUGS]
+    + [f"membre.{slug}@example.org" for slug in SLUGS]
+)
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed(*args):
+    out = StringIO()
+    call_command("seed-demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def row_counts():
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+def test_seed_demo_builds_a_club_with_two_cycles(db):
+    output = seed()
+
+    club = Club.objects.get(slug="pays-de-rennes")
+    groups = list(Group.objects.filter(club=club).select_related("depot"))
+    assert len(groups) >= 3
+    for group in groups:
+        depot = group.depot
+        assert depot.address and depot.slot_end > depot.slot_start
+        assert 47.6 < depot.latitude < 48.8 and -2.3 < depot.longitude < -1.0  # Ille-et-Vilaine
+    assert Household.objects.filter(group__club=club).count() == 60
+    assert all(1 <= h.members.count() <= 2 for h in Household.objects.filter(group__club=club))
+
+    assert Producer.objects.filter(club=club).count() == 10
+    assert Producer.objects.filter(club=club, latitude__isnull=True).count() == 0
+    products = Product.objects.filter(producer__club=club)
+    assert products.count() >= 80
+    categories = set(products.values_list("category__name", flat=True))
+    assert {"Lait", "Fromage", "Pain", "Céréales", "Légumes", "Fruits", "Viande"} <= categories
+
+    now = timezone.now()
+    open_cycles = list(OrderCycle.objects.open_at(now).filter(club=club))
+    assert len(open_cycles) == 1
+    current = open_cycles[0]
+    assert Order.objects.filter(cycle=current).count() >= 30
+    for slug in SLUGS:  # each group's demo member has something to look at
+        assert Order.objects.filter(cycle=current, household__members__email=f"membre.{slug}@example.org").exists()
+    for line in OrderLine.objects.filter(order__cycle=current).select_related("offer"):
+        assert line.quantity > 0
+        if line.offer.countable:
+            assert line.quantity == line.quantity.to_integral_value()
+    deadline = timezone.localdate(current.closes_at)
+    assert all(d.date > deadline for d in Distribution.objects.filter(cycle=current))
+
+    closed = OrderCycle.objects.get(club=club, closed_at__isnull=False)
+    assert closed.closes_at < current.opens_at
+    assert Order.objects.filter(cycle=closed).count() >= 40
+    lists = PickingList.objects.filter(distribution__cycle=closed).select_related("distribution")
+    assert {pl.distribution.group_id for pl in lists} == {g.pk for g in groups}
+    assert all(pl.household_count > 0 and pl.amount_incl_vat > 0 for pl in lists)
+    assert all(pl.distribution.date < timezone.localdate() for pl in lists)
+    assert Offer.objects.filter(cycle=closed).count() == products.count()
+
+    assert "Comptes de démonstration (mot de passe : cabas-demo)" in output
+    for email in LOGINS:
+        assert email in output
+        user = authenticate(username=email, password="cabas-demo")
+        assert user is not None, email
+        assert user.email == email
+
+
+def test_demo_logins_have_their_roles(db):
+    seed()
+    club = Club.objects.get(slug="pays-de-rennes")
+
+    coordinator = User.objects.get(email="coordination@example.org")
+    assert coordinator.household is None and coordinator.is_staff and not coordinator.is_superuser
+    assert Role.objects.filter(user=coordinator, kind=RoleKind.CLUB_COORDINATOR, club=club, group=None).exists()
+    assert coordinator.groups.filter(name="Coordination du club").exists()
+    assert coordinator.has_perm("catalog.change_product") and coordinator.has_perm("members.add_household")
+    assert coordinator.has_perm("members.view_user")
+    assert coordinator.has_perm("members.change_user")  # the user admin hides the rights fields from them
+    assert not coordinator.has_perm("members.change_role")
+
+    admin = User.objects.get(email="admin@example.org")
+    assert admin.is_superuser and admin.is_staff
+
+    for slug in SLUGS:
+        group = Group.objects.get(club=club, slug=slug)
+        group_coordinator = User.objects.get(email=f"coordination.{slug}@example.org")
+        assert group_coordinator.household.group == group
+        assert Role.objects.filter(user=group_coordinator, kind=RoleKind.GROUP_COORDINATOR, group=group).exists()
+        member = User.objects.get(email=f"membre.{slug}@example.org")
+        assert member.household.group == group and not member.roles.exists() and not member.is_staff
+
+
+def test_seed_demo_twice_creates_nothing_new(db):
+    seed()
+    before = row_counts()
+    output = seed()
+    assert row_counts() == before
+    assert "existe déjà" in output
+    assert "coordination@example.org" in output
+
+
+def test_reset_seeds_again_from_scratch(db):
+    seed()
+    before = row_counts()
+    old_club = Club.objects.get(slug="pays-de-rennes").pk
+    seed("--reset")
+    assert row_counts() == before
+    assert Club.objects.get(slug="pays-de-rennes").pk != old_club
+    assert authenticate(username="membre.vitre@example.org", password="cabas-demo") is not None
+
+
+def test_refuses_when_a_demo_address_is_taken(db):
+    User.objects.create_user(email="admin@example.org", password="autre-chose")
+    with pytest.raises(CommandError, match="admin@example.org"):
+        seed()
+    assert not Club.objects.filter(slug="pays-de-rennes").exists()  # all or nothing
+    seed("--reset")
+    assert authenticate(username="admin@example.org", password="cabas-demo").is_superuser
