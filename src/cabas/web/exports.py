@@ -28,7 +28,17 @@ def csv_money(value) -> str:
     return format(Decimal(value).quantize(Decimal("0.01")), "f").replace(".", ",")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value) -> str:
+    """A name as a spreadsheet cell: one starting like a formula is prefixed with ' so it stays text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    """Rows hold numbers already written by csv_number/csv_money; any other text goes through csv_text."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
@@ -55,13 +65,13 @@ def document_filename(*parts) -> str:
 
 def producer_sheet_rows(doc):
     header = [_("Category"), _("Product"), _("Unit"), _("Unit price incl. VAT")]
-    header += [d.group.name for d in doc.distributions]
+    header += [csv_text(d.group.name) for d in doc.distributions]
     header += [_("Total quantity"), _("Amount incl. VAT")]
     rows = []
     for row in doc.rows:
         offer = row.offer
         rows.append(
-            [offer.category.name, offer.name, offer.get_unit_display(), csv_money(offer.unit_price)]
+            [csv_text(offer.category.name), csv_text(offer.name), offer.get_unit_display(), csv_money(offer.unit_price)]
             + [csv_number(q) for q in row.quantities]
             + [csv_number(row.quantity), csv_money(row.amount_incl_vat)]
         )
@@ -76,7 +86,7 @@ def picking_list_rows(doc):
         for allocation in entry.lines:
             offer = allocation.offer
             rows.append([
-                entry.household.name, offer.producer.name, offer.name, csv_number(allocation.quantity),
+                csv_text(entry.household.name), csv_text(offer.producer.name), csv_text(offer.name), csv_number(allocation.quantity),
                 offer.get_unit_display(), csv_money(allocation.amount_incl_vat), "",
             ])
     return header, rows

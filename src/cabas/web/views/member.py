@@ -79,18 +79,16 @@ def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | Non
     saved = {}
     if order is not None:
         saved = {line.offer_id: line.quantity for line in OrderLine.objects.filter(order=order)}
-    values: dict[int, object] = dict(saved)
-    if submitted:
-        values.update(submitted)
+    accepts_orders = cycle.accepts_orders()
+    # What was just typed is shown again only while it can still be corrected and saved.
+    typed = submitted if (submitted and accepts_orders) else {}
     offers_by_id = {o.pk: o for o in offers}
     field_errors = error.field_errors if error else {}
-    submitted = submitted or {}
     rows = [
         {
             "offer": o,
-            "value": values.get(o.pk, ""),
-            # What the input shows: what was just typed when the order is sent back, else the saved quantity.
-            "text": submitted[o.pk] if o.pk in submitted else format_quantity(saved.get(o.pk)),
+            "value": saved.get(o.pk, ""),
+            "text": typed[o.pk] if o.pk in typed else format_quantity(saved.get(o.pk)),
             "error": field_errors.get(f"q-{o.pk}"),
         }
         for o in offers
@@ -103,7 +101,7 @@ def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | Non
         "order": order,
         "sections": sections,
         "by": by,
-        "accepts_orders": cycle.accepts_orders(),
+        "accepts_orders": accepts_orders,
         "status": cycle.status(),
         "total": order_total(offers_by_id, saved),
         "line_count": len(saved),
@@ -116,6 +114,9 @@ def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | Non
 def order_page(request, cycle_id: int):
     cycle = cycle_for_member(request, cycle_id)
     if cycle.is_closed:
+        if request.method == "POST":
+            messages.error(request, _("This cycle is closed: your order can no longer be changed."))
+            return redirect(request.path)
         household = Household.objects.get(pk=request.user.household_id)
         return render(request, "web/order_summary.html", {"doc": household_summary(cycle, household), "cycle": cycle})
     if request.method == "POST":
