@@ -10,6 +10,8 @@ from cabas.catalog.models import Product
 from cabas.core.ids import parse_id
 from cabas.members.models import Club, Group
 
+from .formatting import format_money
+
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
@@ -56,7 +58,8 @@ class ProductChoiceField(IdChoiceMixin, forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
     def label_from_instance(self, product):
-        return f"{product.producer.name} — {product.name}"
+        price = format_money(product.unit_price)
+        return f"{product.producer.name} — {product.name} · {price} / {product.get_unit_display()}"
 
 
 class CycleForm(forms.Form):
