@@ -38,7 +38,6 @@ def main() -> None:
     django.setup()
     from django.db import connection
     from django.test.utils import CaptureQueriesContext, setup_test_environment
-    from django.test.utils import get_runner  # noqa: F401  (ensures test utilities are importable)
 
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)

@@ -49,12 +49,22 @@ class World:
         self.brioche = Product.objects.create(producer=self.bakery, category=self.pain, name="Brioche", unit=Unit.PIECE,
                                               unit_price=Decimal("6.00"), vat_rate=Decimal("10"))
 
-    def _group(self, name, slug, weekday):
-        group = Group.objects.create(club=self.club, name=name, slug=slug)
+    def _group(self, name, slug, weekday, club=None):
+        group = Group.objects.create(club=club or self.club, name=name, slug=slug)
         Depot.objects.create(group=group, name=f"Dépôt {name}", address="1 rue de la Gare", latitude=Decimal("48.1"),
                              longitude=Decimal("-1.6"), distribution_weekday=weekday,
                              slot_start=datetime.time(18), slot_end=datetime.time(19, 30))
         return group
+
+    def other_club(self):
+        """A neighbouring club with one group (and depot), one household, one producer and one product."""
+        club = Club.objects.create(name="Club voisin", slug="voisin")
+        group = self._group("GAC de Brest", "brest", 2, club=club)
+        household = Household.objects.create(group=group, name="Foyer Kerjean")
+        producer = Producer.objects.create(club=club, name="Ferme du Bout du Monde")
+        product = Product.objects.create(producer=producer, category=self.lait, name="Beurre", unit=Unit.PIECE,
+                                         unit_price=Decimal("3.00"), vat_rate=Decimal("5.5"))
+        return club, group, household, producer, product
 
     def user(self, email, household):
         return User.objects.create_user(email=email, password=PASSWORD, household=household, first_name=email.split("@")[0])

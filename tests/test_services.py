@@ -16,11 +16,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cabas.catalog.models import Category, Producer, Product, Unit
+from cabas.catalog.models import Product, Unit
 from cabas.core.errors import ActionError
 from cabas.distribution import documents
 from cabas.distribution.models import Distribution, PickingList, ProducerSheet
-from cabas.members.models import Club, Depot, Group, Household
+from cabas.members.models import Household
 from cabas.ordering.models import Allocation, CycleStatus, Offer, Order, OrderCycle, OrderLine, OrderSummary
 from cabas.ordering.services import close_cycle, close_due_cycles, open_cycle, order_total, save_order
 
@@ -49,18 +49,6 @@ def lines_of(cycle, household):
         line.offer.product_id: line.quantity
         for line in OrderLine.objects.filter(order__cycle=cycle, order__household=household).select_related("offer")
     }
-
-
-def other_club():
-    club = Club.objects.create(name="Club voisin", slug="voisin")
-    group = Group.objects.create(club=club, name="GAC de Brest", slug="brest")
-    Depot.objects.create(group=group, name="Dépôt de Brest", address="2 quai", latitude=D("48.4"), longitude=D("-4.5"),
-                         distribution_weekday=2, slot_start=datetime.time(17), slot_end=datetime.time(19))
-    household = Household.objects.create(group=group, name="Foyer Kerjean")
-    producer = Producer.objects.create(club=club, name="Ferme du Bout du Monde")
-    product = Product.objects.create(producer=producer, category=Category.objects.create(name="Œufs", position=2),
-                                     name="Œufs", unit=Unit.DOZEN, unit_price=D("4.20"), vat_rate=D("5.5"))
-    return club, group, household, product
 
 
 # --- open_cycle -----------------------------------------------------------------------------------
@@ -143,7 +131,7 @@ def test_open_cycle_refuses_no_products(world):
 
 
 def test_open_cycle_refuses_a_product_of_another_club(world):
-    _club, _group, _household, foreign_product = other_club()
+    _club, _group, _household, _producer, foreign_product = world.other_club()
     _assert_refused(world, product_ids=[world.milk.pk, foreign_product.pk])
     assert not Offer.objects.filter(product=foreign_product).exists()
 
@@ -171,7 +159,7 @@ def test_open_cycle_refuses_a_distribution_before_the_deadline(world):
 
 
 def test_open_cycle_refuses_a_distribution_date_for_a_group_of_another_club(world):
-    _club, foreign_group, _household, _product = other_club()
+    _club, foreign_group, _household, _producer, _product = world.other_club()
     now = timezone.now()
     dates = dates_for(world, now + 3 * DAY)
     dates[foreign_group.pk] = timezone.localdate(now) + 5 * DAY
@@ -179,7 +167,7 @@ def test_open_cycle_refuses_a_distribution_date_for_a_group_of_another_club(worl
 
 
 def test_open_cycle_refuses_an_early_distribution_date_for_a_group_of_another_club(world):
-    _club, foreign_group, _household, _product = other_club()
+    _club, foreign_group, _household, _producer, _product = world.other_club()
     now = timezone.now()
     dates = dates_for(world, now + 3 * DAY)
     dates[foreign_group.pk] = timezone.localdate(now) - DAY
@@ -315,7 +303,7 @@ def test_save_order_refuses_an_offer_of_another_cycle_and_writes_nothing(world):
 
 
 def test_save_order_refuses_a_household_of_another_club(world):
-    _club, _group, foreign_household, _product = other_club()
+    _club, _group, foreign_household, _producer, _product = world.other_club()
     cycle = world.open_cycle()
     _assert_save_refused(world, cycle, foreign_household, {offers_of(cycle)[world.milk.pk].pk: "1"})
     assert not Order.objects.exists()

@@ -24,9 +24,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cabas.catalog.models import Category, Producer, Product, Unit
 from cabas.distribution.models import PickingList, ProducerSheet
-from cabas.members.models import Club, Depot, Group, Household, Role, RoleKind
+from cabas.members.models import Role, RoleKind
 from cabas.ordering.models import Allocation, Offer, OrderCycle, OrderSummary
 from cabas.ordering.services import close_cycle, open_cycle, save_order
 
@@ -313,14 +312,7 @@ class TestClubCoordinator:
 @pytest.fixture
 def other_club_cycle(world):
     """A second club with its own group, household, producer and a closed cycle with one order."""
-    club = Club.objects.create(name="Club voisin", slug="voisin")
-    group = Group.objects.create(club=club, name="GAC de Brest", slug="brest")
-    Depot.objects.create(group=group, name="Dépôt de Brest", address="2 quai", latitude=D("48.4"), longitude=D("-4.5"),
-                         distribution_weekday=2, slot_start=datetime.time(17), slot_end=datetime.time(19))
-    household = Household.objects.create(group=group, name="Foyer Kerjean")
-    producer = Producer.objects.create(club=club, name="Ferme du Bout du Monde")
-    product = Product.objects.create(producer=producer, category=Category.objects.get(name="Lait"), name="Beurre",
-                                     unit=Unit.PIECE, unit_price=D("3.00"), vat_rate=D("5.5"))
+    club, group, household, producer, product = world.other_club()
     now = timezone.now()
     cycle = open_cycle(club=club, name="Brest 47", opens_at=now - datetime.timedelta(days=1),
                        closes_at=now + datetime.timedelta(days=2),

@@ -49,21 +49,24 @@ def browser():
         browser.close()
 
 
+def _page(browser, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
+
+
 @pytest.fixture
 def phone(browser):
     """A page the size of a cheap phone (360 px wide), in French."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR", accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    context, page = _page(browser, 360, 740)
     yield page
     context.close()
 
 
 @pytest.fixture
 def desktop(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    context, page = _page(browser, 1280, 900)
     yield page
     context.close()
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
 from cabas.core.money import ZERO, line_amount
-from cabas.distribution.models import Distribution, PickingList, ProducerSheet
+from cabas.distribution.models import Distribution, ProducerSheet
 from cabas.members.models import Club, Group, Household
 from cabas.members.permissions import access_for
 from cabas.ordering.models import Allocation, Order, OrderCycle, OrderLine, OrderSummary
