@@ -172,3 +172,17 @@ def test_excluding_vat_never_exceeds_the_inclusive_amount(amount, rate):
     assert ZERO <= excl <= amount
     # adding the VAT back lands within a cent of the inclusive amount
     assert abs(to_cents(excl * (100 + rate) / 100) - amount) <= D("0.01")
+
+
+def test_units_agree_with_their_quantity():
+    from django.utils import translation
+
+    from cabas.web.formatting import format_quantity_with_unit
+
+    with translation.override("fr"):
+        assert format_quantity_with_unit(Decimal("1"), "piece") == "1\u00a0pièce"
+        assert format_quantity_with_unit(Decimal("2"), "piece") == "2\u00a0pièces"
+        assert format_quantity_with_unit(Decimal("3"), "bunch") == "3\u00a0bottes"
+        assert format_quantity_with_unit(Decimal("0.5"), "kg") == "0,5\u00a0kg"
+    with translation.override("en"):
+        assert format_quantity_with_unit(Decimal("2"), "dozen") == "2\u00a0dozens"

@@ -1,6 +1,6 @@
 from django import template
 
-from ..formatting import format_money, format_quantity
+from ..formatting import format_money, format_quantity, format_quantity_with_unit
 
 register = template.Library()
 
@@ -9,6 +9,12 @@ register = template.Library()
 def qty(value):
     """2.500 → « 2,5 »; 3.000 → « 3 »."""
     return format_quantity(value)
+
+
+@register.filter
+def qty_unit(value, unit):
+    """2, "piece" → « 2 pièces »; 0.5, "kg" → « 0,5 kg »."""
+    return format_quantity_with_unit(value, unit)
 
 
 @register.filter
