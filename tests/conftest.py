@@ -41,7 +41,7 @@ class World:
         self.farm = Producer.objects.create(club=self.club, name="Ferme de la Prée")
         self.bakery = Producer.objects.create(club=self.club, name="Fournil du Bourg")
         self.milk = Product.objects.create(producer=self.farm, category=self.lait, name="Lait cru", unit=Unit.LITRE,
-                                           unit_price=Decimal("1.30"), vat_rate=Decimal("5.5"), pack_size=Decimal("6"))
+                                           unit_price=Decimal("1.30"), vat_rate=Decimal("5.5"))
         self.carrots = Product.objects.create(producer=self.farm, category=self.legumes, name="Carottes", unit=Unit.KILOGRAM,
                                               unit_price=Decimal("2.10"), vat_rate=Decimal("5.5"))
         self.bread = Product.objects.create(producer=self.bakery, category=self.pain, name="Pain de campagne", unit=Unit.PIECE,

@@ -177,7 +177,7 @@ def test_excluding_vat_never_exceeds_the_inclusive_amount(amount, rate):
 def test_units_agree_with_their_quantity():
     from django.utils import translation
 
-    from cabas.web.formatting import format_quantity_with_unit
+    from cabas.catalog.units import format_quantity_with_unit
 
     with translation.override("fr"):
         assert format_quantity_with_unit(Decimal("1"), "piece") == "1\u00a0pièce"

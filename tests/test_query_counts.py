@@ -55,10 +55,11 @@ _COUNTS = {
     "home": 7,  # session, user, roles, household+group+club+depot, cycles, orders, summaries
     # saving an order (POST answered by a redirect): session, user, cycle, household+group, then save_order:
     # SAVEPOINT, cycle FOR UPDATE, offers, order, lines, <writes>, RELEASE SAVEPOINT
-    "order-post-create": 13,  # writes: INSERT order, INSERT lines, UPDATE order
-    "order-post-update": 12,  # writes: UPDATE lines (one CASE), UPDATE order
-    "order-post-mixed": 14,  # writes: DELETE lines, UPDATE lines, INSERT lines, UPDATE order
-    "order-post-remove-all": 14,  # writes: DELETE lines, EXISTS lines, DELETE lines (cascade), DELETE order
+    # every write path also INSERTs the lines' changes (LineChange, one statement)
+    "order-post-create": 14,  # writes: INSERT order, INSERT changes, INSERT lines, UPDATE order
+    "order-post-update": 13,  # writes: INSERT changes, UPDATE lines (one CASE), UPDATE order
+    "order-post-mixed": 15,  # writes: INSERT changes, DELETE lines, UPDATE lines, INSERT lines, UPDATE order
+    "order-post-remove-all": 15,  # writes: INSERT changes, DELETE lines, EXISTS lines, DELETE lines, DELETE order
     # coordination pages: session, user, roles, cycle+club, then
     "cycle-detail": 7,  # distributions+group+depot+picking list, lines (values), COUNT offers
     "cycle-detail-closed": 8,  # distributions, summaries per group (aggregate), sheets+producer, COUNT offers
@@ -70,10 +71,10 @@ _COUNTS = {
     "picking-list-csv": 6,
     "producer-sheet": 8,  # sheet+producer, distributions+group+depot, totals (aggregate), offers+category
     "producer-sheet-csv": 8,
-    # closing: SAVEPOINT, cycle FOR UPDATE, lines (values), INSERT allocations, INSERT summaries, distributions,
+    # closing: SAVEPOINT, cycle FOR UPDATE, offers' rules, lines' history, lines (values), INSERT outcomes, INSERT allocations, INSERT summaries, distributions,
     # INSERT picking lists, INSERT producer sheets, UPDATE cycle, RELEASE SAVEPOINT
-    "close-service": 10,
-    "close-view": 14,  # session, user, roles, cycle+club, then the 10 of the service (answered by a redirect)
+    "close-service": 13,  # + the offers' rules, the lines' history, the offers' outcomes
+    "close-view": 17,  # session, user, roles, cycle+club, then the 13 of the service (answered by a redirect)
 }
 EXPECTED = {"sqlite": _COUNTS, "postgresql": _COUNTS}
 

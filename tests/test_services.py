@@ -58,6 +58,8 @@ def test_open_cycle_creates_offers_with_frozen_terms_and_one_distribution_per_gr
     now = timezone.now()
     closes_at = now + 3 * DAY
     dates = dates_for(world, closes_at)
+    world.milk.pack_size, world.milk.min_total = D(6), D(24)
+    world.milk.save()
     cycle = open_cycle(club=world.club, name="  Semaine 47 ", opens_at=now - DAY, closes_at=closes_at,
                        distribution_dates=dates, product_ids=[world.milk.pk, world.brioche.pk, world.milk.pk])
     assert cycle.name == "Semaine 47"
@@ -66,6 +68,7 @@ def test_open_cycle_creates_offers_with_frozen_terms_and_one_distribution_per_gr
     assert set(offers) == {world.milk.pk, world.brioche.pk}
     milk = offers[world.milk.pk]
     assert (milk.name, milk.unit, milk.unit_price, milk.vat_rate, milk.pack_size) == ("Lait cru", Unit.LITRE, D("1.30"), D("5.5"), D("6"))
+    assert (milk.order_step, milk.min_total) == (D("0.001"), D(24))  # measured in litres: to the millilitre
     assert (milk.producer_id, milk.category_id) == (world.farm.pk, world.lait.pk)
     assert offers[world.brioche.pk].vat_rate == D("10")
     assert offers[world.brioche.pk].countable and not milk.countable

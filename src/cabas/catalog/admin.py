@@ -5,7 +5,7 @@ from .models import Category, Producer, Product
 
 class ProductInline(admin.TabularInline):
     model = Product
-    fields = ["name", "category", "unit", "unit_price", "vat_rate", "pack_size", "is_active"]
+    fields = ["name", "category", "unit", "unit_price", "vat_rate", "pack_size", "order_step", "min_total", "is_active"]
     extra = 0
 
 

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -19,6 +20,9 @@ class Unit(models.TextChoices):
     PIECE = "piece", _("piece")
     BUNCH = "bunch", _("bunch")
     DOZEN = "dozen", _("dozen")
+
+
+COUNTABLE_UNITS = frozenset({Unit.PIECE, Unit.BUNCH, Unit.DOZEN})
 
 
 class Producer(models.Model):
@@ -80,9 +84,20 @@ class Product(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     pack_size = models.DecimalField(
-        _("pack size"), max_digits=10, decimal_places=3, default=Decimal("1"),
+        _("pack size"), max_digits=10, decimal_places=3, null=True, blank=True,
         validators=[MinValueValidator(Decimal("0.001"))],
-        help_text=_("How many units the producer sells together (a case of 6, a 10 kg bag)."),
+        help_text=_("How many units the producer sells together (a case of 6, a 10 kg bag). Empty: sold loose."),
+    )
+    order_step = models.DecimalField(
+        _("order step"), max_digits=10, decimal_places=3, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        help_text=_("The smallest quantity a household can add (1 piece, 0.5 kg); it must divide the pack size. "
+                    "Empty: 1 for what is counted, 0.001 for what is weighed or measured."),
+    )
+    min_total = models.DecimalField(
+        _("viability threshold"), max_digits=12, decimal_places=3, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("The minimum total, in units, below which the producer does not deliver this product in a cycle."),
     )
     is_active = models.BooleanField(_("available"), default=True)
 
@@ -92,9 +107,26 @@ class Product(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="product_price_not_negative"),
-            models.CheckConstraint(condition=Q(pack_size__gt=0), name="product_pack_size_positive"),
+            models.CheckConstraint(
+                condition=Q(pack_size__isnull=True) | Q(pack_size__gt=0), name="product_pack_size_positive"
+            ),
+            models.CheckConstraint(condition=Q(order_step__gt=0), name="product_order_step_positive"),
             models.CheckConstraint(condition=Q(vat_rate__gte=0) & Q(vat_rate__lte=100), name="product_vat_rate_range"),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.producer})"
+
+    @property
+    def countable(self) -> bool:
+        """Counted in whole units (pieces, bunches, dozens), not weighed or measured."""
+        return self.unit in COUNTABLE_UNITS
+
+    @property
+    def effective_order_step(self) -> Decimal:
+        return self.order_step or (Decimal(1) if self.countable else Decimal("0.001"))
+
+    def clean(self):
+        super().clean()
+        if self.pack_size and (self.pack_size / self.effective_order_step) % 1:
+            raise ValidationError({"order_step": _("The order step must divide the pack size.")})

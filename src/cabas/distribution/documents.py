@@ -43,7 +43,7 @@ def producer_sheet(cycle: OrderCycle, sheet: ProducerSheet) -> ProducerSheetDocu
     )
     column = {d.group_id: i for i, d in enumerate(distributions)}
     totals = (
-        Allocation.objects.filter(cycle=cycle, offer__producer_id=sheet.producer_id)
+        Allocation.objects.filter(cycle=cycle, offer__producer_id=sheet.producer_id, quantity__gt=0)
         .values("offer_id", "group_id")
         .annotate(quantity=Sum("quantity"), amount=Sum("amount_incl_vat"))
         .order_by()
@@ -96,7 +96,7 @@ class PickingListDocument:
 def picking_list(distribution: Distribution) -> PickingListDocument:
     """Household × product for one depot, households in name order, with the depot's totals per product."""
     allocations = (
-        Allocation.objects.filter(cycle_id=distribution.cycle_id, group_id=distribution.group_id)
+        Allocation.objects.filter(cycle_id=distribution.cycle_id, group_id=distribution.group_id, quantity__gt=0)
         .select_related("household", "offer__producer")
         .order_by("household__name", "household_id", "offer__producer__name", "offer__name")
     )
@@ -122,7 +122,7 @@ class HouseholdSummaryDocument:
 def household_summary(cycle: OrderCycle, household: Household) -> HouseholdSummaryDocument:
     lines = list(
         Allocation.objects.filter(cycle=cycle, household=household)
-        .select_related("offer__producer")
+        .select_related("offer__producer", "offer__outcome")
         .order_by("offer__producer__name", "offer__name")
     )
     vat = vat_breakdown((a.offer.vat_rate, a.amount_incl_vat) for a in lines)

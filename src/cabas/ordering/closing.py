@@ -5,18 +5,24 @@ household's totals with VAT per rate, each producer's totals, and each depot's t
 persistence layer (`ordering.services.close_cycle`) reads the lines in one query, calls `close`,
 and writes the result in bulk.
 
-In this first version every line is served as ordered; the allocation engine (packs, thresholds,
-supply caps, rationing) replaces `allocate` without changing the rest.
+What each household receives is decided by the allocation engine (`ordering.allocation`): packs,
+tolerance, viability thresholds, supply caps and rationing, pooled over the club.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from cabas.core.money import VatBreakdown, line_amount, vat_breakdown
+
+from . import allocation as engine
+
+# The current state of a line comes after every recorded change to it.
+AFTER_EVERY_CHANGE = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,7 @@ class OrderedLine:
     quantity: Decimal
     unit_price: Decimal
     vat_rate: Decimal
+    tolerance: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class AllocatedLine:
     unit_price: Decimal
     vat_rate: Decimal
     amount_incl_vat: Decimal
+    tolerance: Decimal = Decimal(0)
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,35 +68,58 @@ class ClosingResult:
     households: tuple[Totals, ...]
     producers: tuple[Totals, ...]
     groups: tuple[Totals, ...]
+    offers: tuple[engine.ProductOutcome, ...] = ()
 
     def household(self, household_id: int) -> Totals | None:
         return next((t for t in self.households if t.key == household_id), None)
 
 
-def allocate(lines: Sequence[OrderedLine]) -> list[AllocatedLine]:
-    """Every line as ordered, priced at the cycle's frozen unit price."""
-    return [
-        AllocatedLine(
+def allocate(
+    lines: list[OrderedLine],
+    rules: Iterable[engine.ProductRules],
+    *,
+    strategy: str = engine.EQUAL_SHARE,
+    changes: Iterable[engine.Request] = (),
+) -> tuple[list[AllocatedLine], tuple[engine.ProductOutcome, ...]]:
+    """Runs the engine on the cycle's lines (product ids are offer ids) and prices what it allocates.
+
+    ``changes`` is the history of the lines (for first-come and for tie-breaking); each line's current
+    quantity and tolerance are added after it, so the lines are the truth whatever the history holds.
+    """
+    lines = [line for line in lines if line.quantity > 0]
+    by_pair = {(line.household_id, line.offer_id): line for line in lines}
+    requests = [c for c in changes if (c.household, c.product) in by_pair]
+    requests += [
+        engine.Request(line.household_id, line.offer_id, line.quantity, line.tolerance, at=AFTER_EVERY_CHANGE)
+        for line in lines
+    ]
+    result = engine.allocate(rules, requests, strategy)
+    shares = {(share.household, share.product): share for share in result.allocations}
+    allocated = []
+    for line in lines:
+        share = shares[(line.household_id, line.offer_id)]
+        allocated.append(AllocatedLine(
             household_id=line.household_id,
             group_id=line.group_id,
             offer_id=line.offer_id,
             producer_id=line.producer_id,
             quantity_ordered=line.quantity,
-            quantity=line.quantity,
+            quantity=share.allocated,
             unit_price=line.unit_price,
             vat_rate=line.vat_rate,
-            amount_incl_vat=line_amount(line.quantity, line.unit_price),
-        )
-        for line in lines
-        if line.quantity > 0
-    ]
+            amount_incl_vat=line_amount(share.allocated, line.unit_price),
+            tolerance=share.tolerance,
+            reason=share.reason,
+        ))
+    return allocated, result.products
 
 
 def totals_by(allocations: Iterable[AllocatedLine], key: str) -> tuple[Totals, ...]:
     """Group allocated lines by one of their id attributes and total each group, VAT per rate."""
     buckets: dict[int, list[AllocatedLine]] = defaultdict(list)
     for allocation in allocations:
-        buckets[getattr(allocation, key)].append(allocation)
+        if allocation.quantity > 0:  # lines cancelled by the engine are not handed out nor paid
+            buckets[getattr(allocation, key)].append(allocation)
     return tuple(
         Totals(
             key=bucket_key,
@@ -99,12 +131,20 @@ def totals_by(allocations: Iterable[AllocatedLine], key: str) -> tuple[Totals, .
     )
 
 
-def close(lines: Iterable[OrderedLine]) -> ClosingResult:
+def close(
+    lines: Iterable[OrderedLine],
+    rules: Iterable[engine.ProductRules],
+    *,
+    strategy: str = engine.EQUAL_SHARE,
+    changes: Iterable[engine.Request] = (),
+) -> ClosingResult:
     ordered = sorted(lines, key=lambda l: (l.group_id, l.household_id, l.offer_id))
-    allocations = tuple(allocate(ordered))
+    allocated, offers = allocate(ordered, rules, strategy=strategy, changes=changes)
+    allocations = tuple(sorted(allocated, key=lambda a: (a.group_id, a.household_id, a.offer_id)))
     return ClosingResult(
         allocations=allocations,
         households=totals_by(allocations, "household_id"),
         producers=totals_by(allocations, "producer_id"),
         groups=totals_by(allocations, "group_id"),
+        offers=offers,
     )

@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cabas.catalog.models import Category, Producer, Product, Unit
+from cabas.catalog.models import COUNTABLE_UNITS, Category, Producer, Product, Unit
 from cabas.members.models import Club, Group, Household
 
 
@@ -17,6 +17,22 @@ class CycleStatus(models.TextChoices):
     OPEN = "open", _("open")
     AWAITING_CLOSING = "awaiting_closing", _("deadline passed, awaiting closing")
     CLOSED = "closed", _("closed")
+
+
+class Rationing(models.TextChoices):
+    """How scarce supply is shared out (see ordering/allocation.py)."""
+
+    EQUAL_SHARE = "equal-share", _("equal share (small requests served in full)")
+    PROPORTIONAL = "proportional", _("in proportion to requests")
+    FIRST_COME = "first-come", _("first come, first served")
+
+
+class AllocationReason(models.TextChoices):
+    BELOW_THRESHOLD = "below_threshold", _("viability threshold not reached")
+    CAPPED = "capped", _("limited per household")
+    RATIONED = "rationed", _("short supply, shared out")
+    PACK_NOT_FILLED = "pack_not_filled", _("last pack not filled")
+    TOLERANCE = "tolerance", _("more, within your tolerance, to complete a pack")
 
 
 class OrderCycleQuerySet(models.QuerySet):
@@ -43,6 +59,8 @@ class OrderCycle(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False,
         related_name="+", verbose_name=_("closed by"),
     )
+    rationing = models.CharField(_("sharing out when supply is short"), max_length=20, choices=Rationing.choices,
+                                 default=Rationing.EQUAL_SHARE)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     objects = OrderCycleQuerySet.as_manager()
@@ -94,7 +112,12 @@ class Offer(models.Model):
     unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
     unit_price = models.DecimalField(_("unit price incl. VAT"), max_digits=10, decimal_places=2)
     vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=4, decimal_places=2)
-    pack_size = models.DecimalField(_("pack size"), max_digits=10, decimal_places=3, default=Decimal("1"))
+    pack_size = models.DecimalField(_("pack size"), max_digits=10, decimal_places=3, null=True, blank=True)
+    order_step = models.DecimalField(_("order step"), max_digits=10, decimal_places=3, default=Decimal("1"))
+    min_total = models.DecimalField(_("viability threshold"), max_digits=12, decimal_places=3, null=True, blank=True)
+    supply_cap = models.DecimalField(_("supply this cycle"), max_digits=12, decimal_places=3, null=True, blank=True)
+    per_household_cap = models.DecimalField(_("limit per household"), max_digits=12, decimal_places=3, null=True, blank=True)
+    delivered = models.DecimalField(_("delivered"), max_digits=12, decimal_places=3, null=True, blank=True)
 
     class Meta:
         verbose_name = _("offer")
@@ -111,7 +134,16 @@ class Offer(models.Model):
     @property
     def countable(self) -> bool:
         """Counted in whole units (pieces, bunches, dozens), not weighed or measured."""
-        return self.unit in {Unit.PIECE, Unit.BUNCH, Unit.DOZEN}
+        return self.unit in COUNTABLE_UNITS
+
+    @property
+    def sold_by_pack(self) -> bool:
+        """Sold in packs of several order steps (otherwise loose: no rounding)."""
+        return self.pack_size is not None and self.pack_size != self.order_step
+
+    @property
+    def effective_pack_size(self) -> Decimal:
+        return self.pack_size or self.order_step
 
 
 class Order(models.Model):
@@ -138,6 +170,7 @@ class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("offer"))
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    tolerance = models.DecimalField(_("tolerance"), max_digits=12, decimal_places=3, default=Decimal("0"))
 
     class Meta:
         verbose_name = _("order line")
@@ -145,7 +178,25 @@ class OrderLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "offer"], name="order_line_unique_offer"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(tolerance__gte=0), name="order_line_tolerance_not_negative"),
         ]
+
+
+class LineChange(models.Model):
+    """Each change a household makes to a line, in order: first-come rationing replays them.
+
+    Written by ordering.services.save_order beside the line itself; a quantity of 0 is a removal.
+    """
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="line_changes")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="+")
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    tolerance = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["cycle", "at"])]
 
 
 class Allocation(models.Model):
@@ -159,7 +210,9 @@ class Allocation(models.Model):
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="allocations")
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="allocations")
     quantity_ordered = models.DecimalField(max_digits=12, decimal_places=3)
+    tolerance = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
     quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    reason = models.CharField(max_length=20, choices=AllocationReason.choices, blank=True)
     amount_incl_vat = models.DecimalField(max_digits=12, decimal_places=2)
 
     class Meta:
@@ -168,6 +221,19 @@ class Allocation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["cycle", "household", "offer"], name="allocation_unique"),
         ]
+
+
+class OfferOutcome(models.Model):
+    """What the closing decided for one offer, pooled over the club (see ordering/allocation.py)."""
+
+    offer = models.OneToOneField(Offer, on_delete=models.CASCADE, related_name="outcome")
+    status = models.CharField(max_length=20)
+    quantity = models.DecimalField(max_digits=14, decimal_places=3)  # pooled requests
+    tolerance = models.DecimalField(max_digits=14, decimal_places=3)
+    packs = models.PositiveIntegerField()
+    ordered = models.DecimalField(max_digits=14, decimal_places=3)
+    allocated = models.DecimalField(max_digits=14, decimal_places=3)
+    surplus = models.DecimalField(max_digits=14, decimal_places=3)
 
 
 class OrderSummary(models.Model):

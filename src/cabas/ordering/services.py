@@ -16,11 +16,14 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cabas.catalog.models import Product
+from cabas.catalog.units import format_quantity_with_unit
 from cabas.core.errors import ActionError
 from cabas.members.models import Club, Group, Household
 
-from . import closing
-from .models import Allocation, CycleStatus, Offer, Order, OrderCycle, OrderLine, OrderSummary
+from . import allocation, closing
+from .models import (
+    Allocation, CycleStatus, LineChange, Offer, OfferOutcome, Order, OrderCycle, OrderLine, OrderSummary,
+)
 from .quantities import QuantityError, parse_quantity
 
 
@@ -86,6 +89,8 @@ def open_cycle(
             unit_price=p.unit_price,
             vat_rate=p.vat_rate,
             pack_size=p.pack_size,
+            order_step=p.effective_order_step,
+            min_total=p.min_total,
         )
         for p in products
     )
@@ -115,8 +120,13 @@ def quantity_message(error: QuantityError, offer: Offer) -> str:
     return _("%(product)s: “%(value)s” is not a quantity.") % {"product": offer.name, "value": error.raw[:20]}
 
 
-def parse_order_quantities(offers: Mapping[int, Offer], raw: Mapping[int, object]) -> dict[int, Decimal]:
-    """Validate quantities keyed by offer id against the cycle's offers; raise ActionError listing every problem."""
+def parse_order_quantities(
+    offers: Mapping[int, Offer], raw: Mapping[int, object], *, field: str = "q"
+) -> dict[int, Decimal]:
+    """Validate quantities (or tolerances, field "t") keyed by offer id against the cycle's offers.
+
+    Raises ActionError listing every problem, each under its form field ``<field>-<offer id>``.
+    """
     maximum = Decimal(settings.CABAS_MAX_LINE_QUANTITY)
     quantities: dict[int, Decimal] = {}
     field_errors: dict[str, str] = {}
@@ -127,9 +137,16 @@ def parse_order_quantities(offers: Mapping[int, Offer], raw: Mapping[int, object
             unknown = True
             continue
         try:
-            quantities[offer_id] = parse_quantity(value, countable=offer.countable, maximum=maximum)
+            quantity = parse_quantity(value, countable=offer.countable, maximum=maximum)
         except QuantityError as error:
-            field_errors[f"q-{offer_id}"] = quantity_message(error, offer)
+            field_errors[f"{field}-{offer_id}"] = quantity_message(error, offer)
+            continue
+        if quantity % offer.order_step:
+            field_errors[f"{field}-{offer_id}"] = _("%(product)s: order in steps of %(step)s.") % {
+                "product": offer.name, "step": format_quantity_with_unit(offer.order_step, offer.unit),
+            }
+            continue
+        quantities[offer_id] = quantity
     if unknown or field_errors:
         messages = [_("A product you asked for is not on offer in this cycle.")] if unknown else []
         raise ActionError(*messages, field_errors=field_errors)
@@ -149,14 +166,17 @@ def save_order(
     cycle: OrderCycle,
     household: Household,
     quantities: Mapping[int, object],
+    tolerances: Mapping[int, object] | None = None,
     by_user=None,
     now: datetime.datetime | None = None,
 ) -> SavedOrder:
-    """Set a household's quantities for the given offers (zero removes a line). Other lines stay.
+    """Set a household's quantities (and tolerances: how many more it would take to complete a pack)
+    for the given offers; zero removes a line. Other lines stay. Each change is recorded (LineChange).
 
     Refused as a whole if the cycle is not open or any quantity is wrong; a constant number of
     queries whatever the number of lines.
     """
+    tolerances = tolerances or {}
     now = now or timezone.now()
     if household.group.club_id != cycle.club_id:
         raise ActionError(_("This household does not belong to this cycle's club."))
@@ -167,9 +187,22 @@ def save_order(
             if status == CycleStatus.SCHEDULED:
                 raise ActionError(_("This cycle is not open for orders yet."))
             raise ActionError(_("The order deadline has passed: this order can no longer be changed."))
-        offer_ids = {int(k) for k in quantities}
+        offer_ids = {int(k) for k in quantities} | {int(k) for k in tolerances}
         offers = {o.pk: o for o in Offer.objects.filter(cycle=locked, pk__in=offer_ids)}
-        wanted = parse_order_quantities(offers, {int(k): v for k, v in quantities.items()})
+        errors = []
+        try:
+            wanted = parse_order_quantities(offers, {int(k): v for k, v in quantities.items()})
+        except ActionError as error:
+            errors.append(error)
+        try:
+            wanted_tolerance = parse_order_quantities(offers, {int(k): v for k, v in tolerances.items()}, field="t")
+        except ActionError as error:
+            errors.append(error)
+        if errors:
+            raise ActionError(
+                *dict.fromkeys(m for e in errors for m in e.messages),
+                field_errors={k: v for e in errors for k, v in e.field_errors.items()},
+            )
 
         order = Order.objects.filter(cycle=locked, household=household).first()
         if order is None:
@@ -177,21 +210,31 @@ def save_order(
                 return SavedOrder(order=None, created=0, updated=0, deleted=0)
             order = Order.objects.create(cycle=locked, household=household, updated_at=now, updated_by=by_user)
         existing = {line.offer_id: line for line in OrderLine.objects.filter(order=order, offer_id__in=offer_ids)}
-        to_create, to_update, to_delete = [], [], []
-        for offer_id, quantity in wanted.items():
+        to_create, to_update, to_delete, changes = [], [], [], []
+        for offer_id in wanted.keys() | wanted_tolerance.keys():
             line = existing.get(offer_id)
+            quantity = wanted.get(offer_id, line.quantity if line else Decimal(0))
+            tolerance = wanted_tolerance.get(offer_id, line.tolerance if line else Decimal(0)) if quantity else Decimal(0)
             if quantity == 0:
                 if line is not None:
                     to_delete.append(line.pk)
+                    changes.append((offer_id, Decimal(0), Decimal(0)))
             elif line is None:
-                to_create.append(OrderLine(order=order, offer_id=offer_id, quantity=quantity))
-            elif line.quantity != quantity:
-                line.quantity = quantity
+                to_create.append(OrderLine(order=order, offer_id=offer_id, quantity=quantity, tolerance=tolerance))
+                changes.append((offer_id, quantity, tolerance))
+            elif (line.quantity, line.tolerance) != (quantity, tolerance):
+                line.quantity, line.tolerance = quantity, tolerance
                 to_update.append(line)
+                changes.append((offer_id, quantity, tolerance))
+        if changes:
+            LineChange.objects.bulk_create(
+                LineChange(cycle=locked, household=household, offer_id=offer_id, quantity=q, tolerance=t, at=now)
+                for offer_id, q, t in changes
+            )
         if to_delete:
             OrderLine.objects.filter(pk__in=to_delete).delete()
         if to_update:
-            OrderLine.objects.bulk_update(to_update, ["quantity"])
+            OrderLine.objects.bulk_update(to_update, ["quantity", "tolerance"])
         if to_create:
             OrderLine.objects.bulk_create(to_create)
         if to_delete and not to_create and not OrderLine.objects.filter(order=order).exists():
@@ -219,6 +262,32 @@ class ClosingOutcome:
     result: closing.ClosingResult | None
 
 
+def run_allocation(cycle: OrderCycle) -> closing.ClosingResult:
+    """The engine's outcome for the cycle as its orders stand now (three queries, whatever the size)."""
+    rules = [
+        allocation.ProductRules(
+            id=pk, pack_size=pack_size or step, step=step, min_total=min_total, supply_cap=supply_cap,
+            per_household_cap=per_household_cap, delivered=delivered,
+        )
+        for pk, pack_size, step, min_total, supply_cap, per_household_cap, delivered in Offer.objects.filter(
+            cycle=cycle
+        ).values_list("pk", "pack_size", "order_step", "min_total", "supply_cap", "per_household_cap", "delivered")
+    ]
+    rows = OrderLine.objects.filter(order__cycle=cycle).values_list(
+        "order__household_id", "order__household__group_id", "offer_id", "offer__producer_id",
+        "quantity", "offer__unit_price", "offer__vat_rate", "tolerance",
+    )
+    changes = [
+        allocation.Request(household, offer, quantity, tolerance, at=at, seq=pk)
+        for pk, household, offer, quantity, tolerance, at in LineChange.objects.filter(cycle=cycle).values_list(
+            "pk", "household_id", "offer_id", "quantity", "tolerance", "at"
+        )
+    ]
+    return closing.close(
+        [closing.OrderedLine(*row) for row in rows], rules, strategy=cycle.rationing, changes=changes
+    )
+
+
 def close_cycle(cycle_id: int, *, by_user=None, now: datetime.datetime | None = None) -> ClosingOutcome:
     """Close a cycle: allocate, and write summaries, producer sheets and picking lists in one transaction.
 
@@ -233,18 +302,22 @@ def close_cycle(cycle_id: int, *, by_user=None, now: datetime.datetime | None = 
             return ClosingOutcome(cycle=cycle, closed_now=False, result=None)
         if now < cycle.opens_at:
             raise ActionError(_("This cycle has not opened yet: there is nothing to close."))
-        rows = OrderLine.objects.filter(order__cycle=cycle).values_list(
-            "order__household_id", "order__household__group_id", "offer_id", "offer__producer_id",
-            "quantity", "offer__unit_price", "offer__vat_rate",
-        )
-        result = closing.close(closing.OrderedLine(*row) for row in rows)
+        result = run_allocation(cycle)
 
         Allocation.objects.bulk_create(
             Allocation(
                 cycle=cycle, household_id=a.household_id, group_id=a.group_id, offer_id=a.offer_id,
-                quantity_ordered=a.quantity_ordered, quantity=a.quantity, amount_incl_vat=a.amount_incl_vat,
+                quantity_ordered=a.quantity_ordered, tolerance=a.tolerance, quantity=a.quantity,
+                reason=a.reason or "", amount_incl_vat=a.amount_incl_vat,
             )
             for a in result.allocations
+        )
+        OfferOutcome.objects.bulk_create(
+            OfferOutcome(
+                offer_id=o.id, status=o.status, quantity=o.quantity, tolerance=o.tolerance, packs=o.packs,
+                ordered=o.ordered, allocated=o.allocated, surplus=o.surplus,
+            )
+            for o in result.offers
         )
         group_of = {a.household_id: a.group_id for a in result.allocations}
         OrderSummary.objects.bulk_create(

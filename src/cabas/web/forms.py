@@ -7,10 +7,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from cabas.catalog.models import Product
+from cabas.core.formatting import format_money
 from cabas.core.ids import parse_id
 from cabas.members.models import Club, Group
-
-from .formatting import format_money
 
 
 class LoginForm(AuthenticationForm):

@@ -1,6 +1,7 @@
 from django import template
 
-from ..formatting import format_money, format_quantity, format_quantity_with_unit
+from cabas.catalog.units import format_quantity_with_unit
+from cabas.core.formatting import format_money, format_quantity
 
 register = template.Library()
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.core.errors import ActionError
+from cabas.core.formatting import format_quantity
 from cabas.core.ids import ID_PATTERN
 from cabas.core.money import ZERO, line_amount
 from cabas.distribution.documents import household_summary
@@ -22,7 +23,6 @@ from cabas.ordering.models import Offer, Order, OrderCycle, OrderLine, OrderSumm
 from cabas.ordering.services import order_total, parse_order_quantities, save_order
 
 from ..access import cycle_for_member, order_for_user
-from ..formatting import format_quantity
 
 QUANTITY_FIELD = re.compile(rf"^q-({ID_PATTERN})$")
 

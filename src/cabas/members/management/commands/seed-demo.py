@@ -530,7 +530,7 @@ class Command(BaseCommand):
         Product.objects.bulk_create(
             Product(
                 producer=producer, category=categories[p.category], name=p.name, description=p.description,
-                unit=p.unit, unit_price=D(p.price), vat_rate=D(p.vat), pack_size=D(p.pack),
+                unit=p.unit, unit_price=D(p.price), vat_rate=D(p.vat), pack_size=None if p.pack == "1" else D(p.pack),
             )
             for producer, spec in zip(producers, PRODUCERS)
             for p in spec.products

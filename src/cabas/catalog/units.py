@@ -1,26 +1,12 @@
-"""How quantities and amounts are written for people: French notation through Django's l10n."""
+"""Units as people read them: the unit's name agrees with the quantity (« 1 pièce », « 2 pièces »)."""
 
 from decimal import Decimal
 
-from django.utils import formats
 from django.utils.translation import npgettext
 
-from cabas.catalog.models import Unit
+from cabas.core.formatting import format_quantity
 
-
-def format_quantity(value) -> str:
-    if value is None or value == "":
-        return ""
-    value = Decimal(value)
-    if value == value.to_integral_value():
-        return formats.number_format(value.quantize(Decimal(1)), decimal_pos=0, use_l10n=True)
-    return formats.number_format(value.normalize(), use_l10n=True)
-
-
-def format_money(value) -> str:
-    if value is None or value == "":
-        return ""
-    return f"{formats.number_format(Decimal(value), decimal_pos=2, use_l10n=True, force_grouping=True)}\u00a0€"
+from .models import Unit
 
 
 def unit_label(unit: str, quantity) -> str:

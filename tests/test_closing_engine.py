@@ -1,0 +1,76 @@
+"""The closing runs the allocation engine: packs, tolerance, thresholds, caps and rationing, with reasons."""
+
+import datetime
+from decimal import Decimal as D
+
+from django.urls import reverse
+from django.utils import timezone
+
+from cabas.distribution.documents import picking_list
+from cabas.distribution.models import Distribution
+from cabas.ordering.models import Allocation, LineChange, Offer, OfferOutcome, Rationing
+from cabas.ordering.services import close_cycle, save_order
+
+
+def milk_in_packs(world, **rules):
+    world.milk.pack_size, world.milk.order_step = D(6), D(1)  # bottles of a litre, by the case of 6
+    for name, value in rules.items():
+        setattr(world.milk, name, value)
+    world.milk.save()
+    cycle = world.open_cycle()
+    return cycle, Offer.objects.get(cycle=cycle, product=world.milk)
+
+
+def given(cycle, offer):
+    return {a.household_id: (a.quantity, a.reason) for a in Allocation.objects.filter(cycle=cycle, offer=offer)}
+
+
+def test_tolerance_completes_a_pack_at_closing(world):
+    cycle, milk = milk_in_packs(world)
+    save_order(cycle=cycle, household=world.household_a1, quantities={milk.pk: "4"}, tolerances={milk.pk: "1"})
+    save_order(cycle=cycle, household=world.household_a2, quantities={milk.pk: "3"})
+    save_order(cycle=cycle, household=world.household_b1, quantities={milk.pk: "4"}, tolerances={milk.pk: "2"})
+    close_cycle(cycle.pk)
+    outcome = OfferOutcome.objects.get(offer=milk)
+    assert (outcome.status, outcome.packs, outcome.ordered) == ("ok", 2, 12)
+    assert given(cycle, milk) == {
+        world.household_a1.pk: (4 + 1, "tolerance"), world.household_a2.pk: (3, ""), world.household_b1.pk: (4, ""),
+    }
+
+
+def test_below_threshold_nothing_is_handed_out_and_the_member_is_told(world, login):
+    cycle, milk = milk_in_packs(world, pack_size=None, min_total=D(20))
+    save_order(cycle=cycle, household=world.household_a1, quantities={milk.pk: "9", Offer.objects.get(cycle=cycle, product=world.bread).pk: "1"})
+    save_order(cycle=cycle, household=world.household_b1, quantities={milk.pk: "8"})
+    close_cycle(cycle.pk)
+    assert given(cycle, milk) == {world.household_a1.pk: (0, "below_threshold"), world.household_b1.pk: (0, "below_threshold")}
+    depot = picking_list(Distribution.objects.get(cycle=cycle, group=world.group_a))
+    assert [a.offer.name for entry in depot.households for a in entry.lines] == ["Pain de campagne"]
+    page = login(world.member_a1).get(reverse("order", args=[cycle.pk])).content.decode()
+    assert "seuil de viabilité" in page and "17" in page and "20" in page
+
+
+def test_first_come_replays_the_history_of_the_lines(world):
+    cycle, milk = milk_in_packs(world, pack_size=None)
+    Offer.objects.filter(pk=milk.pk).update(supply_cap=D(5))
+    type(cycle).objects.filter(pk=cycle.pk).update(rationing=Rationing.FIRST_COME)
+    cycle.refresh_from_db()
+    now = timezone.now()
+    minute = datetime.timedelta(minutes=1)
+    save_order(cycle=cycle, household=world.household_a1, quantities={milk.pk: "2"}, now=now)
+    save_order(cycle=cycle, household=world.household_b1, quantities={milk.pk: "3"}, now=now + minute)
+    save_order(cycle=cycle, household=world.household_a1, quantities={milk.pk: "5"}, now=now + 2 * minute)
+    assert LineChange.objects.filter(cycle=cycle).count() == 3
+    close_cycle(cycle.pk, now=now + 3 * minute)
+    assert given(cycle, milk) == {world.household_a1.pk: (2, "rationed"), world.household_b1.pk: (3, "")}
+
+
+def test_a_quantity_off_the_order_step_is_refused(world, login):
+    world.carrots.order_step = D("0.5")
+    world.carrots.save()
+    cycle = world.open_cycle()
+    carrots = Offer.objects.get(cycle=cycle, product=world.carrots)
+    response = login(world.member_a1).post(reverse("order", args=[cycle.pk]), {f"q-{carrots.pk}": "1,2"})
+    assert response.status_code == 400
+    assert "0,5" in response.context["error"].field_errors[f"q-{carrots.pk}"]
+    assert not LineChange.objects.exists()
