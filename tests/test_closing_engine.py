@@ -74,3 +74,25 @@ def test_a_quantity_off_the_order_step_is_refused(world, login):
     assert response.status_code == 400
     assert "0,5" in response.context["error"].field_errors[f"q-{carrots.pk}"]
     assert not LineChange.objects.exists()
+
+
+def test_the_order_page_shows_packs_filling_up_and_takes_a_tolerance(world, login):
+    cycle, milk = milk_in_packs(world, min_total=D(12))
+    save_order(cycle=cycle, household=world.household_b1, quantities={milk.pk: "8"})
+    client = login(world.member_a1)
+    page = client.get(reverse("order", args=[cycle.pk])).content.decode()
+    assert "1 colis complet" in page and "4\u00a0l de plus complètent le suivant" in page
+    assert "8\u00a0l commandés sur 12\u00a0l" in page
+    response = client.post(reverse("order", args=[cycle.pk]), {f"q-{milk.pk}": "2", f"t-{milk.pk}": "2"})
+    assert response.status_code == 302
+    page = client.get(reverse("order", args=[cycle.pk])).content.decode()
+    assert "2 colis complets" in page and "Seuil atteint" in page
+    assert LineChange.objects.filter(household=world.household_a1).values_list("quantity", "tolerance").get() == (2, 2)
+
+
+def test_a_bad_tolerance_is_refused_and_nothing_is_saved(world, login):
+    cycle, milk = milk_in_packs(world)
+    response = login(world.member_a1).post(reverse("order", args=[cycle.pk]), {f"q-{milk.pk}": "2", f"t-{milk.pk}": "-1"})
+    assert response.status_code == 400
+    assert f"t-{milk.pk}" in response.context["error"].field_errors
+    assert not LineChange.objects.exists()

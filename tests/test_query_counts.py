@@ -48,7 +48,7 @@ LARGE_EXTRA_PRODUCTS = 40
 # "roles" is access_for's one query, made by coordinator_required or by the menu of the base template.
 _COUNTS = {
     # member pages
-    "order-get": 8,  # session, user, cycle, household+group, offers+producer+category, order, its lines, roles
+    "order-get": 9,  # session, user, cycle, household+group, offers+producer+category, order, its lines, roles + pooled totals per offer (live pack progress)
     "order-get-closed": 6,  # session, user, cycle, household, allocations+offer+producer, roles
     "order-detail": 5,  # session, user, roles, order+cycle+club+household+group, lines+offer+producer
     "order-detail-closed": 5,  # … allocations instead of lines

@@ -357,9 +357,7 @@ def _allocate_product(rules: ProductRules, requests: list[tuple[int, Request]], 
     pooled, pooled_tolerance = sum(demands), sum(tolerances)
 
     # 2. packs
-    full_packs, remainder = divmod(pooled, pack)
-    packs = full_packs + (1 if remainder and remainder + pooled_tolerance >= pack else 0)
-    missing = 0 if remainder == 0 or remainder + pooled_tolerance >= pack else pack - remainder - pooled_tolerance
+    packs, missing = _packs(pooled, pooled_tolerance, pack)
 
     # 3. threshold
     below_threshold = False
@@ -433,6 +431,37 @@ def _allocate_product(rules: ProductRules, requests: list[tuple[int, Request]], 
         supply_left=None if supply_left is None else supply_left * step,
     )
     return outcome, lines
+
+
+def _packs(pooled: int, tolerance: int, pack: int) -> tuple[int, int]:
+    """Packs to order, and what more would complete the next one (all in steps)."""
+    full_packs, remainder = divmod(pooled, pack)
+    if remainder and remainder + tolerance >= pack:
+        return full_packs + 1, 0
+    return full_packs, (pack - remainder - tolerance) if remainder else 0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a product stands while the cycle is open (what the order page shows)."""
+
+    packs: int
+    missing_for_next_pack: Decimal
+    quantity: Decimal
+    min_total: Decimal | None
+    reaches_threshold: bool
+    supply_left: Decimal | None
+
+
+def progress(rules: ProductRules, quantity: Decimal, tolerance: Decimal = ZERO) -> Progress:
+    """Packs filled, what completes the next, the threshold and the supply left, for pooled totals."""
+    pack = _check_product(rules)
+    pooled, pooled_tolerance = _floor_steps(quantity, rules.step), _floor_steps(tolerance, rules.step)
+    packs, missing = _packs(pooled, pooled_tolerance, pack)
+    reaches = rules.min_total is None or _ceil_steps(rules.min_total, rules.step) <= pooled + pooled_tolerance
+    left = None if rules.supply_cap is None else max(rules.supply_cap - quantity, ZERO)
+    return Progress(packs=packs, missing_for_next_pack=missing * rules.step, quantity=quantity,
+                    min_total=rules.min_total, reaches_threshold=reaches, supply_left=left)
 
 
 def _trim_chunks(standing: _Standing, steps: int) -> None:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -243,6 +244,25 @@ def save_order(
         if to_create or to_update or to_delete:
             Order.objects.filter(pk=order.pk).update(updated_at=now, updated_by=by_user)
         return SavedOrder(order=order, created=len(to_create), updated=len(to_update), deleted=len(to_delete))
+
+
+def offer_progress(cycle: OrderCycle, offers: Iterable[Offer]) -> dict[int, allocation.Progress]:
+    """Live pooled progress of the offers that have packs, a threshold or a supply cap.
+
+    One aggregate query over the cycle, always (so a page costs the same whatever its offers)."""
+    watched = {o.pk: o for o in offers if o.sold_by_pack or o.min_total is not None or o.supply_cap is not None}
+    totals = {
+        row["offer_id"]: row
+        for row in OrderLine.objects.filter(order__cycle=cycle)
+        .values("offer_id").annotate(quantity=Sum("quantity"), tolerance=Sum("tolerance")).order_by()
+    }
+    result = {}
+    for pk, offer in watched.items():
+        row = totals.get(pk, {})
+        rules = allocation.ProductRules(pk, pack_size=offer.effective_pack_size, step=offer.order_step,
+                                        min_total=offer.min_total, supply_cap=offer.supply_cap)
+        result[pk] = allocation.progress(rules, row.get("quantity") or Decimal(0), row.get("tolerance") or Decimal(0))
+    return result
 
 
 def order_total(offers: Mapping[int, Offer], quantities: Mapping[int, Decimal]) -> Decimal:

@@ -20,21 +20,22 @@ from cabas.distribution.documents import household_summary
 from cabas.members.models import Household
 from cabas.members.permissions import access_for
 from cabas.ordering.models import Offer, Order, OrderCycle, OrderLine, OrderSummary
-from cabas.ordering.services import order_total, parse_order_quantities, save_order
+from cabas.ordering.services import offer_progress, order_total, parse_order_quantities, save_order
 
 from ..access import cycle_for_member, order_for_user
 
-QUANTITY_FIELD = re.compile(rf"^q-({ID_PATTERN})$")
+ORDER_FIELD = re.compile(rf"^([qt])-({ID_PATTERN})$")
 
 
-def submitted_quantities(post) -> dict[int, str]:
-    """Only fields named q-<offer id> are read (an allow-list); anything else in the form is ignored."""
-    quantities = {}
+def submitted_quantities(post, kind: str = "q") -> dict[int, str]:
+    """Only fields named q-<offer id> (quantities) or t-<offer id> (tolerances) are read (an allow-list);
+    anything else in the form is ignored."""
+    values = {}
     for key in post:
-        match = QUANTITY_FIELD.match(key)
-        if match:
-            quantities[int(match.group(1))] = post.get(key, "")
-    return quantities
+        match = ORDER_FIELD.match(key)
+        if match and match.group(1) == kind:
+            values[int(match.group(2))] = post.get(key, "")
+    return values
 
 
 @login_required
@@ -70,17 +71,21 @@ def catalogue_sections(offers: list[Offer], by: str):
     return sections
 
 
-def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | None = None, error: ActionError | None = None):
+def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | None = None,
+                  submitted_tolerances: dict[int, str] | None = None, error: ActionError | None = None):
     by = "producer" if request.GET.get("by") == "producer" else "category"
     household = Household.objects.select_related("group").get(pk=request.user.household_id)
     offers = list(Offer.objects.filter(cycle=cycle).select_related("producer", "category"))
     order = Order.objects.filter(cycle=cycle, household=household).first()
-    saved = {}
+    saved, saved_tolerances = {}, {}
     if order is not None:
-        saved = {line.offer_id: line.quantity for line in OrderLine.objects.filter(order=order)}
+        for line in OrderLine.objects.filter(order=order):
+            saved[line.offer_id], saved_tolerances[line.offer_id] = line.quantity, line.tolerance
     accepts_orders = cycle.accepts_orders()
     # What was just typed is shown again only while it can still be corrected and saved.
     typed = submitted if (submitted and accepts_orders) else {}
+    typed_tolerances = submitted_tolerances if (submitted_tolerances and accepts_orders) else {}
+    progress = offer_progress(cycle, offers)
     offers_by_id = {o.pk: o for o in offers}
     field_errors = error.field_errors if error else {}
     rows = [
@@ -89,6 +94,10 @@ def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | Non
             "value": saved.get(o.pk, ""),
             "text": typed[o.pk] if o.pk in typed else format_quantity(saved.get(o.pk)),
             "error": field_errors.get(f"q-{o.pk}"),
+            "tolerance_text": typed_tolerances[o.pk] if o.pk in typed_tolerances
+            else format_quantity(saved_tolerances.get(o.pk) or ""),
+            "tolerance_error": field_errors.get(f"t-{o.pk}"),
+            "progress": progress.get(o.pk),
         }
         for o in offers
     ]
@@ -120,11 +129,13 @@ def order_page(request, cycle_id: int):
         return render(request, "web/order_summary.html", {"doc": household_summary(cycle, household), "cycle": cycle})
     if request.method == "POST":
         quantities = submitted_quantities(request.POST)
+        tolerances = submitted_quantities(request.POST, "t")
         household = Household.objects.select_related("group").get(pk=request.user.household_id)
         try:
-            save_order(cycle=cycle, household=household, quantities=quantities, by_user=request.user)
+            save_order(cycle=cycle, household=household, quantities=quantities, tolerances=tolerances,
+                       by_user=request.user)
         except ActionError as error:
-            context = order_context(request, cycle, submitted=quantities, error=error)
+            context = order_context(request, cycle, submitted=quantities, submitted_tolerances=tolerances, error=error)
             return render(request, "web/order.html", context, status=400)
         messages.success(request, _("Your order is saved. You can change it until the deadline."))
         suffix = "?by=producer" if request.GET.get("by") == "producer" else ""
