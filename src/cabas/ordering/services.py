@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from cabas.catalog.models import Product
 from cabas.catalog.units import format_quantity_with_unit
+from cabas.core.bulk import insert_rows
 from cabas.core.errors import ActionError
 from cabas.members.models import Club, Group, Household
 
@@ -324,13 +325,14 @@ def close_cycle(cycle_id: int, *, by_user=None, now: datetime.datetime | None = 
             raise ActionError(_("This cycle has not opened yet: there is nothing to close."))
         result = run_allocation(cycle)
 
-        Allocation.objects.bulk_create(
-            Allocation(
-                cycle=cycle, household_id=a.household_id, group_id=a.group_id, offer_id=a.offer_id,
-                quantity_ordered=a.quantity_ordered, tolerance=a.tolerance, quantity=a.quantity,
-                reason=a.reason or "", amount_incl_vat=a.amount_incl_vat,
-            )
-            for a in result.allocations
+        insert_rows(
+            Allocation,
+            ["cycle", "household", "group", "offer", "quantity_ordered", "tolerance", "quantity", "reason", "amount_incl_vat"],
+            (
+                (cycle.pk, a.household_id, a.group_id, a.offer_id, a.quantity_ordered, a.tolerance, a.quantity,
+                 a.reason or "", a.amount_incl_vat)
+                for a in result.allocations
+            ),
         )
         OfferOutcome.objects.bulk_create(
             OfferOutcome(
@@ -340,12 +342,13 @@ def close_cycle(cycle_id: int, *, by_user=None, now: datetime.datetime | None = 
             for o in result.offers
         )
         group_of = {a.household_id: a.group_id for a in result.allocations}
-        OrderSummary.objects.bulk_create(
-            OrderSummary(
-                cycle=cycle, household_id=t.key, group_id=group_of[t.key], line_count=t.line_count,
-                amount_incl_vat=t.vat.amount_incl_vat, amount_excl_vat=t.vat.amount_excl_vat, vat=t.vat.vat,
-            )
-            for t in result.households
+        insert_rows(
+            OrderSummary,
+            ["cycle", "household", "group", "line_count", "amount_incl_vat", "amount_excl_vat", "vat"],
+            (
+                (cycle.pk, t.key, group_of[t.key], t.line_count, t.vat.amount_incl_vat, t.vat.amount_excl_vat, t.vat.vat)
+                for t in result.households
+            ),
         )
         write_closing_documents(cycle, result, now=now)
         cycle.closed_at = now
