@@ -201,15 +201,15 @@ def _time_key(request: Request, arrival: int) -> tuple:
 
 def _standing_requests(requests: Sequence[tuple[int, Request]], step: Decimal, product) -> list[_Standing]:
     by_household: dict[Hashable, _Standing] = {}
-    for arrival, request in sorted(requests, key=lambda item: _time_key(item[1], item[0])):
+    keyed = sorted((_time_key(request, arrival), request) for arrival, request in requests)
+    for key, request in keyed:
         if request.quantity < 0 or request.tolerance < 0:
             raise AllocationInputError(
                 _("Product %(product)s: household %(household)s asks for a negative quantity."),
                 product=product, household=request.household,
             )
         quantity = _steps(request.quantity, step, what="quantity", product=product)
-        tolerance = _steps(request.tolerance, step, what="tolerance", product=product)
-        key = _time_key(request, arrival)
+        tolerance = _steps(request.tolerance, step, what="tolerance", product=product) if request.tolerance else 0
         standing = by_household.get(request.household)
         if standing is None:
             standing = by_household[request.household] = _Standing(request.household, first_at=key)
@@ -299,6 +299,8 @@ def first_come(chunks: Sequence[tuple[object, int, int]], count: int, amount: in
 
 
 def _ration(strategy: str, standings: list[_Standing], demands: list[int], amount: int, *, chunks) -> list[int]:
+    if amount >= sum(demands):
+        return list(demands)
     order = sorted(range(len(standings)), key=lambda i: _tie_key(standings[i]))
     if strategy == EQUAL_SHARE:
         return equal_share(demands, amount, order)

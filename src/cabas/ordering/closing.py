@@ -116,18 +116,23 @@ def allocate(
 
 def totals_by(allocations: Iterable[AllocatedLine], key: str) -> tuple[Totals, ...]:
     """Group allocated lines by one of their id attributes and total each group, VAT per rate."""
-    buckets: dict[int, list[AllocatedLine]] = defaultdict(list)
+    counts: dict[int, int] = defaultdict(int)
+    households: dict[int, set] = defaultdict(set)
+    per_rate: dict[int, dict[Decimal, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for allocation in allocations:
         if allocation.quantity > 0:  # lines cancelled by the engine are not handed out nor paid
-            buckets[getattr(allocation, key)].append(allocation)
+            bucket = getattr(allocation, key)
+            counts[bucket] += 1
+            households[bucket].add(allocation.household_id)
+            per_rate[bucket][allocation.vat_rate] += allocation.amount_incl_vat
     return tuple(
         Totals(
-            key=bucket_key,
-            line_count=len(members),
-            member_count=len({a.household_id for a in members}),
-            vat=vat_breakdown((a.vat_rate, a.amount_incl_vat) for a in members),
+            key=bucket,
+            line_count=counts[bucket],
+            member_count=len(households[bucket]),
+            vat=vat_breakdown(per_rate[bucket].items()),
         )
-        for bucket_key, members in sorted(buckets.items())
+        for bucket in sorted(counts)
     )
 
 
@@ -140,7 +145,7 @@ def close(
 ) -> ClosingResult:
     ordered = sorted(lines, key=lambda l: (l.group_id, l.household_id, l.offer_id))
     allocated, offers = allocate(ordered, rules, strategy=strategy, changes=changes)
-    allocations = tuple(sorted(allocated, key=lambda a: (a.group_id, a.household_id, a.offer_id)))
+    allocations = tuple(allocated)  # in the lines' order: group, household, offer
     return ClosingResult(
         allocations=allocations,
         households=totals_by(allocations, "household_id"),
