@@ -247,6 +247,36 @@ def save_order(
         return SavedOrder(order=order, created=len(to_create), updated=len(to_update), deleted=len(to_delete))
 
 
+@transaction.atomic
+def set_allocation_rules(
+    *, cycle: OrderCycle, rationing: str, offer_rules: Mapping[int, Mapping[str, Decimal | None]],
+) -> None:
+    """Set the cycle's rationing strategy and, per offer, its supply, per-household limit and threshold.
+
+    Refused once the cycle is closed (its allocation is final). One UPDATE per offer that changes.
+    """
+    locked = OrderCycle.objects.select_for_update().get(pk=cycle.pk)
+    if locked.is_closed:
+        raise ActionError(_("This cycle is closed: its allocation can no longer change."))
+    if rationing not in allocation.STRATEGIES:
+        raise ActionError(_("Choose how short supply is shared out."))
+    if locked.rationing != rationing:
+        OrderCycle.objects.filter(pk=locked.pk).update(rationing=rationing)
+    fields = ("supply_cap", "per_household_cap", "min_total")
+    offers = {o.pk: o for o in Offer.objects.filter(cycle=locked, pk__in=offer_rules)}
+    if len(offers) != len(offer_rules):
+        raise ActionError(_("A product you asked for is not on offer in this cycle."))
+    changed = []
+    for pk, values in offer_rules.items():
+        offer = offers[pk]
+        if any(getattr(offer, f) != values.get(f) for f in fields):
+            for f in fields:
+                setattr(offer, f, values.get(f))
+            changed.append(offer)
+    if changed:
+        Offer.objects.bulk_update(changed, fields)
+
+
 def offer_progress(cycle: OrderCycle, offers: Iterable[Offer]) -> dict[int, allocation.Progress]:
     """Live pooled progress of the offers that have packs, a threshold or a supply cap.
 

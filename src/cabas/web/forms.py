@@ -10,6 +10,7 @@ from cabas.catalog.models import Product
 from cabas.core.formatting import format_money
 from cabas.core.ids import parse_id
 from cabas.members.models import Club, Group
+from cabas.ordering.models import Rationing
 
 
 class LoginForm(AuthenticationForm):
@@ -105,3 +106,28 @@ class CycleForm(forms.Form):
 
     def distribution_dates(self):
         return {g.pk: self.cleaned_data[f"date-{g.pk}"] for g in self.groups}
+
+
+class AllocationRulesForm(forms.Form):
+    """The cycle's rationing strategy and, per offer, supply, per-household limit and threshold."""
+
+    rationing = forms.ChoiceField(label=_("Sharing out when supply is short"), choices=Rationing.choices)
+
+    RULE_FIELDS = (("supply_cap", _("Supply")), ("per_household_cap", _("Per household")), ("min_total", _("Threshold")))
+
+    def __init__(self, *args, offers, cycle, **kwargs):
+        super().__init__(*args, initial={"rationing": cycle.rationing}, **kwargs)
+        self.offer_ids = [o.pk for o in offers]
+        for offer in offers:
+            for name, label in self.RULE_FIELDS:
+                self.fields[f"{name}-{offer.pk}"] = forms.DecimalField(
+                    label=f"{label} — {offer.name}", required=False, min_value=0, max_digits=12, decimal_places=3,
+                    initial=getattr(offer, name), localize=True,
+                    widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5}),
+                )
+
+    def offer_fields(self, offer_id):
+        return [self[f"{name}-{offer_id}"] for name, _label in self.RULE_FIELDS]
+
+    def offer_rules(self):
+        return {pk: {name: self.cleaned_data[f"{name}-{pk}"] for name, _label in self.RULE_FIELDS} for pk in self.offer_ids}

@@ -36,6 +36,7 @@ urlpatterns = [
     path("coordination/cycles/nouveau/", coordination.cycle_create, name="cycle-create"),
     path("coordination/cycles/<id:cycle_id>/", coordination.cycle_detail, name="cycle-detail"),
     path("coordination/cycles/<id:cycle_id>/cloturer/", coordination.cycle_close, name="cycle-close"),
+    path("coordination/cycles/<id:cycle_id>/repartition/", coordination.cycle_preview, name="cycle-preview"),
     path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/", coordination.group_orders, name="group-orders"),
     path(
         "coordination/cycles/<id:cycle_id>/producteurs/<id:producer_id>/bon-de-commande.<str:fmt>",

@@ -22,11 +22,11 @@ from cabas.core.money import ZERO, line_amount
 from cabas.distribution.models import Distribution, ProducerSheet
 from cabas.members.models import Club, Group, Household
 from cabas.members.permissions import access_for
-from cabas.ordering.models import Allocation, Order, OrderCycle, OrderLine, OrderSummary
-from cabas.ordering.services import close_cycle, open_cycle
+from cabas.ordering.models import Allocation, Offer, Order, OrderCycle, OrderLine, OrderSummary
+from cabas.ordering.services import close_cycle, open_cycle, run_allocation, set_allocation_rules
 
 from ..access import cycle_for_coordination, require_club_coordinator
-from ..forms import CycleForm
+from ..forms import AllocationRulesForm, CycleForm
 
 
 def coordinator_required(view):
@@ -212,3 +212,40 @@ def group_orders(request, cycle_id: int, group_id: int):
         "ordered_count": sum(1 for e in entries if e["lines"]),
         "total": sum((e["amount"] for e in entries), ZERO),
     })
+
+
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def cycle_preview(request, cycle_id: int):
+    """What the closing would decide now: packs, thresholds, rationing; the rules can be set here."""
+    cycle, access = cycle_for_coordination(request, cycle_id)
+    require_club_coordinator(access, cycle.club_id)
+    offers = list(Offer.objects.filter(cycle=cycle).select_related("producer").order_by("producer__name", "name"))
+    form = AllocationRulesForm(request.POST or None, offers=offers, cycle=cycle)
+    status = 200
+    if request.method == "POST":
+        if cycle.is_closed:
+            messages.error(request, _("This cycle is closed: its allocation can no longer change."))
+            return redirect("cycle-detail", cycle_id=cycle.pk)
+        if form.is_valid():
+            try:
+                set_allocation_rules(cycle=cycle, rationing=form.cleaned_data["rationing"], offer_rules=form.offer_rules())
+            except ActionError as error:
+                for message in error.all_messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("The rules are saved; the preview below follows them."))
+                return redirect("cycle-preview", cycle_id=cycle.pk)
+        status = 400
+    result = run_allocation(cycle)
+    households = dict(Household.objects.filter(pk__in={a.household_id for a in result.allocations}).values_list("pk", "name"))
+    affected = defaultdict(list)
+    for a in result.allocations:
+        if a.reason:
+            affected[a.offer_id].append((households[a.household_id], a))
+    outcomes = {o.id: o for o in result.offers}
+    rows = [
+        {"offer": o, "outcome": outcomes[o.pk], "fields": form.offer_fields(o.pk), "affected": sorted(affected[o.pk], key=lambda x: x[0])}
+        for o in offers
+    ]
+    return render(request, "web/cycle_preview.html", {"cycle": cycle, "form": form, "rows": rows}, status=status)
