@@ -66,3 +66,36 @@ def test_only_the_club_coordinator_sees_and_sets_the_rules(world, login):
         assert client.get(reverse("cycle-preview", args=[cycle.pk])).status_code == 403
         assert client.post(reverse("cycle-preview", args=[cycle.pk]), rules_post(cycle, rationing="first-come")).status_code == 403
     assert OrderCycle.objects.get(pk=cycle.pk).rationing == "equal-share"
+
+
+def test_a_short_delivery_is_shared_out_and_every_list_follows(world, login):
+    from cabas.distribution.models import PickingList
+    from cabas.ordering.models import Allocation, OrderSummary
+    from cabas.ordering.services import close_cycle
+
+    cycle, milk = setup(world)
+    save_order(cycle=cycle, household=world.household_a2, quantities={milk.pk: "4"})  # 12 l: 2 packs
+    close_cycle(cycle.pk)
+    client = login(world.coordinator)
+    data = {f"delivered-{o.pk}": "" for o in Offer.objects.filter(cycle=cycle)}
+    data[f"delivered-{milk.pk}"] = "9"
+    assert client.post(reverse("cycle-preview", args=[cycle.pk]), data).status_code == 302
+    given = dict(Allocation.objects.filter(cycle=cycle, offer=milk).values_list("household_id", "quantity"))
+    assert sorted(given.values()) == [3, 3, 3]
+    assert OrderSummary.objects.get(cycle=cycle, household=world.household_a1).amount_incl_vat == D("3.90")
+    assert PickingList.objects.get(distribution__cycle=cycle, distribution__group=world.group_a).amount_incl_vat == D("7.80")
+    data[f"delivered-{milk.pk}"] = "-1"
+    response = client.post(reverse("cycle-preview", args=[cycle.pk]), data)
+    assert response.status_code == 400 and response.context["form"].errors
+    assert sorted(Allocation.objects.filter(cycle=cycle, offer=milk).values_list("quantity", flat=True)) == [3, 3, 3]
+
+
+def test_deliveries_wait_for_the_closing(world):
+    import pytest
+
+    from cabas.core.errors import ActionError
+    from cabas.ordering.services import record_deliveries
+
+    cycle, milk = setup(world)
+    with pytest.raises(ActionError):
+        record_deliveries(cycle.pk, {milk.pk: D(3)})

@@ -339,13 +339,78 @@ def run_allocation(cycle: OrderCycle) -> closing.ClosingResult:
     )
 
 
+def _write_allocation(cycle: OrderCycle, *, now: datetime.datetime) -> closing.ClosingResult:
+    """Run the engine and write what it decides: allocations, offer outcomes, household summaries,
+    picking lists and producer sheets (one statement per table)."""
+    from cabas.distribution.services import write_closing_documents
+
+    result = run_allocation(cycle)
+    insert_rows(
+        Allocation,
+        ["cycle", "household", "group", "offer", "quantity_ordered", "tolerance", "quantity", "reason", "amount_incl_vat"],
+        (
+            (cycle.pk, a.household_id, a.group_id, a.offer_id, a.quantity_ordered, a.tolerance, a.quantity,
+             a.reason or "", a.amount_incl_vat)
+            for a in result.allocations
+        ),
+    )
+    OfferOutcome.objects.bulk_create(
+        OfferOutcome(
+            offer_id=o.id, status=o.status, quantity=o.quantity, tolerance=o.tolerance, packs=o.packs,
+            ordered=o.ordered, allocated=o.allocated, surplus=o.surplus,
+        )
+        for o in result.offers
+    )
+    group_of = {a.household_id: a.group_id for a in result.allocations}
+    insert_rows(
+        OrderSummary,
+        ["cycle", "household", "group", "line_count", "amount_incl_vat", "amount_excl_vat", "vat"],
+        (
+            (cycle.pk, t.key, group_of[t.key], t.line_count, t.vat.amount_incl_vat, t.vat.amount_excl_vat, t.vat.vat)
+            for t in result.households
+        ),
+    )
+    write_closing_documents(cycle, result, now=now)
+    return result
+
+
+def record_deliveries(
+    cycle_id: int, delivered: Mapping[int, Decimal | None], *, now: datetime.datetime | None = None
+) -> closing.ClosingResult:
+    """What producers actually delivered, per offer (None: as ordered). The allocation is recomputed on
+    it — a shortfall rationed with the cycle's strategy, a surplus first filling tolerance — and every
+    closing document rewritten, in one transaction."""
+    from cabas.distribution.models import PickingList, ProducerSheet
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
+        if cycle.closed_at is None:
+            raise ActionError(_("Deliveries are recorded once the cycle is closed."))
+        offers = {o.pk: o for o in Offer.objects.filter(cycle=cycle, pk__in=delivered)}
+        if len(offers) != len(delivered):
+            raise ActionError(_("A product you asked for is not on offer in this cycle."))
+        if any(value is not None and value < 0 for value in delivered.values()):
+            raise ActionError(_("A delivered quantity cannot be negative."))
+        changed = [o for pk, o in offers.items() if o.delivered != delivered[pk]]
+        if not changed:
+            return run_allocation(cycle)
+        for offer in changed:
+            offer.delivered = delivered[offer.pk]
+        Offer.objects.bulk_update(changed, ["delivered"])
+        Allocation.objects.filter(cycle=cycle).delete()
+        OfferOutcome.objects.filter(offer__cycle=cycle).delete()
+        OrderSummary.objects.filter(cycle=cycle).delete()
+        PickingList.objects.filter(distribution__cycle=cycle).delete()
+        ProducerSheet.objects.filter(cycle=cycle).delete()
+        return _write_allocation(cycle, now=now)
+
+
 def close_cycle(cycle_id: int, *, by_user=None, now: datetime.datetime | None = None) -> ClosingOutcome:
     """Close a cycle: allocate, and write summaries, producer sheets and picking lists in one transaction.
 
     Idempotent: closing a closed cycle writes nothing. Costs a constant number of queries.
     """
-    from cabas.distribution.services import write_closing_documents
-
     now = now or timezone.now()
     with transaction.atomic():
         cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
@@ -353,34 +418,7 @@ def close_cycle(cycle_id: int, *, by_user=None, now: datetime.datetime | None = 
             return ClosingOutcome(cycle=cycle, closed_now=False, result=None)
         if now < cycle.opens_at:
             raise ActionError(_("This cycle has not opened yet: there is nothing to close."))
-        result = run_allocation(cycle)
-
-        insert_rows(
-            Allocation,
-            ["cycle", "household", "group", "offer", "quantity_ordered", "tolerance", "quantity", "reason", "amount_incl_vat"],
-            (
-                (cycle.pk, a.household_id, a.group_id, a.offer_id, a.quantity_ordered, a.tolerance, a.quantity,
-                 a.reason or "", a.amount_incl_vat)
-                for a in result.allocations
-            ),
-        )
-        OfferOutcome.objects.bulk_create(
-            OfferOutcome(
-                offer_id=o.id, status=o.status, quantity=o.quantity, tolerance=o.tolerance, packs=o.packs,
-                ordered=o.ordered, allocated=o.allocated, surplus=o.surplus,
-            )
-            for o in result.offers
-        )
-        group_of = {a.household_id: a.group_id for a in result.allocations}
-        insert_rows(
-            OrderSummary,
-            ["cycle", "household", "group", "line_count", "amount_incl_vat", "amount_excl_vat", "vat"],
-            (
-                (cycle.pk, t.key, group_of[t.key], t.line_count, t.vat.amount_incl_vat, t.vat.amount_excl_vat, t.vat.vat)
-                for t in result.households
-            ),
-        )
-        write_closing_documents(cycle, result, now=now)
+        result = _write_allocation(cycle, now=now)
         cycle.closed_at = now
         cycle.closed_by = by_user
         cycle.save(update_fields=["closed_at", "closed_by"])

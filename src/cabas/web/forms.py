@@ -131,3 +131,23 @@ class AllocationRulesForm(forms.Form):
 
     def offer_rules(self):
         return {pk: {name: self.cleaned_data[f"{name}-{pk}"] for name, _label in self.RULE_FIELDS} for pk in self.offer_ids}
+
+
+class DeliveryForm(forms.Form):
+    """What each producer delivered, per offer, entered at reception (empty: as ordered)."""
+
+    def __init__(self, *args, offers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offer_ids = [o.pk for o in offers]
+        for offer in offers:
+            self.fields[f"delivered-{offer.pk}"] = forms.DecimalField(
+                label=_("Delivered — %(product)s") % {"product": offer.name}, required=False, min_value=0,
+                max_digits=12, decimal_places=3, initial=offer.delivered, localize=True,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5}),
+            )
+
+    def offer_fields(self, offer_id):
+        return [self[f"delivered-{offer_id}"]]
+
+    def delivered(self):
+        return {pk: self.cleaned_data[f"delivered-{pk}"] for pk in self.offer_ids}

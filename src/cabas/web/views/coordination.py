@@ -23,10 +23,10 @@ from cabas.distribution.models import Distribution, ProducerSheet
 from cabas.members.models import Club, Group, Household
 from cabas.members.permissions import access_for
 from cabas.ordering.models import Allocation, Offer, Order, OrderCycle, OrderLine, OrderSummary
-from cabas.ordering.services import close_cycle, open_cycle, run_allocation, set_allocation_rules
+from cabas.ordering.services import close_cycle, open_cycle, record_deliveries, run_allocation, set_allocation_rules
 
 from ..access import cycle_for_coordination, require_club_coordinator
-from ..forms import AllocationRulesForm, CycleForm
+from ..forms import AllocationRulesForm, CycleForm, DeliveryForm
 
 
 def coordinator_required(view):
@@ -221,20 +221,25 @@ def cycle_preview(request, cycle_id: int):
     cycle, access = cycle_for_coordination(request, cycle_id)
     require_club_coordinator(access, cycle.club_id)
     offers = list(Offer.objects.filter(cycle=cycle).select_related("producer").order_by("producer__name", "name"))
-    form = AllocationRulesForm(request.POST or None, offers=offers, cycle=cycle)
+    closed = cycle.is_closed
+    if closed:
+        form = DeliveryForm(request.POST or None, offers=offers)
+    else:
+        form = AllocationRulesForm(request.POST or None, offers=offers, cycle=cycle)
     status = 200
     if request.method == "POST":
-        if cycle.is_closed:
-            messages.error(request, _("This cycle is closed: its allocation can no longer change."))
-            return redirect("cycle-detail", cycle_id=cycle.pk)
         if form.is_valid():
             try:
-                set_allocation_rules(cycle=cycle, rationing=form.cleaned_data["rationing"], offer_rules=form.offer_rules())
+                if closed:
+                    record_deliveries(cycle.pk, form.delivered())
+                else:
+                    set_allocation_rules(cycle=cycle, rationing=form.cleaned_data["rationing"], offer_rules=form.offer_rules())
             except ActionError as error:
                 for message in error.all_messages:
                     form.add_error(None, message)
             else:
-                messages.success(request, _("The rules are saved; the preview below follows them."))
+                messages.success(request, _("Deliveries recorded: allocations, lists and amounts follow them.") if closed
+                                 else _("The rules are saved; the preview below follows them."))
                 return redirect("cycle-preview", cycle_id=cycle.pk)
         status = 400
     result = run_allocation(cycle)
