@@ -215,16 +215,8 @@ def _standing_requests(requests: Sequence[tuple[int, Request]], step: Decimal, p
             standing = by_household[request.household] = _Standing(request.household, first_at=key)
         if quantity > standing.quantity:
             standing.chunks.append((key, quantity - standing.quantity))
-        else:
-            to_remove = standing.quantity - quantity
-            while to_remove:
-                chunk_key, size = standing.chunks[-1]
-                if size <= to_remove:
-                    standing.chunks.pop()
-                    to_remove -= size
-                else:
-                    standing.chunks[-1] = (chunk_key, size - to_remove)
-                    to_remove = 0
+        else:  # a decrease gives up the household's most recent units first
+            _trim_chunks(standing, standing.quantity - quantity)
         standing.requested = request.quantity
         standing.quantity = quantity
         standing.tolerance = tolerance
