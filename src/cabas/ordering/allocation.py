@@ -41,6 +41,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 EQUAL_SHARE = "equal-share"
 PROPORTIONAL = "proportional"
@@ -86,8 +87,7 @@ class ProductRules:
     delivered: Decimal | None = None
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """One household's request for one product. Several for the same pair are its successive changes,
     in the order of ``at`` (then of ``seq``, their order of arrival); the latest is the current one."""
 
@@ -114,8 +114,7 @@ class ProductOutcome:
     supply_left: Decimal | None = None  # under the supply cap, once the requests are served
 
 
-@dataclass(frozen=True)
-class HouseholdAllocation:
+class HouseholdAllocation(NamedTuple):
     household: Hashable
     product: Hashable
     requested: Decimal

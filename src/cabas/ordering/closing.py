@@ -11,11 +11,12 @@ tolerance, viability thresholds, supply caps and rationing, pooled over the club
 
 from __future__ import annotations
 
-from collections import defaultdict
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from cabas.core.money import VatBreakdown, line_amount, vat_breakdown
 
@@ -25,8 +26,7 @@ from . import allocation as engine
 AFTER_EVERY_CHANGE = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 
-@dataclass(frozen=True)
-class OrderedLine:
+class OrderedLine(NamedTuple):
     household_id: int
     group_id: int
     offer_id: int
@@ -37,8 +37,7 @@ class OrderedLine:
     tolerance: Decimal = Decimal(0)
 
 
-@dataclass(frozen=True)
-class AllocatedLine:
+class AllocatedLine(NamedTuple):
     household_id: int
     group_id: int
     offer_id: int

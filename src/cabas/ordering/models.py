@@ -200,14 +200,17 @@ class LineChange(models.Model):
 
 
 class Allocation(models.Model):
-    """What a household receives of an offer, fixed by the closing. Never edited afterwards.
+    """What a household receives of an offer, fixed by the closing; rewritten only when deliveries
+    are recorded at reception.
 
     The household's group is recorded as it was at closing, so lists stay true if it moves later.
+    The largest table of a closing carries few indexes: (cycle, household, offer) unique, (cycle,
+    group) for the picking lists, and the offer's.
     """
 
-    cycle = models.ForeignKey(OrderCycle, on_delete=models.PROTECT, related_name="allocations")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="allocations")
-    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="allocations")
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.PROTECT, related_name="allocations", db_index=False)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="allocations", db_index=False)
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="allocations", db_index=False)
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="allocations")
     quantity_ordered = models.DecimalField(max_digits=12, decimal_places=3)
     tolerance = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
@@ -221,6 +224,7 @@ class Allocation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["cycle", "household", "offer"], name="allocation_unique"),
         ]
+        indexes = [models.Index(fields=["cycle", "group"], name="allocation_cycle_group")]
 
 
 class OfferOutcome(models.Model):
