@@ -70,8 +70,10 @@ def run(args, CaptureQueriesContext, connection) -> dict:
     category = Category.objects.create(name="Légumes", position=1)
     producers = Producer.objects.bulk_create(Producer(club=club, name=f"Ferme {i}") for i in range(10))
     Product.objects.bulk_create(
+        # By the half kilo; one product in three in 5 kg bags, one in five with a viability threshold.
         Product(producer=producers[i % 10], category=category, name=f"Produit {i}", unit=Unit.KILOGRAM,
-                unit_price=Decimal(rng.randint(100, 2000)) / 100, vat_rate=Decimal("5.5"))
+                unit_price=Decimal(rng.randint(100, 2000)) / 100, vat_rate=Decimal("5.5"), order_step=Decimal("0.5"),
+                pack_size=Decimal(5) if i % 3 == 0 else None, min_total=Decimal(200) if i % 5 == 0 else None)
         for i in range(args.products)
     )
     households = Household.objects.bulk_create(
@@ -86,7 +88,8 @@ def run(args, CaptureQueriesContext, connection) -> dict:
     offers = list(Offer.objects.filter(cycle=cycle).values_list("pk", flat=True))
     orders = Order.objects.bulk_create(Order(cycle=cycle, household=h, updated_at=now) for h in households[1:])
     OrderLine.objects.bulk_create(
-        (OrderLine(order=o, offer_id=offer_id, quantity=Decimal(rng.randint(1, 8)) / 2)
+        (OrderLine(order=o, offer_id=offer_id, quantity=Decimal(rng.randint(1, 8)) / 2,
+                   tolerance=Decimal(rng.choice((0, 0, 1, 2))) / 2)
          for o in orders for offer_id in rng.sample(offers, args.lines)),
         batch_size=5000,
     )
