@@ -140,13 +140,13 @@ class AllocationResult:
 
 def _steps(value: Decimal, step: Decimal, *, what: str, product) -> int:
     """A quantity that must be a whole number of steps."""
-    ratio = value / step
-    if ratio != ratio.to_integral_value():
+    whole, rest = divmod(value, step)
+    if rest:
         raise AllocationInputError(
             _("Product %(product)s: %(what)s %(value)s is not a multiple of the order step %(step)s."),
             product=product, what=what, value=value, step=step,
         )
-    return int(ratio)
+    return int(whole)
 
 
 def _floor_steps(value: Decimal, step: Decimal) -> int:
@@ -180,7 +180,7 @@ def _check_product(rules: ProductRules) -> int:
 # --- a household's standing request ----------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Standing:
     """A household's current request for a product, with the queue of its units for first-come."""
 

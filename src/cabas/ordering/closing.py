@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import NamedTuple
 
 from cabas.core.money import VatBreakdown, line_amount, vat_breakdown
@@ -115,24 +116,35 @@ def allocate(
 
 def totals_by(allocations: Iterable[AllocatedLine], key: str) -> tuple[Totals, ...]:
     """Group allocated lines by one of their id attributes and total each group, VAT per rate."""
-    counts: dict[int, int] = defaultdict(int)
-    households: dict[int, set] = defaultdict(set)
-    per_rate: dict[int, dict[Decimal, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    return totals_by_each(allocations, (key,))[0]
+
+
+def totals_by_each(allocations: Iterable[AllocatedLine], keys: Sequence[str]) -> list[tuple[Totals, ...]]:
+    """``totals_by`` for several keys in one pass over the lines."""
+    counts = [defaultdict(int) for _ in keys]
+    households = [defaultdict(set) for _ in keys]
+    per_rate = [defaultdict(lambda: defaultdict(Decimal)) for _ in keys]
+    getters = [attrgetter(key) for key in keys]
     for allocation in allocations:
         if allocation.quantity > 0:  # lines cancelled by the engine are not handed out nor paid
-            bucket = getattr(allocation, key)
-            counts[bucket] += 1
-            households[bucket].add(allocation.household_id)
-            per_rate[bucket][allocation.vat_rate] += allocation.amount_incl_vat
-    return tuple(
-        Totals(
-            key=bucket,
-            line_count=counts[bucket],
-            member_count=len(households[bucket]),
-            vat=vat_breakdown(per_rate[bucket].items()),
+            household, rate, amount = allocation.household_id, allocation.vat_rate, allocation.amount_incl_vat
+            for i, getter in enumerate(getters):
+                bucket = getter(allocation)
+                counts[i][bucket] += 1
+                households[i][bucket].add(household)
+                per_rate[i][bucket][rate] += amount
+    return [
+        tuple(
+            Totals(
+                key=bucket,
+                line_count=counts[i][bucket],
+                member_count=len(households[i][bucket]),
+                vat=vat_breakdown(per_rate[i][bucket].items()),
+            )
+            for bucket in sorted(counts[i])
         )
-        for bucket in sorted(counts)
-    )
+        for i in range(len(keys))
+    ]
 
 
 def close(
@@ -145,10 +157,5 @@ def close(
     ordered = sorted(lines, key=lambda l: (l.group_id, l.household_id, l.offer_id))
     allocated, offers = allocate(ordered, rules, strategy=strategy, changes=changes)
     allocations = tuple(allocated)  # in the lines' order: group, household, offer
-    return ClosingResult(
-        allocations=allocations,
-        households=totals_by(allocations, "household_id"),
-        producers=totals_by(allocations, "producer_id"),
-        groups=totals_by(allocations, "group_id"),
-        offers=offers,
-    )
+    households, producers, groups = totals_by_each(allocations, ("household_id", "producer_id", "group_id"))
+    return ClosingResult(allocations=allocations, households=households, producers=producers, groups=groups, offers=offers)
