@@ -90,6 +90,26 @@ def test_the_order_page_shows_packs_filling_up_and_takes_a_tolerance(world, logi
     assert LineChange.objects.filter(household=world.household_a1).values_list("quantity", "tolerance").get() == (2, 2)
 
 
+def test_the_order_page_polls_the_pooled_progress_while_others_order(world, login):
+    cycle, milk = milk_in_packs(world, min_total=D(12))
+    client = login(world.member_a1)
+    page = client.get(reverse("order", args=[cycle.pk])).content.decode()
+    assert reverse("order-progress", args=[cycle.pk]) in page and 'hx-trigger="every 20s"' in page
+    save_order(cycle=cycle, household=world.household_b1, quantities={milk.pk: "8"})  # meanwhile, in Vitré
+    fragment = client.get(reverse("order-progress", args=[cycle.pk])).content.decode()
+    assert f'id="progress-{milk.pk}"' in fragment and 'hx-swap-oob="true"' in fragment
+    assert "1 colis complet" in fragment and "8\u00a0l commandés sur 12\u00a0l" in fragment
+    bread = Offer.objects.get(cycle=cycle, product=world.bread)
+    assert f"progress-{bread.pk}" not in fragment  # loose, no threshold, no cap: nothing to follow
+
+
+def test_the_progress_of_another_clubs_cycle_is_not_found(world, login):
+    cycle, _ = milk_in_packs(world)
+    _, _, household, _, _ = world.other_club()
+    stranger = world.user("brest@example.org", household)
+    assert login(stranger).get(reverse("order-progress", args=[cycle.pk])).status_code == 404
+
+
 def test_a_bad_tolerance_is_refused_and_nothing_is_saved(world, login):
     cycle, milk = milk_in_packs(world)
     response = login(world.member_a1).post(reverse("order", args=[cycle.pk]), {f"q-{milk.pk}": "2", f"t-{milk.pk}": "-1"})

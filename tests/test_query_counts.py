@@ -49,6 +49,7 @@ LARGE_EXTRA_PRODUCTS = 40
 _COUNTS = {
     # member pages
     "order-get": 9,  # session, user, cycle, household+group, offers+producer+category, order, its lines, roles + pooled totals per offer (live pack progress)
+    "order-progress": 6,  # session, user, cycle, offers, pooled totals per offer, roles (context processor); polled by the order page
     "order-get-closed": 6,  # session, user, cycle, household, allocations+offer+producer, roles
     "order-detail": 5,  # session, user, roles, order+cycle+club+household+group, lines+offer+producer
     "order-detail-closed": 5,  # … allocations instead of lines
@@ -239,6 +240,7 @@ def _order_detail_url(s):
 PAGES = {
     # key: (who, closed?, url)
     "order-get": ("member", False, lambda s: reverse("order", args=[s.cycle.pk])),
+    "order-progress": ("member", False, lambda s: reverse("order-progress", args=[s.cycle.pk])),
     "order-get-closed": ("member", True, lambda s: reverse("order", args=[s.cycle.pk])),
     "order-detail": ("member", False, _order_detail_url),
     "order-detail-closed": ("member", True, _order_detail_url),

@@ -31,6 +31,7 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("cycles/<id:cycle_id>/commande/", member.order_page, name="order"),
     path("cycles/<id:cycle_id>/commande/total/", member.order_total_preview, name="order-total"),
+    path("cycles/<id:cycle_id>/commande/avancement/", member.order_progress, name="order-progress"),
     path("commandes/<id:order_id>/", member.order_detail, name="order-detail"),
     path("coordination/cycles/", coordination.cycle_list, name="cycle-list"),
     path("coordination/cycles/nouveau/", coordination.cycle_create, name="cycle-create"),

@@ -159,6 +159,18 @@ def order_total_preview(request, cycle_id: int):
 
 
 @login_required
+@require_http_methods(["GET"])
+def order_progress(request, cycle_id: int):
+    """Pooled progress of every watched offer, as out-of-band fragments the order page polls (htmx):
+    packs filling and thresholds move while other households order."""
+    cycle = cycle_for_member(request, cycle_id)
+    offers = list(Offer.objects.filter(cycle=cycle))
+    progress = offer_progress(cycle, offers)
+    updates = [(o, progress[o.pk]) for o in offers if o.pk in progress]
+    return render(request, "web/_progress_updates.html", {"updates": updates})
+
+
+@login_required
 def order_detail(request, order_id: int):
     order, access = order_for_user(request, order_id)
     cycle = order.cycle
