@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "cabas.members",
     "cabas.catalog",
     "cabas.ordering",
+    "cabas.contracts",
+    "cabas.participation",
     "cabas.distribution",
     "cabas.web",
 ]

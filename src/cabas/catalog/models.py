@@ -2,10 +2,12 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cabas.members.models import Club
@@ -25,6 +27,11 @@ class Unit(models.TextChoices):
 COUNTABLE_UNITS = frozenset({Unit.PIECE, Unit.BUNCH, Unit.DOZEN})
 
 
+class ProducerKind(models.TextChoices):
+    FARM = "farm", _("farm")
+    WORKSHOP = "workshop", _("processing workshop")
+
+
 class Producer(models.Model):
     """A farm or small processor in partnership with a club."""
 
@@ -42,6 +49,15 @@ class Producer(models.Model):
     )
     email = models.EmailField(_("e-mail address"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=ProducerKind.choices, default=ProducerKind.FARM)
+    production_methods = models.TextField(_("production methods"), blank=True)
+    labels = models.ManyToManyField("Label", blank=True, related_name="producers", verbose_name=_("labels"))
+    charter_signed_on = models.DateField(_("charter signed on"), null=True, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    referent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="referent_for",
+        verbose_name=_("referent member"), help_text=_("The member who coordinates this producer with the club."),
+    )
 
     class Meta:
         verbose_name = _("producer")
@@ -100,6 +116,11 @@ class Product(models.Model):
         help_text=_("The minimum total, in units, below which the producer does not deliver this product in a cycle."),
     )
     is_active = models.BooleanField(_("available"), default=True)
+    reference = models.CharField(
+        _("producer's reference"), max_length=60, blank=True,
+        help_text=_("The producer's own code for this product; imports match products by it."),
+    )
+    is_trial = models.BooleanField(_("trial"), default=False, help_text=_("Offered for a trial after a survey."))
 
     class Meta:
         verbose_name = _("product")
@@ -107,6 +128,9 @@ class Product(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="product_price_not_negative"),
+            models.UniqueConstraint(
+                fields=["producer", "reference"], condition=~Q(reference=""), name="product_unique_reference"
+            ),
             models.CheckConstraint(
                 condition=Q(pack_size__isnull=True) | Q(pack_size__gt=0), name="product_pack_size_positive"
             ),
@@ -130,3 +154,206 @@ class Product(models.Model):
         super().clean()
         if self.pack_size and (self.pack_size / self.effective_order_step) % 1:
             raise ValidationError({"order_step": _("The order step must divide the pack size.")})
+
+
+# --- who the producers are ----------------------------------------------------------------------------
+
+
+class Label(models.Model):
+    """A quality label or certification a producer holds: AB (organic), Nature & Progrès, AOP, IGP…"""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProducerAccount(models.Model):
+    """A login that acts for a producer: it sees the producer's cycles, sheets and delivery notes, sets its
+    supply for upcoming cycles, and proposes spec sheets and cost sheets."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="producer_account", verbose_name=_("member")
+    )
+    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="accounts", verbose_name=_("producer"))
+
+    class Meta:
+        verbose_name = _("producer account")
+        verbose_name_plural = _("producer accounts")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.producer}"
+
+
+# --- spec sheets: what producer and consumers agreed, versioned ---------------------------------------
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("proposed")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+class SpecSheet(models.Model):
+    """One version of a product's co-defined characteristics (fiche produit). A change is a new version,
+    proposed then approved by the club; an approved version is never edited, and a cycle keeps the version
+    that was current when it opened."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="spec_sheets", verbose_name=_("product"))
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
+    variety = models.CharField(_("variety or breed"), max_length=200, blank=True)
+    production_method = models.TextField(_("production method"), blank=True)
+    inputs_allowed = models.TextField(_("inputs allowed"), blank=True)
+    packaging = models.CharField(_("packaging"), max_length=200, blank=True)
+    returnable_container = models.BooleanField(_("returnable container"), default=False)
+    freshness = models.CharField(_("freshness"), max_length=200, blank=True)
+    size = models.CharField(_("size or calibre"), max_length=200, blank=True)
+    change_note = models.TextField(_("what changes and why"), blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("spec sheet")
+        verbose_name_plural = _("spec sheets")
+        ordering = ["product", "-version"]
+        constraints = [models.UniqueConstraint(fields=["product", "version"], name="spec_sheet_unique_version")]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} v{self.version}"
+
+
+# --- the fair price -----------------------------------------------------------------------------------
+
+
+class CostSheet(models.Model):
+    """A producer's real costs for one product and season, from which the fair price is computed
+    (catalog/pricing.py). Proposed by the producer, agreed by the club; agreeing sets the catalogue price."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="cost_sheets", verbose_name=_("product"))
+    season = models.CharField(_("season"), max_length=60)
+    status = models.CharField(_("status"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
+    inputs = models.DecimalField(_("inputs (€)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    labour_hours = models.DecimalField(_("labour (hours)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+    hourly_rate = models.DecimalField(_("hourly rate (€)"), max_digits=8, decimal_places=2, validators=[MinValueValidator(0)])
+    packaging = models.DecimalField(_("packaging (€)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    transport = models.DecimalField(_("transport (€)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    overheads = models.DecimalField(_("overheads (€)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    depreciation = models.DecimalField(_("depreciation (€)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    income = models.DecimalField(_("producer's income (€)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    expected_volume = models.DecimalField(
+        _("expected volume"), max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
+    )
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=4, decimal_places=2)
+    unit_price = models.DecimalField(_("fair price incl. VAT"), max_digits=10, decimal_places=2)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cost sheet")
+        verbose_name_plural = _("cost sheets")
+        ordering = ["product", "-proposed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} — {self.season}"
+
+    def season_costs(self):
+        from .pricing import SeasonCosts
+
+        return SeasonCosts(
+            inputs=self.inputs, labour_hours=self.labour_hours, hourly_rate=self.hourly_rate, packaging=self.packaging,
+            transport=self.transport, overheads=self.overheads, depreciation=self.depreciation, income=self.income,
+            expected_volume=self.expected_volume, vat_rate=self.vat_rate,
+        )
+
+
+class PriceChange(models.Model):
+    """The catalogue price's history: each price a product had and since when (never edited)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_changes", verbose_name=_("product"))
+    unit_price = models.DecimalField(_("unit price incl. VAT"), max_digits=10, decimal_places=2)
+    since = models.DateTimeField(_("since"), default=timezone.now)
+    cost_sheet = models.ForeignKey(CostSheet, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("price change")
+        verbose_name_plural = _("price changes")
+        ordering = ["product", "since"]
+
+
+# --- participatory certification (système participatif de garantie) ----------------------------------
+
+
+class CharterPoint(models.Model):
+    """One commitment of the club's charter, checked at every farm visit."""
+
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="charter_points", verbose_name=_("club"))
+    text = models.CharField(_("commitment"), max_length=300)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("charter commitment")
+        verbose_name_plural = _("charter commitments")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class VisitDecision(models.TextChoices):
+    APPROVED = "approved", _("approved")
+    CONDITIONS = "conditions", _("approved with conditions")
+    REFUSED = "refused", _("refused")
+
+
+class CertificationVisit(models.Model):
+    """A farm visit by members and producers, checked against the charter, with its report and decision."""
+
+    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="visits", verbose_name=_("producer"))
+    visited_on = models.DateField(_("visited on"))
+    participants = models.TextField(_("participants"))
+    report = models.TextField(_("report"))
+    decision = models.CharField(_("decision"), max_length=12, choices=VisitDecision.choices)
+    conditions = models.TextField(_("conditions"), blank=True)
+    next_visit_on = models.DateField(_("next visit"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("farm visit")
+        verbose_name_plural = _("farm visits")
+        ordering = ["producer", "-visited_on"]
+
+    def __str__(self) -> str:
+        return f"{self.producer} — {self.visited_on}"
+
+
+class VisitCheck(models.Model):
+    visit = models.ForeignKey(CertificationVisit, on_delete=models.CASCADE, related_name="checks")
+    point = models.ForeignKey(CharterPoint, on_delete=models.PROTECT, related_name="+", verbose_name=_("commitment"))
+    satisfied = models.BooleanField(_("met"))
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("charter check")
+        verbose_name_plural = _("charter checks")
+        constraints = [models.UniqueConstraint(fields=["visit", "point"], name="visit_check_unique")]

@@ -118,6 +118,11 @@ class Offer(models.Model):
     supply_cap = models.DecimalField(_("supply this cycle"), max_digits=12, decimal_places=3, null=True, blank=True)
     per_household_cap = models.DecimalField(_("limit per household"), max_digits=12, decimal_places=3, null=True, blank=True)
     delivered = models.DecimalField(_("delivered"), max_digits=12, decimal_places=3, null=True, blank=True)
+    spec_sheet = models.ForeignKey(
+        "catalog.SpecSheet", on_delete=models.PROTECT, null=True, blank=True, related_name="offers",
+        verbose_name=_("spec sheet"), help_text=_("The version that was current when the cycle opened."),
+    )
+    is_trial = models.BooleanField(_("trial"), default=False)
 
     class Meta:
         verbose_name = _("offer")
@@ -171,11 +176,16 @@ class OrderLine(models.Model):
     offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("offer"))
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
     tolerance = models.DecimalField(_("tolerance"), max_digits=12, decimal_places=3, default=Decimal("0"))
+    committed = models.DecimalField(
+        _("committed by a subscription"), max_digits=12, decimal_places=3, default=Decimal("0"),
+        help_text=_("The part of the quantity a subscription put in; the member cannot order less."),
+    )
 
     class Meta:
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         constraints = [
+            models.CheckConstraint(condition=Q(committed__lte=F("quantity")), name="order_line_committed_within_quantity"),
             models.UniqueConstraint(fields=["order", "offer"], name="order_line_unique_offer"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
             models.CheckConstraint(condition=Q(tolerance__gte=0), name="order_line_tolerance_not_negative"),

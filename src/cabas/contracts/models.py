@@ -1,0 +1,138 @@
+"""Solidarity purchase contracts (club × producer) and AMAP-style subscriptions (household × basket)."""
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cabas.catalog.models import Producer, Product, Unit
+from cabas.members.models import Club, Household
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "weekly", _("weekly")
+    MONTHLY = "monthly", _("monthly")
+    YEARLY = "yearly", _("yearly")
+
+
+class GuaranteeKind(models.TextChoices):
+    VALUE = "value", _("value (€ incl. VAT)")
+    VOLUME = "volume", _("volume")
+
+
+class Contract(models.Model):
+    """A solidarity purchase contract: the club commits to buy at least a volume or a value per period,
+    at prices agreed from the producer's costs, so that the producer can plan."""
+
+    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("club"))
+    producer = models.ForeignKey(Producer, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("producer"))
+    title = models.CharField(_("title"), max_length=200)
+    frequency = models.CharField(_("pre-order frequency"), max_length=10, choices=Frequency.choices)
+    guarantee_kind = models.CharField(_("purchase guarantee in"), max_length=10, choices=GuaranteeKind.choices)
+    guarantee_amount = models.DecimalField(
+        _("guarantee per period"), max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
+    )
+    guarantee_unit = models.CharField(
+        _("unit of a volume guarantee"), max_length=10, choices=Unit.choices, blank=True,
+        help_text=_("Only the contract's products sold in this unit count towards a volume guarantee."),
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    tacit_renewal = models.BooleanField(_("renewed unless cancelled"), default=False)
+    signed_by_club_on = models.DateField(_("signed by the club on"), null=True, blank=True)
+    signed_by_producer_on = models.DateField(_("signed by the producer on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("solidarity purchase contract")
+        verbose_name_plural = _("solidarity purchase contracts")
+        ordering = ["club", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gt=F("starts_on")), name="contract_ends_after_start"),
+            models.CheckConstraint(condition=Q(guarantee_amount__gt=0), name="contract_guarantee_positive"),
+            models.CheckConstraint(
+                condition=Q(guarantee_kind="value") | ~Q(guarantee_unit=""), name="contract_volume_has_unit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ContractProduct(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="products", verbose_name=_("contract"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product"))
+    agreed_price = models.DecimalField(
+        _("agreed price incl. VAT"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    class Meta:
+        verbose_name = _("product under contract")
+        verbose_name_plural = _("products under contract")
+        constraints = [models.UniqueConstraint(fields=["contract", "product"], name="contract_product_unique")]
+
+
+class PaymentSchedule(models.TextChoices):
+    SINGLE = "single", _("one payment")
+    MONTHLY = "monthly", _("monthly instalments")
+    QUARTERLY = "quarterly", _("quarterly instalments")
+
+
+class Subscription(models.Model):
+    """A household's AMAP-style commitment to a basket of one producer at every distribution of a season.
+
+    Each cycle whose distribution falls in the season (and is not skipped) gets the basket's lines in the
+    household's order, as committed quantities the member cannot lower."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("household"))
+    producer = models.ForeignKey(Producer, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("producer"))
+    season = models.CharField(_("season"), max_length=60)
+    starts_on = models.DateField(_("first distribution on or after"))
+    ends_on = models.DateField(_("last distribution on or before"))
+    max_skips = models.PositiveSmallIntegerField(_("dates that may be skipped"), default=2)
+    notice_days = models.PositiveSmallIntegerField(_("notice to skip (days)"), default=7)
+    payment_schedule = models.CharField(
+        _("payment schedule"), max_length=10, choices=PaymentSchedule.choices, default=PaymentSchedule.SINGLE
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        ordering = ["household", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="subscription_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} — {self.producer} ({self.season})"
+
+
+class SubscriptionLine(models.Model):
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product"))
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))])
+
+    class Meta:
+        verbose_name = _("basket line")
+        verbose_name_plural = _("basket lines")
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "product"], name="subscription_line_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="subscription_line_positive"),
+        ]
+
+
+class SubscriptionSkip(models.Model):
+    """A distribution date the household will not take its basket (within the allowed number and notice)."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="skips")
+    date = models.DateField(_("date"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("skipped date")
+        verbose_name_plural = _("skipped dates")
+        constraints = [models.UniqueConstraint(fields=["subscription", "date"], name="subscription_skip_unique")]
