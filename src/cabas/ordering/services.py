@@ -78,6 +78,9 @@ def open_cycle(
     if errors:
         raise ActionError(*errors)
 
+    from cabas.catalog.services import current_spec_sheets
+
+    specs = current_spec_sheets([p.pk for p in products])
     cycle = OrderCycle.objects.create(club=club, name=name, opens_at=opens_at, closes_at=closes_at)
     Offer.objects.bulk_create(
         Offer(
@@ -93,13 +96,63 @@ def open_cycle(
             pack_size=p.pack_size,
             order_step=p.effective_order_step,
             min_total=p.min_total,
+            spec_sheet=specs.get(p.pk),
+            is_trial=p.is_trial,
         )
         for p in products
     )
     Distribution.objects.bulk_create(
         Distribution(cycle=cycle, group_id=pk, date=distribution_dates[pk]) for pk in sorted(groups)
     )
+    put_in_subscriptions(cycle, distribution_dates)
     return cycle
+
+
+def put_in_subscriptions(cycle: OrderCycle, distribution_dates: Mapping[int, datetime.date]) -> int:
+    """Put the baskets of the subscriptions due at each group's distribution into the households' orders,
+    as committed quantities (a constant number of queries). Returns the number of lines written.
+
+    A basket line whose product is not on offer in this cycle is left out: the coordinator chose the offers."""
+    from cabas.contracts.models import Subscription
+    from cabas.contracts.schedule import basket_due
+
+    if not distribution_dates:
+        return 0
+    offers = {o.product_id: o for o in Offer.objects.filter(cycle=cycle)}
+    subscriptions = (
+        Subscription.objects.filter(
+            household__group__club_id=cycle.club_id, starts_on__lte=max(distribution_dates.values()),
+            ends_on__gte=min(distribution_dates.values()),
+        )
+        .select_related("household")
+        .prefetch_related("lines", "skips")
+    )
+    wanted: dict[tuple[int, int], Decimal] = {}
+    for subscription in subscriptions:
+        day = distribution_dates.get(subscription.household.group_id)
+        skipped = {skip.date for skip in subscription.skips.all()}
+        if day is None or not basket_due(day=day, starts_on=subscription.starts_on, ends_on=subscription.ends_on, skipped=skipped):
+            continue
+        for line in subscription.lines.all():
+            if line.product_id in offers:
+                key = (subscription.household_id, offers[line.product_id].pk)
+                wanted[key] = wanted.get(key, Decimal(0)) + line.quantity
+    if not wanted:
+        return 0
+    households = sorted({h for h, _ in wanted})
+    orders = {o.household_id: o for o in Order.objects.bulk_create(
+        Order(cycle=cycle, household_id=h, updated_at=cycle.opens_at) for h in households
+    )}
+    if any(o.pk is None for o in orders.values()):  # backends that do not return ids from a bulk insert
+        orders = {o.household_id: o for o in Order.objects.filter(cycle=cycle)}
+    OrderLine.objects.bulk_create(
+        OrderLine(order=orders[h], offer_id=offer_id, quantity=q, committed=q) for (h, offer_id), q in sorted(wanted.items())
+    )
+    LineChange.objects.bulk_create(
+        LineChange(cycle=cycle, household_id=h, offer_id=offer_id, quantity=q, at=cycle.opens_at)
+        for (h, offer_id), q in sorted(wanted.items())
+    )
+    return len(wanted)
 
 
 # --- a household's order --------------------------------------------------------------------------
@@ -213,11 +266,17 @@ def save_order(
             order = Order.objects.create(cycle=locked, household=household, updated_at=now, updated_by=by_user)
         existing = {line.offer_id: line for line in OrderLine.objects.filter(order=order, offer_id__in=offer_ids)}
         to_create, to_update, to_delete, changes = [], [], [], []
+        committed_errors: dict[str, str] = {}
         for offer_id in wanted.keys() | wanted_tolerance.keys():
             line = existing.get(offer_id)
             quantity = wanted.get(offer_id, line.quantity if line else Decimal(0))
             tolerance = wanted_tolerance.get(offer_id, line.tolerance if line else Decimal(0)) if quantity else Decimal(0)
-            if quantity == 0:
+            if line is not None and quantity < line.committed:
+                committed_errors[f"q-{offer_id}"] = _(
+                    "%(product)s: your subscription commits you to at least %(quantity)s."
+                ) % {"product": offers[offer_id].name,
+                     "quantity": format_quantity_with_unit(line.committed, offers[offer_id].unit)}
+            elif quantity == 0:
                 if line is not None:
                     to_delete.append(line.pk)
                     changes.append((offer_id, Decimal(0), Decimal(0)))
@@ -228,6 +287,8 @@ def save_order(
                 line.quantity, line.tolerance = quantity, tolerance
                 to_update.append(line)
                 changes.append((offer_id, quantity, tolerance))
+        if committed_errors:
+            raise ActionError(field_errors=committed_errors)
         if changes:
             LineChange.objects.bulk_create(
                 LineChange(cycle=locked, household=household, offer_id=offer_id, quantity=q, tolerance=t, at=now)

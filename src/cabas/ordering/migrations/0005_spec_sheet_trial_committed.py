@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0004_certificationvisit_charterpoint_costsheet_label_and_more'),
+        ('catalog', '0004_producers_spec_cost_sheets_visits'),
         ('ordering', '0004_allocation_unchecked_cycle_group'),
     ]
 

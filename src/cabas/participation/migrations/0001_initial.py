@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('catalog', '0004_certificationvisit_charterpoint_costsheet_label_and_more'),
+        ('catalog', '0004_producers_spec_cost_sheets_visits'),
         ('members', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,119 @@
+"""State changes of the catalogue: spec sheet versions, cost sheets and the fair price. Each is one
+function in one transaction, called by views and commands alike."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cabas.core.errors import ActionError
+
+from . import pricing
+from .models import CostSheet, PriceChange, Product, ProposalStatus, SpecSheet
+
+SPEC_FIELDS = ("variety", "production_method", "inputs_allowed", "packaging", "returnable_container", "freshness", "size",
+               "change_note")
+COST_FIELDS = ("inputs", "labour_hours", "hourly_rate", "packaging", "transport", "overheads", "depreciation", "income",
+               "expected_volume")
+
+
+def current_spec_sheets(product_ids) -> dict[int, SpecSheet]:
+    """The approved version in force for each product (one query)."""
+    current: dict[int, SpecSheet] = {}
+    for sheet in SpecSheet.objects.filter(product_id__in=product_ids, status=ProposalStatus.APPROVED).order_by("product_id", "version"):
+        current[sheet.product_id] = sheet  # the highest approved version wins
+    return current
+
+
+@transaction.atomic
+def propose_spec_sheet(*, product: Product, values: Mapping[str, object], by_user=None, now=None) -> SpecSheet:
+    """A new version of the product's spec sheet, to be approved by the club. Only SPEC_FIELDS are read."""
+    fields = {name: values[name] for name in SPEC_FIELDS if name in values}
+    if not any(str(fields.get(name) or "").strip() for name in SPEC_FIELDS if name not in ("returnable_container", "change_note")):
+        raise ActionError(_("Describe at least one characteristic of the product."))
+    Product.objects.select_for_update().filter(pk=product.pk).first()  # versions are numbered one at a time
+    last = SpecSheet.objects.filter(product=product).aggregate(last=Max("version"))["last"] or 0
+    return SpecSheet.objects.create(product=product, version=last + 1, proposed_by=by_user,
+                                    proposed_at=now or timezone.now(), **fields)
+
+
+@transaction.atomic
+def decide_spec_sheet(*, sheet_id: int, approve: bool, by_user=None, now=None) -> SpecSheet:
+    sheet = SpecSheet.objects.select_for_update().get(pk=sheet_id)
+    if sheet.status != ProposalStatus.PROPOSED:
+        raise ActionError(_("This version has already been decided."))
+    sheet.status = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
+    sheet.decided_by, sheet.decided_at = by_user, now or timezone.now()
+    sheet.save(update_fields=["status", "decided_by", "decided_at"])
+    return sheet
+
+
+def parse_costs(values: Mapping[str, object], vat_rate: Decimal) -> pricing.SeasonCosts:
+    """A cost sheet's figures as typed (decimal comma accepted); every field is checked, errors per field."""
+    parsed, errors = {}, {}
+    for name in COST_FIELDS:
+        raw = str(values.get(name) if values.get(name) is not None else "").strip().replace("\u00a0", "").replace(" ", "")
+        raw = raw.replace(",", ".")
+        try:
+            value = Decimal(raw or "0")
+            if not value.is_finite():
+                raise ArithmeticError
+        except (ArithmeticError, ValueError):
+            errors[name] = _("Enter a number, e.g. 1250,50.")
+            continue
+        if value < 0:
+            errors[name] = _("This amount cannot be negative.")
+        elif value > Decimal("1000000000"):
+            errors[name] = _("This amount is too large.")
+        parsed[name] = value
+    if "expected_volume" not in errors and parsed.get("expected_volume", Decimal(0)) <= 0:
+        errors["expected_volume"] = _("Give the volume the producer expects to sell this season.")
+    if errors:
+        raise ActionError(_("The cost sheet has errors."), field_errors=errors)
+    return pricing.SeasonCosts(vat_rate=vat_rate, **parsed)
+
+
+@transaction.atomic
+def propose_cost_sheet(*, product: Product, season: str, values: Mapping[str, object], by_user=None, now=None) -> CostSheet:
+    season = (season or "").strip()[:60]
+    if not season:
+        raise ActionError(_("Name the season this cost sheet covers."), field_errors={"season": _("Required.")})
+    costs = parse_costs(values, product.vat_rate)
+    price = pricing.fair_price(costs)
+    return CostSheet.objects.create(
+        product=product, season=season, vat_rate=product.vat_rate, unit_price=price.unit_price, proposed_by=by_user,
+        proposed_at=now or timezone.now(), **{name: getattr(costs, name) for name in COST_FIELDS},
+    )
+
+
+@transaction.atomic
+def decide_cost_sheet(*, sheet_id: int, agree: bool, by_user=None, now=None) -> CostSheet:
+    """Agreeing a cost sheet sets its price in the catalogue (next cycles; a cycle already opened keeps
+    its price) and in the contracts of the product that have not ended, and records it in the history."""
+    from cabas.contracts.models import ContractProduct
+
+    now = now or timezone.now()
+    sheet = CostSheet.objects.select_for_update().select_related("product").get(pk=sheet_id)
+    if sheet.status != ProposalStatus.PROPOSED:
+        raise ActionError(_("This cost sheet has already been decided."))
+    sheet.status = ProposalStatus.APPROVED if agree else ProposalStatus.REJECTED
+    sheet.decided_by, sheet.decided_at = by_user, now
+    sheet.save(update_fields=["status", "decided_by", "decided_at"])
+    if agree:
+        Product.objects.filter(pk=sheet.product_id).update(unit_price=sheet.unit_price)
+        PriceChange.objects.create(product_id=sheet.product_id, unit_price=sheet.unit_price, since=now, cost_sheet=sheet)
+        ContractProduct.objects.filter(product_id=sheet.product_id, contract__ends_on__gt=timezone.localdate(now)).update(
+            agreed_price=sheet.unit_price
+        )
+    return sheet
+
+
+def price_history(product: Product) -> list[tuple[datetime.datetime, Decimal, CostSheet | None]]:
+    """Each price the product had, oldest first (one query)."""
+    return [(c.since, c.unit_price, c.cost_sheet) for c in PriceChange.objects.filter(product=product).select_related("cost_sheet")]
