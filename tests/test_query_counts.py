@@ -66,7 +66,7 @@ _COUNTS = {
     "cycle-detail-closed": 8,  # distributions, summaries per group (aggregate), sheets+producer, COUNT offers
     "group-orders": 8,  # group+depot, households, orders, lines+offer+producer
     "group-orders-closed": 8,  # group+depot, households, orders, allocations+offer+producer+household
-    "cycle-list": 4,  # cycles annotated with their order count
+    "cycle-list": 5,  # cycles annotated with their order count, the clubs coordinated (links to contracts, proposals)
     # documents: session, user, roles, cycle+club, then
     "picking-list": 6,  # distribution+group+depot+cycle, allocations+household+offer+producer
     "picking-list-csv": 6,

@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 from cabas.core.ids import ID_PATTERN
 
 from .forms import LoginForm
-from .views import coordination, documents, member
+from .views import contracts, coordination, documents, member, producers, surveys
 
 
 class IdConverter:
@@ -33,6 +33,19 @@ urlpatterns = [
     path("cycles/<id:cycle_id>/commande/total/", member.order_total_preview, name="order-total"),
     path("cycles/<id:cycle_id>/commande/avancement/", member.order_progress, name="order-progress"),
     path("commandes/<id:order_id>/", member.order_detail, name="order-detail"),
+    path("club/<slug:club_slug>/producteurs/", producers.directory, name="directory"),
+    path("club/<slug:club_slug>/producteurs/<id:producer_id>/", producers.producer_page, name="producer"),
+    path("produits/<id:product_id>/", producers.product_page, name="product"),
+    path("abonnements/", contracts.subscriptions, name="subscriptions"),
+    path("abonnements/<id:subscription_id>/sauter/", contracts.subscription_skip, name="subscription-skip"),
+    path("enquetes/", surveys.survey_list, name="surveys"),
+    path("enquetes/<id:survey_id>/", surveys.survey_answer, name="survey-answer"),
+    path("coordination/enquetes/<id:survey_id>/", surveys.survey_results, name="survey-results"),
+    path("coordination/enquetes/<id:survey_id>/decision/", surveys.survey_decide, name="survey-decide"),
+    path("coordination/clubs/<id:club_id>/contrats/", contracts.contract_list, name="contracts"),
+    path("coordination/clubs/<id:club_id>/propositions/", contracts.proposals, name="proposals"),
+    path("coordination/clubs/<id:club_id>/propositions/<str:kind>/<id:sheet_id>/", contracts.decide_proposal,
+         name="decide-proposal"),
     path("coordination/cycles/", coordination.cycle_list, name="cycle-list"),
     path("coordination/cycles/nouveau/", coordination.cycle_create, name="cycle-create"),
     path("coordination/cycles/<id:cycle_id>/", coordination.cycle_detail, name="cycle-detail"),

@@ -52,6 +52,7 @@ def cycle_list(request):
     can_open = access.is_superuser or bool(access.coordinated_club_ids)
     return render(request, "web/cycle_list.html", {
         "cycles": [(c, c.status(now)) for c in cycles], "can_open": can_open,
+        "clubs": list(coordinated_clubs(access)),
     })
 
 

@@ -77,10 +77,12 @@ def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | Non
     household = Household.objects.select_related("group").get(pk=request.user.household_id)
     offers = list(Offer.objects.filter(cycle=cycle).select_related("producer", "category"))
     order = Order.objects.filter(cycle=cycle, household=household).first()
-    saved, saved_tolerances = {}, {}
+    saved, saved_tolerances, committed = {}, {}, {}
     if order is not None:
         for line in OrderLine.objects.filter(order=order):
             saved[line.offer_id], saved_tolerances[line.offer_id] = line.quantity, line.tolerance
+            if line.committed:
+                committed[line.offer_id] = line.committed
     accepts_orders = cycle.accepts_orders()
     # What was just typed is shown again only while it can still be corrected and saved.
     typed = submitted if (submitted and accepts_orders) else {}
@@ -98,6 +100,7 @@ def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | Non
             else format_quantity(saved_tolerances.get(o.pk) or ""),
             "tolerance_error": field_errors.get(f"t-{o.pk}"),
             "progress": progress.get(o.pk),
+            "committed": committed.get(o.pk),
         }
         for o in offers
     ]

@@ -1,0 +1,148 @@
+"""Pages of issue 4: the producers' directory, producer and product pages, contracts, proposals,
+subscriptions and surveys — what they show and who may see them."""
+
+import datetime
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cabas.catalog.models import CertificationVisit, CharterPoint, Label, ProposalStatus, SpecSheet, VisitCheck
+from cabas.catalog.services import decide_cost_sheet, decide_spec_sheet, propose_cost_sheet, propose_spec_sheet
+from cabas.contracts.models import Contract, ContractProduct, Subscription, SubscriptionLine, SubscriptionSkip
+from cabas.participation.models import Survey, SurveyAnswer
+
+COSTS = {"inputs": "1800", "labour_hours": "600", "hourly_rate": "15", "packaging": "400", "transport": "700",
+         "overheads": "500", "depreciation": "900", "income": "2000", "expected_volume": "4000"}
+
+
+@pytest.fixture
+def farms(world):
+    organic = Label.objects.create(name="AB")
+    world.farm.latitude, world.farm.longitude = D("48.12"), D("-1.68")  # near Rennes
+    world.farm.save()
+    world.farm.labels.add(organic)
+    world.bakery.latitude, world.bakery.longitude = D("47.75"), D("-2.70")  # 90 km away
+    world.bakery.save()
+    point = CharterPoint.objects.create(club=world.club, text="Pas de pesticides de synthèse")
+    visit = CertificationVisit.objects.create(producer=world.farm, visited_on=datetime.date(2026, 6, 3), participants="3 membres",
+                                              report="Ferme en bon état.", decision="conditions", conditions="Haies à replanter",
+                                              next_visit_on=datetime.date(2027, 6, 1))
+    VisitCheck.objects.create(visit=visit, point=point, satisfied=True)
+    return organic
+
+
+def test_the_directory_is_public_and_filters_by_chain_label_and_distance(world, client, farms):
+    url = reverse("directory", args=[world.club.slug])
+    page = client.get(url).content.decode()
+    assert "Ferme de la Prée" in page and "Fournil du Bourg" in page and "Garantie participative" in page
+    assert "Fournil du Bourg" not in client.get(url, {"label": farms.pk}).content.decode()
+    assert "Ferme de la Prée" not in client.get(url, {"chain": world.pain.pk}).content.decode()
+    near = client.get(url, {"depot": world.group_a.depot.pk, "km": 50}).content.decode()
+    assert "Ferme de la Prée" in near and "Fournil du Bourg" not in near and "km du lieu de dépôt" in near
+    for bad in ({"chain": "999999999999999999999"}, {"depot": "abc"}, {"km": "-5"}, {"label": "1e9"}):
+        assert client.get(url, bad).status_code == 200  # ignored, never a 500
+    assert client.get(reverse("directory", args=["inconnu"])).status_code == 404
+
+
+def test_the_producer_page_shows_the_last_visit_and_stays_in_its_club(world, client, farms):
+    page = client.get(reverse("producer", args=[world.club.slug, world.farm.pk])).content.decode()
+    assert "approuvé sous conditions" in page and "Haies à replanter" in page and "Pas de pesticides" in page
+    _, _, _, stranger, _ = world.other_club()
+    assert client.get(reverse("producer", args=[world.club.slug, stranger.pk])).status_code == 404
+
+
+def test_the_product_page_shows_where_the_euro_goes_the_spec_sheet_and_its_history(world, login):
+    sheet = propose_cost_sheet(product=world.carrots, season="Hiver 2026", values=COSTS)
+    decide_cost_sheet(sheet_id=sheet.pk, agree=True)
+    v1 = propose_spec_sheet(product=world.carrots, values={"variety": "Nantaise"})
+    decide_spec_sheet(sheet_id=v1.pk, approve=True)
+    propose_spec_sheet(product=world.carrots, values={"variety": "Nantaise", "size": "Gros calibre", "change_note": "calibre"})
+    page = login(world.member_b1).get(reverse("product", args=[world.carrots.pk])).content.decode()
+    assert "Où va mon euro" in page and "Revenu du producteur" in page and "4,04" in page
+    assert 'style="width: 55.7%"' in page  # labour's share of the price, as a CSS width (never a decimal comma)
+    assert "Nantaise" in page and "Version 2" in page and "proposée" in page
+    assert "Historique des prix" in page and "fiche de coûts Hiver 2026" in page
+
+
+def test_the_product_page_is_for_the_club_only(world, client, login):
+    url = reverse("product", args=[world.carrots.pk])
+    assert client.get(url).status_code == 302  # to the login page
+    _, _, household, _, _ = world.other_club()
+    assert login(world.user("brest@example.org", household)).get(url).status_code == 404
+    assert login(world.member_a1).get(reverse("product", args=[10**17])).status_code == 404
+
+
+def test_contracts_and_proposals_are_for_the_club_coordinators(world, login):
+    today = timezone.localdate()
+    contract = Contract.objects.create(club=world.club, producer=world.bakery, title="Pain toute l'année", frequency="monthly",
+                                       guarantee_kind="value", guarantee_amount=D("400"), starts_on=today.replace(day=1),
+                                       ends_on=today.replace(day=1) + datetime.timedelta(days=365))
+    ContractProduct.objects.create(contract=contract, product=world.bread, agreed_price=D("5.20"))
+    sheet = propose_spec_sheet(product=world.bread, values={"variety": "Blé population"})
+    for user in (world.member_a1, world.group_coordinator_a):
+        client = login(user)
+        assert client.get(reverse("contracts", args=[world.club.pk])).status_code == 403
+        assert client.post(reverse("decide-proposal", args=[world.club.pk, "fiche", sheet.pk]), {"decision": "approve"}).status_code == 403
+    client = login(world.coordinator)
+    page = client.get(reverse("contracts", args=[world.club.pk])).content.decode()
+    assert "Pain toute l&#x27;année" in page and "0 % de la garantie de la période" in page
+    page = client.get(reverse("proposals", args=[world.club.pk])).content.decode()
+    assert "Blé population" in page
+    other_club, *_ = world.other_club()
+    assert client.post(reverse("decide-proposal", args=[other_club.pk, "fiche", sheet.pk]), {"decision": "approve"}).status_code == 403
+    assert client.post(reverse("decide-proposal", args=[world.club.pk, "autre", sheet.pk]), {"decision": "approve"}).status_code == 404
+    client.post(reverse("decide-proposal", args=[world.club.pk, "fiche", sheet.pk]), {"decision": "maybe"})
+    assert SpecSheet.objects.get().status == ProposalStatus.PROPOSED
+    response = client.post(reverse("decide-proposal", args=[world.club.pk, "fiche", sheet.pk]), {"decision": "approve"})
+    assert response.status_code == 302 and SpecSheet.objects.get().status == ProposalStatus.APPROVED
+
+
+def test_a_member_sees_the_subscription_and_skips_a_date(world, login):
+    today = timezone.localdate()
+    subscription = Subscription.objects.create(household=world.household_a1, producer=world.farm, season="Hiver",
+                                               starts_on=today, ends_on=today + datetime.timedelta(days=90),
+                                               max_skips=1, notice_days=3, payment_schedule="monthly")
+    SubscriptionLine.objects.create(subscription=subscription, product=world.carrots, quantity=D("2"))
+    client = login(world.member_a1)
+    page = client.get(reverse("subscriptions")).content.decode()
+    assert "Ferme de la Prée — Hiver" in page and "Échéancier" in page and "2\u00a0kg Carottes" in page
+    day = today + datetime.timedelta(days=10)
+    client.post(reverse("subscription-skip", args=[subscription.pk]), {"date": "pas une date"})
+    assert not SubscriptionSkip.objects.exists()
+    client.post(reverse("subscription-skip", args=[subscription.pk]), {"date": day.isoformat()})
+    assert SubscriptionSkip.objects.get().date == day
+    response = client.post(reverse("subscription-skip", args=[subscription.pk]), {"date": (day + datetime.timedelta(days=7)).isoformat()}, follow=True)
+    assert "toutes utilisées" in response.content.decode() and SubscriptionSkip.objects.count() == 1
+    other = login(world.member_b1)
+    other.post(reverse("subscription-skip", args=[subscription.pk]), {"date": (day + datetime.timedelta(days=14)).isoformat()})
+    assert SubscriptionSkip.objects.count() == 1
+    assert "Ferme de la Prée" not in other.get(reverse("subscriptions")).content.decode()
+
+
+def test_members_answer_a_survey_and_coordinators_decide(world, login):
+    today = timezone.localdate()
+    survey = Survey.objects.create(club=world.club, product_name="Yaourt de brebis", unit="piece", proposed_price=D("1.20"),
+                                   monthly_threshold=D("40"), opens_on=today, closes_on=today + datetime.timedelta(days=7))
+    client = login(world.member_a1)
+    assert "Yaourt de brebis" in client.get(reverse("surveys")).content.decode()
+    response = client.post(reverse("survey-answer", args=[survey.pk]), {"interest": "yes", "quantity_per_month": "abc"})
+    assert response.status_code == 400 and "Saisissez un nombre" in response.content.decode()
+    assert not SurveyAnswer.objects.exists()
+    response = client.post(reverse("survey-answer", args=[survey.pk]), {"interest": "yes", "quantity_per_month": "12",
+                                                                         "comment": "Enfin !", "household": world.household_b1.pk})
+    assert response.status_code == 302
+    assert SurveyAnswer.objects.get().household == world.household_a1  # the household comes from the login, never the form
+    assert client.get(reverse("survey-results", args=[survey.pk])).status_code == 403
+    _, _, household, _, _ = world.other_club()
+    assert login(world.user("brest@example.org", household)).get(reverse("survey-answer", args=[survey.pk])).status_code == 404
+    coordinator = login(world.coordinator)
+    page = coordinator.get(reverse("survey-results", args=[survey.pk])).content.decode()
+    assert "1 foyers sur 4 ont répondu" in page and "Enfin !" in page and "48\u00a0pièces" in page
+    coordinator.post(reverse("survey-decide", args=[survey.pk]), {"decision": "trial", "note": "Essai", "product": "99999999999999999999"})
+    survey.refresh_from_db()
+    assert survey.decision == ""
+    coordinator.post(reverse("survey-decide", args=[survey.pk]), {"decision": "rejected", "note": "Pas assez de demande"})
+    survey.refresh_from_db()
+    assert survey.decision == "rejected"
