@@ -146,3 +146,35 @@ def test_members_answer_a_survey_and_coordinators_decide(world, login):
     coordinator.post(reverse("survey-decide", args=[survey.pk]), {"decision": "rejected", "note": "Pas assez de demande"})
     survey.refresh_from_db()
     assert survey.decision == "rejected"
+
+
+def test_a_producer_sets_its_supply_sees_its_sheets_and_proposes(world, login):
+    from cabas.catalog.models import CostSheet, ProducerAccount
+    from cabas.ordering.models import Offer
+    from cabas.ordering.services import close_cycle, save_order
+
+    farmer = world.user("ferme@example.org", None)
+    ProducerAccount.objects.create(user=farmer, producer=world.farm)
+    cycle = world.open_cycle()
+    carrots, bread = Offer.objects.get(cycle=cycle, product=world.carrots), Offer.objects.get(cycle=cycle, product=world.bread)
+    client = login(farmer)
+    assert client.get(reverse("home")).url == reverse("producer-home")
+    page = client.get(reverse("producer-home")).content.decode()
+    assert f'name="supply-{carrots.pk}"' in page and f'name="supply-{bread.pk}"' not in page  # only its own products
+    client.post(reverse("producer-supply", args=[cycle.pk]), {f"supply-{carrots.pk}": "25,5"})
+    carrots.refresh_from_db()
+    assert carrots.supply_cap == D("25.5")
+    client.post(reverse("producer-supply", args=[cycle.pk]), {f"supply-{bread.pk}": "3"})  # the bakery's: refused
+    client.post(reverse("producer-supply", args=[cycle.pk]), {f"supply-{carrots.pk}": "-2"})
+    bread.refresh_from_db(), carrots.refresh_from_db()
+    assert bread.supply_cap is None and carrots.supply_cap == D("25.5")
+    save_order(cycle=cycle, household=world.household_a1, quantities={carrots.pk: "2"})
+    close_cycle(cycle.pk, now=cycle.closes_at)
+    assert client.get(reverse("producer-own-sheet", args=[cycle.pk])).status_code == 200
+    assert client.get(reverse("producer-own-sheet-file", args=[cycle.pk, "csv"])).status_code == 200
+    assert client.get(reverse("producer-sheet", args=[cycle.pk, world.farm.pk])).status_code in (403, 404)  # the coordinators' page
+    response = client.post(reverse("producer-propose", args=["prix"]), {"product": world.carrots.pk, "season": "2027", **COSTS})
+    assert response.status_code == 302 and CostSheet.objects.get().unit_price == D("4.04")
+    client.post(reverse("producer-propose", args=["prix"]), {"product": world.bread.pk, "season": "2027", **COSTS})
+    assert CostSheet.objects.count() == 1  # not its product
+    assert login(world.member_a1).get(reverse("producer-home")).status_code == 403

@@ -1,19 +1,24 @@
 from django.contrib import admin
 
-from .models import Category, Producer, Product
+from .models import (
+    Category, CertificationVisit, CharterPoint, CostSheet, Label, Producer, ProducerAccount, Product, SpecSheet, VisitCheck,
+)
 
 
 class ProductInline(admin.TabularInline):
     model = Product
-    fields = ["name", "category", "unit", "unit_price", "vat_rate", "pack_size", "order_step", "min_total", "is_active"]
+    fields = ["reference", "name", "category", "unit", "unit_price", "vat_rate", "pack_size", "order_step", "min_total",
+              "is_active", "is_trial"]
     extra = 0
 
 
 @admin.register(Producer)
 class ProducerAdmin(admin.ModelAdmin):
-    list_display = ["name", "club", "address", "email"]
-    list_filter = ["club"]
+    list_display = ["name", "club", "kind", "address", "charter_signed_on"]
+    list_filter = ["club", "kind", "labels"]
     search_fields = ["name"]
+    filter_horizontal = ["labels"]
+    raw_id_fields = ["referent"]
     inlines = [ProductInline]
 
 
@@ -29,3 +34,54 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ["category", "producer__club", "is_active"]
     list_select_related = ["producer", "category"]
     search_fields = ["name", "producer__name"]
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(ProducerAccount)
+class ProducerAccountAdmin(admin.ModelAdmin):
+    list_display = ["user", "producer"]
+    raw_id_fields = ["user"]
+
+
+class ReadOnlyDecisionAdmin(admin.ModelAdmin):
+    """Proposals are decided on the coordination pages (one action, one transaction); here they are read."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SpecSheet)
+class SpecSheetAdmin(ReadOnlyDecisionAdmin):
+    list_display = ["product", "version", "status", "proposed_at", "decided_at"]
+    list_filter = ["status"]
+
+
+@admin.register(CostSheet)
+class CostSheetAdmin(ReadOnlyDecisionAdmin):
+    list_display = ["product", "season", "unit_price", "status", "decided_at"]
+    list_filter = ["status"]
+
+
+@admin.register(CharterPoint)
+class CharterPointAdmin(admin.ModelAdmin):
+    list_display = ["text", "club", "position"]
+    list_filter = ["club"]
+
+
+class VisitCheckInline(admin.TabularInline):
+    model = VisitCheck
+    extra = 0
+
+
+@admin.register(CertificationVisit)
+class CertificationVisitAdmin(admin.ModelAdmin):
+    list_display = ["producer", "visited_on", "decision", "next_visit_on"]
+    list_filter = ["decision"]
+    inlines = [VisitCheckInline]

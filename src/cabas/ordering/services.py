@@ -496,3 +496,34 @@ def close_due_cycles(*, now: datetime.datetime | None = None) -> list[ClosingOut
         except IntegrityError:  # closed concurrently by another process: its closing stands
             continue
     return outcomes
+
+
+@transaction.atomic
+def set_producer_supply(*, cycle_id: int, producer_id: int, supplies: Mapping[int, object]) -> int:
+    """What a producer can supply this cycle, per offer of its own (an empty value: no limit; 0: not
+    available). Allowed until the cycle closes; a lower supply is rationed at the closing. Returns the
+    number of offers changed."""
+    cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
+    if cycle.is_closed or cycle.status() == CycleStatus.AWAITING_CLOSING:
+        raise ActionError(_("This cycle's orders are closed: its supply can no longer change."))
+    offers = {o.pk: o for o in Offer.objects.filter(cycle=cycle, producer_id=producer_id, pk__in=supplies)}
+    if len(offers) != len(supplies):
+        raise ActionError(_("A product you asked for is not on offer in this cycle."))
+    errors, changed = {}, []
+    for pk, raw in supplies.items():
+        offer = offers[pk]
+        value = None
+        if raw not in (None, ""):
+            try:
+                value = parse_quantity(str(raw), countable=offer.countable, maximum=Decimal(10**6))
+            except QuantityError as error:
+                errors[f"supply-{pk}"] = quantity_message(error, offer)
+                continue
+        if value != offer.supply_cap:
+            offer.supply_cap = value
+            changed.append(offer)
+    if errors:
+        raise ActionError(field_errors=errors)
+    if changed:
+        Offer.objects.bulk_update(changed, ["supply_cap"])
+    return len(changed)

@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 from cabas.core.ids import ID_PATTERN
 
 from .forms import LoginForm
-from .views import contracts, coordination, documents, member, producers, surveys
+from .views import contracts, coordination, documents, member, producer_account, producers, surveys
 
 
 class IdConverter:
@@ -36,6 +36,12 @@ urlpatterns = [
     path("club/<slug:club_slug>/producteurs/", producers.directory, name="directory"),
     path("club/<slug:club_slug>/producteurs/<id:producer_id>/", producers.producer_page, name="producer"),
     path("produits/<id:product_id>/", producers.product_page, name="product"),
+    path("producteur/", producer_account.producer_home, name="producer-home"),
+    path("producteur/cycles/<id:cycle_id>/disponibilites/", producer_account.producer_supply, name="producer-supply"),
+    path("producteur/cycles/<id:cycle_id>/bon-de-commande/", producer_account.producer_own_sheet, name="producer-own-sheet"),
+    path("producteur/cycles/<id:cycle_id>/bon-de-commande.<str:fmt>", producer_account.producer_own_sheet,
+         name="producer-own-sheet-file"),
+    path("producteur/propositions/<str:kind>/", producer_account.producer_propose, name="producer-propose"),
     path("abonnements/", contracts.subscriptions, name="subscriptions"),
     path("abonnements/<id:subscription_id>/sauter/", contracts.subscription_skip, name="subscription-skip"),
     path("enquetes/", surveys.survey_list, name="surveys"),

@@ -27,7 +27,12 @@ def producer_sheet_view(request, cycle_id: int, producer_id: int, fmt: str = "ht
     if fmt not in FORMATS:
         raise Http404
     cycle, access = closed_cycle(request, cycle_id)
-    doc = producer_sheet(cycle, producer_sheet_for_user(cycle, access, producer_id))
+    return render_producer_sheet(request, cycle, producer_sheet_for_user(cycle, access, producer_id), fmt)
+
+
+def render_producer_sheet(request, cycle, sheet, fmt: str):
+    """A producer's order sheet as a page, CSV or PDF (for the club's coordinators and the producer)."""
+    doc = producer_sheet(cycle, sheet)
     filename = document_filename(_("order-sheet"), doc.producer.name, cycle.name)
     if fmt == "csv":
         return csv_response(filename, *producer_sheet_rows(doc))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cabas.catalog.models import ProducerAccount
 from cabas.core.errors import ActionError
 from cabas.core.formatting import format_quantity
 from cabas.core.ids import ID_PATTERN
@@ -54,6 +55,8 @@ def home(request):
             (open_cycles if cycle.status(now) in ("open", "scheduled") else past).append(entry)
     if household is None and access.is_coordinator:
         return redirect("cycle-list")
+    if household is None and ProducerAccount.objects.filter(user=request.user).exists():
+        return redirect("producer-home")
     return render(request, "web/home.html", {"household": household, "open_cycles": open_cycles, "past_cycles": past})
 
 

@@ -1,0 +1,115 @@
+"""A producer's own pages: its cycles, its order sheets, its supply for upcoming cycles, and its
+proposals (spec sheets and cost sheets) for the club to decide."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cabas.catalog.models import CostSheet, ProducerAccount, Product
+from cabas.catalog.services import COST_FIELDS, SPEC_FIELDS, propose_cost_sheet, propose_spec_sheet
+from cabas.core.errors import ActionError
+from cabas.core.ids import ID_PATTERN, parse_id
+from cabas.distribution.models import ProducerSheet
+from cabas.ordering.models import CycleStatus, Offer, OrderCycle
+from cabas.ordering.services import set_producer_supply
+
+from .documents import FORMATS, render_producer_sheet
+
+SUPPLY_FIELD = re.compile(rf"^supply-({ID_PATTERN})$")
+
+
+def account_of(request) -> ProducerAccount:
+    account = ProducerAccount.objects.filter(user=request.user).select_related("producer__club").first()
+    if account is None:
+        raise PermissionDenied(_("This page is for producers."))
+    return account
+
+
+@login_required
+def producer_home(request):
+    account = account_of(request)
+    producer = account.producer
+    now = timezone.now()
+    cycles = list(OrderCycle.objects.filter(offers__producer=producer).distinct().order_by("-closes_at")[:20])
+    sheets = set(ProducerSheet.objects.filter(producer=producer, cycle__in=cycles).values_list("cycle_id", flat=True))
+    upcoming = [c for c in cycles if c.status(now) in (CycleStatus.SCHEDULED, CycleStatus.OPEN)]
+    offers = list(Offer.objects.filter(cycle__in=upcoming, producer=producer).order_by("cycle_id", "name"))
+    by_cycle = {c.pk: [o for o in offers if o.cycle_id == c.pk] for c in upcoming}
+    products = list(Product.objects.filter(producer=producer, is_active=True).order_by("name"))
+    return render(request, "web/producer_home.html", {
+        "producer": producer, "cycles": [(c, c.status(now), c.pk in sheets) for c in cycles],
+        "upcoming": [(c, by_cycle[c.pk]) for c in upcoming], "products": products,
+        "spec_fields": SPEC_FIELDS, "cost_fields": COST_FIELDS,
+    })
+
+
+@login_required
+@require_POST
+def producer_supply(request, cycle_id: int):
+    account = account_of(request)
+    supplies = {}
+    for key in request.POST:  # only supply-<offer id> fields are read
+        match = SUPPLY_FIELD.match(key)
+        if match:
+            supplies[int(match.group(1))] = request.POST.get(key, "").strip()
+    if not OrderCycle.objects.filter(pk=cycle_id, offers__producer=account.producer).exists():
+        raise Http404
+    try:
+        changed = set_producer_supply(cycle_id=cycle_id, producer_id=account.producer_id, supplies=supplies)
+    except ActionError as error:
+        for message in error.all_messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Your supply is saved (%(count)s products changed).") % {"count": changed})
+    return redirect("producer-home")
+
+
+@login_required
+def producer_own_sheet(request, cycle_id: int, fmt: str = "html"):
+    account = account_of(request)
+    if fmt not in FORMATS:
+        raise Http404
+    sheet = ProducerSheet.objects.filter(cycle_id=cycle_id, producer=account.producer).select_related("producer", "cycle").first()
+    if sheet is None:
+        raise Http404
+    return render_producer_sheet(request, sheet.cycle, sheet, fmt)
+
+
+@login_required
+@require_POST
+def producer_propose(request, kind: str):
+    account = account_of(request)
+    product_id = parse_id(request.POST.get("product", ""))
+    product = Product.objects.filter(pk=product_id, producer=account.producer).first() if product_id else None
+    if product is None:
+        messages.error(request, _("Choose one of your products."))
+        return redirect("producer-home")
+    try:
+        if kind == "fiche":
+            values = {name: request.POST.get(name, "").strip() for name in SPEC_FIELDS if name != "returnable_container"}
+            values["returnable_container"] = request.POST.get("returnable_container") == "on"
+            propose_spec_sheet(product=product, values=values, by_user=request.user)
+        elif kind == "prix":
+            propose_cost_sheet(product=product, season=request.POST.get("season", ""),
+                               values={name: request.POST.get(name, "") for name in COST_FIELDS}, by_user=request.user)
+        else:
+            raise Http404
+    except ActionError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        for field, message in error.field_errors.items():
+            label = CostSheet._meta.get_field(field).verbose_name if kind == "prix" else field
+            messages.error(request, f"{capfirst(label)} : {message}")
+    else:
+        messages.success(request, _("Sent: the club's coordinators will decide."))
+    return redirect("producer-home")
