@@ -138,3 +138,41 @@ def test_refuses_when_a_demo_address_is_taken(db):
     assert not Club.objects.filter(slug="pays-de-rennes").exists()  # all or nothing
     seed("--reset")
     assert authenticate(username="admin@example.org", password="cabas-demo").is_superuser
+
+
+def test_the_demo_gives_every_issue_4_page_real_content(db, client):
+    from cabas.catalog.models import CostSheet, ProposalStatus
+    from cabas.contracts.models import Contract, Subscription
+    from cabas.participation.models import Survey
+
+    seed()
+    club = Club.objects.get(slug="pays-de-rennes")
+    assert CostSheet.objects.filter(product__producer__club=club, status=ProposalStatus.APPROVED).count() >= 5
+    assert Contract.objects.filter(club=club).count() >= 2
+    assert Subscription.objects.filter(household__group__club=club).count() >= 4
+    finished = Survey.objects.get(club=club, decision="trial")
+    assert finished.trial_product.is_trial
+    current = OrderCycle.objects.filter(club=club, closed_at__isnull=True).get()
+    assert OrderLine.objects.filter(order__cycle=current, committed__gt=0).exists()  # baskets in the open cycle
+    assert Offer.objects.filter(cycle=current, is_trial=True).exists() or not Offer.objects.filter(cycle=current, product=finished.trial_product).exists()
+    milk = Product.objects.get(producer__club=club, name="Lait cru entier")
+
+    def page(url, who):
+        client.force_login(User.objects.get(email=who))
+        response = client.get(url)
+        assert response.status_code == 200, url
+        return response.content.decode()
+
+    assert "GAEC du Chêne Vert" in client.get(f"/club/{club.slug}/producteurs/").content.decode()
+    member = "membre.rennes@example.org"
+    text = page(f"/produits/{milk.pk}/", member)
+    assert "Où va mon euro" in text and "Version 2" in text and "Historique des prix" in text
+    assert "Hiver 2026-2027" in page("/abonnements/", member)
+    assert "Farine de sarrasin" in page("/enquetes/", member)
+    assert "dont" in page(f"/cycles/{current.pk}/commande/", member)  # committed by the basket
+    coordinator = "coordination@example.org"
+    assert "% de la garantie de la période" in page(f"/coordination/clubs/{club.pk}/contrats/", coordinator)
+    assert "Blé population" in page(f"/coordination/clubs/{club.pk}/propositions/", coordinator) or \
+        "Barbu du Roussillon" in page(f"/coordination/clubs/{club.pk}/propositions/", coordinator)
+    assert "Enregistrer la décision" not in page(f"/coordination/enquetes/{finished.pk}/", coordinator)
+    assert "Mes cycles" in page("/producteur/", "producteur@example.org")

@@ -23,10 +23,15 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 
-from cabas.catalog.models import Category, Producer, Product, Unit
+from cabas.catalog.models import CertificationVisit, Category, CostSheet, PriceChange, Producer, Product, SpecSheet, Unit
+from cabas.contracts.demo import PRODUCER_EMAIL, seed_partnerships
+from cabas.contracts.models import Contract, Subscription
 from cabas.distribution.models import PickingList, ProducerSheet
 from cabas.members.models import Club, Depot, Group, Household, Role, RoleKind, User, Weekday
-from cabas.ordering.models import Allocation, CycleStatus, Offer, Order, OrderCycle, OrderLine, OrderSummary
+from cabas.ordering.models import (
+    Allocation, CycleStatus, LineChange, Offer, Order, OrderCycle, OrderLine, OrderSummary,
+)
+from cabas.participation.models import Survey
 from cabas.ordering.services import close_cycle, open_cycle, save_order
 
 PASSWORD = "cabas-demo"
@@ -378,7 +383,8 @@ def plan_households(rng: random.Random) -> list[HouseholdPlan]:
 
 
 def login_lines() -> list[tuple[str, str]]:
-    lines = [("coordination du club", CLUB_COORDINATOR_EMAIL), ("administration Django (/admin/)", ADMIN_EMAIL)]
+    lines = [("coordination du club", CLUB_COORDINATOR_EMAIL), ("administration Django (/admin/)", ADMIN_EMAIL),
+             ("producteur (GAEC du Chêne Vert)", PRODUCER_EMAIL)]
     for spec in GROUPS:
         lines.append((f"coordination {spec.name}", f"coordination.{spec.slug}@example.org"))
     for spec in GROUPS:
@@ -406,7 +412,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         rng = random.Random(SEED)
         households = plan_households(rng)
-        demo_emails = {CLUB_COORDINATOR_EMAIL, ADMIN_EMAIL} | {m.email for h in households for m in h.members}
+        demo_emails = {CLUB_COORDINATOR_EMAIL, ADMIN_EMAIL, PRODUCER_EMAIL} | {m.email for h in households for m in h.members}
         with transaction.atomic():
             existing = Club.objects.filter(slug=CLUB_SLUG).first()
             if existing is not None and not options["reset"]:
@@ -446,7 +452,15 @@ class Command(BaseCommand):
                 OrderSummary.objects.filter(cycle__in=cycles).delete()
                 OrderLine.objects.filter(order__cycle__in=cycles).delete()
                 Order.objects.filter(cycle__in=cycles).delete()
+                LineChange.objects.filter(cycle__in=cycles).delete()
                 cycles.delete()  # with their offers and distributions
+                Subscription.objects.filter(producer__club=club).delete()  # with their lines and skipped dates
+                Contract.objects.filter(club=club).delete()
+                Survey.objects.filter(club=club).delete()
+                SpecSheet.objects.filter(product__producer__club=club).delete()
+                PriceChange.objects.filter(product__producer__club=club).delete()
+                CostSheet.objects.filter(product__producer__club=club).delete()
+                CertificationVisit.objects.filter(producer__club=club).delete()
                 Product.objects.filter(producer__club=club).delete()
                 Producer.objects.filter(club=club).delete()
             User.objects.filter(pk__in=list(User.objects.filter(users).values_list("pk", flat=True))).delete()
@@ -536,10 +550,15 @@ class Command(BaseCommand):
             for p in spec.products
         )
         product_specs = {p.name: p for spec in PRODUCERS for p in spec.products}
-        product_ids = list(Product.objects.filter(producer__club=club).values_list("pk", flat=True))
 
         # Households that show something to the demo logins: each group's "membre." household orders.
         featured = [h for plan, h in zip(plans, households) if plan.members[0].email.startswith("membre.")]
+
+        # Labels, farm visits, spec and cost sheets, contracts, subscriptions, surveys (before the cycles open:
+        # they freeze the spec sheets and take in the subscriptions).
+        seed_partnerships(club=club, producers=producers, households=households, featured=featured,
+                          coordinator=coordinator, password=encoded, rng=rng)
+        product_ids = list(Product.objects.filter(producer__club=club).values_list("pk", flat=True))
 
         # A past cycle, closed, its lists written; then the current one, open.
         closed_opens = local_datetime(today - datetime.timedelta(days=15), 8)
@@ -580,8 +599,9 @@ class Command(BaseCommand):
         return cycle
 
     def _orders(self, rng, cycle, households, featured, count, product_specs, window_start, window_end) -> None:
-        offers = list(Offer.objects.filter(cycle=cycle).order_by("pk"))
+        offers = [o for o in Offer.objects.filter(cycle=cycle).order_by("pk") if o.name in product_specs]
         weights = [product_specs[o.name].popularity for o in offers]
+        committed = set(OrderLine.objects.filter(order__cycle=cycle, committed__gt=0).values_list("order__household_id", "offer_id"))
         others = [h for h in households if h not in featured]
         chosen = featured + rng.sample(others, count - len(featured))
         members = {}
@@ -594,7 +614,8 @@ class Command(BaseCommand):
             while len(picked) < wanted:
                 offer = rng.choices(offers, weights)[0]
                 picked[offer.pk] = offer
-            quantities = {pk: D(rng.choice(product_specs[o.name].quantities)) for pk, o in picked.items()}
+            quantities = {pk: D(rng.choice(product_specs[o.name].quantities)) for pk, o in picked.items()
+                          if (household.pk, pk) not in committed}  # what a subscription commits stays as it is
             save_order(
                 cycle=cycle, household=household, quantities=quantities,
                 by_user=rng.choice(members[household.pk]),
