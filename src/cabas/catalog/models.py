@@ -357,3 +357,20 @@ class VisitCheck(models.Model):
         verbose_name = _("charter check")
         verbose_name_plural = _("charter checks")
         constraints = [models.UniqueConstraint(fields=["visit", "point"], name="visit_check_unique")]
+
+
+class CatalogueImport(models.Model):
+    """A catalogue file uploaded for a producer: previewed, then applied as a whole (or never). Kept as the
+    record of what was imported, by whom and when."""
+
+    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="imports", verbose_name=_("producer"))
+    filename = models.CharField(_("file"), max_length=200)
+    data = models.BinaryField()
+    format = models.CharField(_("format"), max_length=10, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("catalogue import")
+        verbose_name_plural = _("catalogue imports")

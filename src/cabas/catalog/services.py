@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -14,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from cabas.core.errors import ActionError
 
-from . import pricing
-from .models import CostSheet, PriceChange, Product, ProposalStatus, SpecSheet
+from . import importing, pricing
+from .models import COUNTABLE_UNITS, Category, CostSheet, PriceChange, Producer, Product, ProposalStatus, SpecSheet
 
 SPEC_FIELDS = ("variety", "production_method", "inputs_allowed", "packaging", "returnable_container", "freshness", "size",
                "change_note")
@@ -117,3 +118,90 @@ def decide_cost_sheet(*, sheet_id: int, agree: bool, by_user=None, now=None) -> 
 def price_history(product: Product) -> list[tuple[datetime.datetime, Decimal, CostSheet | None]]:
     """Each price the product had, oldest first (one query)."""
     return [(c.since, c.unit_price, c.cost_sheet) for c in PriceChange.objects.filter(product=product).select_related("cost_sheet")]
+
+
+# --- catalogue import ---------------------------------------------------------------------------------
+
+
+def existing_catalogue(producer) -> dict[str, dict]:
+    """The producer's products that have a reference, as the import compares them (two queries)."""
+    return {
+        p.reference: {
+            "pk": p.pk, "name": p.name, "category": p.category.name, "unit": p.unit, "unit_price": p.unit_price,
+            "vat_rate": p.vat_rate, "pack_size": p.pack_size, "order_step": p.order_step, "min_total": p.min_total,
+            "description": p.description, "available": p.is_active,
+        }
+        for p in Product.objects.filter(producer=producer).exclude(reference="").select_related("category")
+    }
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    parsed: importing.ParsedCatalogue
+    diff: importing.CatalogueDiff | None
+    new_categories: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.parsed.ok
+
+
+def preview_import(producer, data: bytes, filename: str, *, format: str | None = None) -> ImportPreview:
+    """What importing this file would do, and every error in it; writes nothing."""
+    parsed = importing.parse_catalogue(data, filename, format=format)
+    errors = list(parsed.errors)
+    for row in parsed.rows:  # what Cabas adds to the formats' own rules
+        if row.unit in COUNTABLE_UNITS:
+            for name in ("pack_size", "order_step", "min_total"):
+                value = getattr(row, name)
+                if value is not None and value != value.to_integral_value():
+                    errors.append(importing.RowError(row.line, name, f"{name} : un produit vendu à l'unité se compte en nombres entiers."))
+        if row.producer_name and row.producer_name.casefold() != producer.name.casefold():
+            errors.append(importing.RowError(row.line, "producer", f"Producer : « {row.producer_name} » n'est pas {producer.name}."))
+    if errors != list(parsed.errors):
+        errors.sort(key=lambda e: e.line)
+        parsed = importing.ParsedCatalogue(parsed.format, parsed.rows, tuple(errors), parsed.warnings)
+    if not parsed.ok:
+        return ImportPreview(parsed, None, ())
+    known = set(Category.objects.values_list("name", flat=True))
+    new_categories = tuple(sorted({row.category for row in parsed.rows} - known))
+    return ImportPreview(parsed, importing.diff_catalogue(parsed.rows, existing_catalogue(producer)), new_categories)
+
+
+@transaction.atomic
+def apply_import(producer, data: bytes, filename: str, *, format: str | None = None, now=None) -> ImportPreview:
+    """Import the whole file or nothing: new products created, changed ones updated (a new price goes into
+    the history; cycles already opened keep theirs), products absent from the file withdrawn."""
+    now = now or timezone.now()
+    Producer.objects.select_for_update().filter(pk=producer.pk).first()
+    preview = preview_import(producer, data, filename, format=format)
+    if not preview.ok:
+        raise ActionError(*(f"Ligne {e.line} — {e.message}" if e.line else e.message for e in preview.parsed.errors[:50]))
+    diff = preview.diff
+    categories = {c.name: c for c in Category.objects.all()}
+    position = max((c.position for c in categories.values()), default=0)
+    for name in preview.new_categories:
+        position += 1
+        categories[name] = Category.objects.create(name=name, position=position)
+    fields = lambda row: {  # noqa: E731
+        "name": row.name, "category": categories[row.category], "unit": row.unit, "unit_price": row.unit_price,
+        "vat_rate": row.vat_rate, "pack_size": row.pack_size, "order_step": row.order_step, "min_total": row.min_total,
+        "description": row.description, "is_active": row.available,
+    }
+    created = Product.objects.bulk_create(Product(producer=producer, reference=row.reference, **fields(row)) for row in diff.new)
+    existing = {p.reference: p for p in Product.objects.filter(producer=producer, reference__in=[r.reference for r, _ in diff.changed])}
+    updated, price_changes = [], []
+    for row, differences in diff.changed:
+        product = existing[row.reference]
+        for name, value in fields(row).items():
+            setattr(product, name, value)
+        updated.append(product)
+        if "unit_price" in differences:
+            price_changes.append(PriceChange(product=product, unit_price=row.unit_price, since=now))
+    if updated:
+        Product.objects.bulk_update(updated, ["name", "category", "unit", "unit_price", "vat_rate", "pack_size", "order_step",
+                                              "min_total", "description", "is_active"])
+    price_changes += [PriceChange(product=p, unit_price=p.unit_price, since=now) for p in created]
+    PriceChange.objects.bulk_create(price_changes)
+    Product.objects.filter(producer=producer, reference__in=diff.withdrawn).update(is_active=False)
+    return preview

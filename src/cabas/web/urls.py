@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 from cabas.core.ids import ID_PATTERN
 
 from .forms import LoginForm
-from .views import contracts, coordination, documents, member, producer_account, producers, surveys
+from .views import contracts, coordination, documents, imports, member, producer_account, producers, surveys
 
 
 class IdConverter:
@@ -52,6 +52,8 @@ urlpatterns = [
     path("coordination/clubs/<id:club_id>/propositions/", contracts.proposals, name="proposals"),
     path("coordination/clubs/<id:club_id>/propositions/<str:kind>/<id:sheet_id>/", contracts.decide_proposal,
          name="decide-proposal"),
+    path("coordination/producteurs/<id:producer_id>/import/", imports.import_upload, name="import-upload"),
+    path("coordination/imports/<id:import_id>/appliquer/", imports.import_apply, name="import-apply"),
     path("coordination/cycles/", coordination.cycle_list, name="cycle-list"),
     path("coordination/cycles/nouveau/", coordination.cycle_create, name="cycle-create"),
     path("coordination/cycles/<id:cycle_id>/", coordination.cycle_detail, name="cycle-detail"),

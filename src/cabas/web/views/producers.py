@@ -102,6 +102,7 @@ def producer_page(request, club_slug: str, producer_id: int):
         raise Http404
     return render(request, "web/producer.html", {
         "producer": producer, "club": producer.club, "visit": latest_visit(producer), "products": producer.products.all(),
+        "can_import": request.user.is_authenticated and access_for(request.user).coordinates_club(producer.club_id),
     })
 
 
