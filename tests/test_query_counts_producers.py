@@ -13,7 +13,7 @@ from cabas.catalog.models import CertificationVisit, Label, Producer, Product, U
 from cabas.catalog.services import decide_cost_sheet, decide_spec_sheet, propose_cost_sheet, propose_spec_sheet
 from cabas.contracts.models import Contract, ContractProduct, Subscription, SubscriptionLine
 
-EXPECTED = {"directory": 9, "contracts": 8, "subscriptions": 7, "product": 9}
+EXPECTED = {"directory": 9, "contracts": 8, "subscriptions": 7, "product": 10}
 COSTS = {"inputs": "100", "labour_hours": "10", "hourly_rate": "15", "packaging": "0", "transport": "0", "overheads": "0",
          "depreciation": "0", "income": "50", "expected_volume": "100"}
 

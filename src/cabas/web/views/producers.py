@@ -128,7 +128,8 @@ def product_page(request, product_id: int):
             {"name": name, "label": COMPONENT_LABELS[name], "amount": amount, "share": share}
             for (name, amount), (_n, share) in zip(price.composition, price.shares(), strict=True)
         ]
+    visit = CertificationVisit.objects.filter(producer_id=product.producer_id).order_by("-visited_on").first()
     return render(request, "web/product.html", {
-        "product": product, "current": current, "sheets": sheets, "cost_sheet": cost_sheet, "composition": composition,
+        "product": product, "visit": visit, "current": current, "sheets": sheets, "cost_sheet": cost_sheet, "composition": composition,
         "history": price_history(product),
     })

@@ -44,7 +44,7 @@ ADMIN_EMAIL = "admin@example.org"
 COORDINATION_GROUP = "Coordination du club"
 # The admin permissions the club coordinators' auth group gets: everything on these apps, except
 # on the models whose edition amounts to handing out rights (see Command._coordination_group).
-COORDINATION_APPS = ("catalog", "members")
+COORDINATION_APPS = ("catalog", "members", "contracts", "participation")
 VIEW_ONLY_MODELS = ("role",)
 
 D = Decimal
