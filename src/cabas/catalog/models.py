@@ -199,22 +199,10 @@ class ProposalStatus(models.TextChoices):
     REJECTED = "rejected", _("rejected")
 
 
-class SpecSheet(models.Model):
-    """One version of a product's co-defined characteristics (fiche produit). A change is a new version,
-    proposed then approved by the club; an approved version is never edited, and a cycle keeps the version
-    that was current when it opened."""
+class Proposal(models.Model):
+    """What a producer (or a coordinator) proposes and the club decides, once: a spec sheet or a cost sheet."""
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="spec_sheets", verbose_name=_("product"))
-    version = models.PositiveIntegerField(_("version"))
     status = models.CharField(_("status"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
-    variety = models.CharField(_("variety or breed"), max_length=200, blank=True)
-    production_method = models.TextField(_("production method"), blank=True)
-    inputs_allowed = models.TextField(_("inputs allowed"), blank=True)
-    packaging = models.CharField(_("packaging"), max_length=200, blank=True)
-    returnable_container = models.BooleanField(_("returnable container"), default=False)
-    freshness = models.CharField(_("freshness"), max_length=200, blank=True)
-    size = models.CharField(_("size or calibre"), max_length=200, blank=True)
-    change_note = models.TextField(_("what changes and why"), blank=True)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("proposed by"),
@@ -225,6 +213,26 @@ class SpecSheet(models.Model):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class SpecSheet(Proposal):
+    """One version of a product's co-defined characteristics (fiche produit). A change is a new version,
+    proposed then approved by the club; an approved version is never edited, and a cycle keeps the version
+    that was current when it opened."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="spec_sheets", verbose_name=_("product"))
+    version = models.PositiveIntegerField(_("version"))
+    variety = models.CharField(_("variety or breed"), max_length=200, blank=True)
+    production_method = models.TextField(_("production method"), blank=True)
+    inputs_allowed = models.TextField(_("inputs allowed"), blank=True)
+    packaging = models.CharField(_("packaging"), max_length=200, blank=True)
+    returnable_container = models.BooleanField(_("returnable container"), default=False)
+    freshness = models.CharField(_("freshness"), max_length=200, blank=True)
+    size = models.CharField(_("size or calibre"), max_length=200, blank=True)
+    change_note = models.TextField(_("what changes and why"), blank=True)
 
     class Meta:
         verbose_name = _("spec sheet")
@@ -239,13 +247,12 @@ class SpecSheet(models.Model):
 # --- the fair price -----------------------------------------------------------------------------------
 
 
-class CostSheet(models.Model):
+class CostSheet(Proposal):
     """A producer's real costs for one product and season, from which the fair price is computed
     (catalog/pricing.py). Proposed by the producer, agreed by the club; agreeing sets the catalogue price."""
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="cost_sheets", verbose_name=_("product"))
     season = models.CharField(_("season"), max_length=60)
-    status = models.CharField(_("status"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
     inputs = models.DecimalField(_("inputs (€)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
     labour_hours = models.DecimalField(_("labour (hours)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
     hourly_rate = models.DecimalField(_("hourly rate (€)"), max_digits=8, decimal_places=2, validators=[MinValueValidator(0)])
@@ -259,16 +266,6 @@ class CostSheet(models.Model):
     )
     vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=4, decimal_places=2)
     unit_price = models.DecimalField(_("fair price incl. VAT"), max_digits=10, decimal_places=2)
-    proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("proposed by"),
-    )
-    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("decided by"),
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("cost sheet")

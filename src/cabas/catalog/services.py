@@ -44,15 +44,20 @@ def propose_spec_sheet(*, product: Product, values: Mapping[str, object], by_use
                                     proposed_at=now or timezone.now(), **fields)
 
 
+def _decide(sheet, approve: bool, by_user, now, already: str):
+    """Decide a proposal (locked by the caller), once."""
+    if sheet.status != ProposalStatus.PROPOSED:
+        raise ActionError(already)
+    sheet.status = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
+    sheet.decided_by, sheet.decided_at = by_user, now
+    sheet.save(update_fields=["status", "decided_by", "decided_at"])
+    return sheet
+
+
 @transaction.atomic
 def decide_spec_sheet(*, sheet_id: int, approve: bool, by_user=None, now=None) -> SpecSheet:
     sheet = SpecSheet.objects.select_for_update().get(pk=sheet_id)
-    if sheet.status != ProposalStatus.PROPOSED:
-        raise ActionError(_("This version has already been decided."))
-    sheet.status = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
-    sheet.decided_by, sheet.decided_at = by_user, now or timezone.now()
-    sheet.save(update_fields=["status", "decided_by", "decided_at"])
-    return sheet
+    return _decide(sheet, approve, by_user, now or timezone.now(), _("This version has already been decided."))
 
 
 def parse_costs(values: Mapping[str, object], vat_rate: Decimal) -> pricing.SeasonCosts:
@@ -101,11 +106,7 @@ def decide_cost_sheet(*, sheet_id: int, agree: bool, by_user=None, now=None) -> 
 
     now = now or timezone.now()
     sheet = CostSheet.objects.select_for_update().select_related("product").get(pk=sheet_id)
-    if sheet.status != ProposalStatus.PROPOSED:
-        raise ActionError(_("This cost sheet has already been decided."))
-    sheet.status = ProposalStatus.APPROVED if agree else ProposalStatus.REJECTED
-    sheet.decided_by, sheet.decided_at = by_user, now
-    sheet.save(update_fields=["status", "decided_by", "decided_at"])
+    _decide(sheet, agree, by_user, now, _("This cost sheet has already been decided."))
     if agree:
         Product.objects.filter(pk=sheet.product_id).update(unit_price=sheet.unit_price)
         PriceChange.objects.create(product_id=sheet.product_id, unit_price=sheet.unit_price, since=now, cost_sheet=sheet)
