@@ -17,7 +17,7 @@ from cabas.ordering.services import close_cycle, save_order
 from cabas.participation.models import Survey, SurveyAnswer
 from cabas.participation.services import answer_survey, decide_survey, survey_projection
 
-COSTS = {"inputs": "1800", "labour_hours": "600", "hourly_rate": "15", "packaging": "400", "transport": "700",
+COSTS = {"inputs": "1\u00a0800", "labour_hours": "600", "hourly_rate": "15", "packaging": "400", "transport": "700",
          "overheads": "500", "depreciation": "900", "income": "2000", "expected_volume": "4000"}
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+
+from cabas.core.numbers import parse_decimal  # a decimal comma or point; no thousands separators here
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
@@ -121,20 +122,6 @@ class _Row:
 
     def warn(self, column: str, message: str) -> None:
         self.warnings.append(RowError(self.line, column, f"{column.capitalize() if column else 'Ligne'} : {message}"))
-
-
-_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
-
-
-def parse_decimal(raw: str) -> Decimal | None:
-    """A decimal with a point or a comma; thousands separators and exponents are refused."""
-    text = raw.strip().replace("\u00a0", "").replace("€", "").strip()
-    if not _NUMBER.match(text):
-        return None
-    try:
-        return Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        return None
 
 
 def unit_of(raw: str) -> str | None:

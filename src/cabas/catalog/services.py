@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cabas.core.errors import ActionError
+from cabas.core.numbers import parse_decimal
 
 from . import importing, pricing
 from .models import COUNTABLE_UNITS, Category, CostSheet, PriceChange, Producer, Product, ProposalStatus, SpecSheet
@@ -64,13 +65,8 @@ def parse_costs(values: Mapping[str, object], vat_rate: Decimal) -> pricing.Seas
     """A cost sheet's figures as typed (decimal comma accepted); every field is checked, errors per field."""
     parsed, errors = {}, {}
     for name in COST_FIELDS:
-        raw = str(values.get(name) if values.get(name) is not None else "").strip().replace("\u00a0", "").replace(" ", "")
-        raw = raw.replace(",", ".")
-        try:
-            value = Decimal(raw or "0")
-            if not value.is_finite():
-                raise ArithmeticError
-        except (ArithmeticError, ValueError):
+        value = Decimal(0) if str(values.get(name) or "").strip() == "" else parse_decimal(values.get(name), grouped=True)
+        if value is None:
             errors[name] = _("Enter a number, e.g. 1250,50.")
             continue
         if value < 0:

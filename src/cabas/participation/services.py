@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from cabas.catalog.models import Product
 from cabas.core.errors import ActionError
+from cabas.core.numbers import parse_decimal
 from cabas.members.models import Household
 
 from . import projection
@@ -20,16 +21,12 @@ MAX_QUANTITY = Decimal("10000")
 
 
 def _decimal(raw: object, field: str, errors: dict, *, required: bool) -> Decimal | None:
-    text = str(raw if raw is not None else "").strip().replace(",", ".").replace("\u00a0", "").replace(" ", "")
-    if not text:
+    if str(raw if raw is not None else "").strip() == "":
         if required:
             errors[field] = _("Required.")
         return None
-    try:
-        value = Decimal(text)
-        if not value.is_finite():
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
+    value = parse_decimal(raw, grouped=True)
+    if value is None:
         errors[field] = _("Enter a number, e.g. 2,5.")
         return None
     if value < 0:
