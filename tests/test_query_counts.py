@@ -56,11 +56,12 @@ _COUNTS = {
     "home": 7,  # session, user, roles, household+group+club+depot, cycles, orders, summaries
     # saving an order (POST answered by a redirect): session, user, cycle, household+group, then save_order:
     # SAVEPOINT, cycle FOR UPDATE, offers, order, lines, <writes>, RELEASE SAVEPOINT
-    # every write path also INSERTs the lines' changes (LineChange, one statement)
-    "order-post-create": 14,  # writes: INSERT order, INSERT changes, INSERT lines, UPDATE order
-    "order-post-update": 13,  # writes: INSERT changes, UPDATE lines (one CASE), UPDATE order
-    "order-post-mixed": 15,  # writes: INSERT changes, DELETE lines, UPDATE lines, INSERT lines, UPDATE order
-    "order-post-remove-all": 15,  # writes: INSERT changes, DELETE lines, EXISTS lines, DELETE lines, DELETE order
+    # every write path also INSERTs the lines' changes (LineChange, one statement), and reads the club's money
+    # settings (a prepaid club limits orders to the household's balance)
+    "order-post-create": 15,  # writes: INSERT order, INSERT changes, INSERT lines, UPDATE order
+    "order-post-update": 14,  # writes: INSERT changes, UPDATE lines (one CASE), UPDATE order
+    "order-post-mixed": 16,  # writes: INSERT changes, DELETE lines, UPDATE lines, INSERT lines, UPDATE order
+    "order-post-remove-all": 16,  # writes: INSERT changes, DELETE lines, EXISTS lines, DELETE lines, DELETE order
     # coordination pages: session, user, roles, cycle+club, then
     "cycle-detail": 7,  # distributions+group+depot+picking list, lines (values), COUNT offers
     "cycle-detail-closed": 8,  # distributions, summaries per group (aggregate), sheets+producer, COUNT offers
@@ -74,8 +75,10 @@ _COUNTS = {
     "producer-sheet-csv": 8,
     # closing: SAVEPOINT, cycle FOR UPDATE, offers' rules, lines' history, lines (values), INSERT outcomes, INSERT allocations, INSERT summaries, distributions,
     # INSERT picking lists, INSERT producer sheets, UPDATE cycle, RELEASE SAVEPOINT
-    "close-service": 13,  # + the offers' rules, the lines' history, the offers' outcomes
-    "close-view": 17,  # session, user, roles, cycle+club, then the 13 of the service (answered by a redirect)
+    "close-service": 26,  # + the offers' rules, the lines' history, the offers' outcomes; then the ledger posting (13):
+    # club, households' names, INSERT missing accounts, accounts, the same for producers, entries posted so far,
+    # INSERT sequence (if missing), sequence FOR UPDATE, UPDATE sequence, INSERT transaction, INSERT entries
+    "close-view": 30,  # session, user, roles, cycle+club, then the 13 of the service (answered by a redirect)
 }
 EXPECTED = {"sqlite": _COUNTS, "postgresql": _COUNTS}
 

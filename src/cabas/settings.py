@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "cabas.ordering",
     "cabas.contracts",
     "cabas.participation",
+    "cabas.finance",
     "cabas.distribution",
     "cabas.web",
 ]

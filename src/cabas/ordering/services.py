@@ -259,6 +259,10 @@ def save_order(
                 field_errors={k: v for e in errors for k, v in e.field_errors.items()},
             )
 
+        from cabas.finance.services import check_prepaid, open_orders_total, prepaid_room
+
+        room = prepaid_room(locked.club_id, household.pk)
+        before = open_orders_total(locked.club_id, household.pk) if room is not None else Decimal(0)
         order = Order.objects.filter(cycle=locked, household=household).first()
         if order is None:
             if not any(wanted.values()):  # nothing ordered: no empty order is written
@@ -305,6 +309,7 @@ def save_order(
             return SavedOrder(order=None, created=0, updated=0, deleted=len(to_delete))
         if to_create or to_update or to_delete:
             Order.objects.filter(pk=order.pk).update(updated_at=now, updated_by=by_user)
+        check_prepaid(club_id=locked.club_id, household_id=household.pk, room=room, before=before)
         return SavedOrder(order=order, created=len(to_create), updated=len(to_update), deleted=len(to_delete))
 
 
@@ -432,6 +437,10 @@ def _write_allocation(cycle: OrderCycle, *, now: datetime.datetime) -> closing.C
         ),
     )
     write_closing_documents(cycle, result, now=now)
+    from cabas.finance.services import post_cycle
+
+    post_cycle(cycle, {t.key: t.vat.amount_incl_vat for t in result.households},
+               {t.key: t.vat.amount_incl_vat for t in result.producers}, date=timezone.localdate(now))
     return result
 
 

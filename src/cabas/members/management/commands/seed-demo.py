@@ -31,6 +31,7 @@ from cabas.members.models import Club, Depot, Group, Household, Role, RoleKind, 
 from cabas.ordering.models import (
     Allocation, CycleStatus, LineChange, Offer, Order, OrderCycle, OrderLine, OrderSummary,
 )
+from cabas.finance.services import delete_money
 from cabas.participation.models import Survey
 from cabas.ordering.services import close_cycle, open_cycle, save_order
 
@@ -445,6 +446,7 @@ class Command(BaseCommand):
             users |= Q(household__group__club=club)  # people who joined a demo household
         try:
             if club is not None:
+                delete_money(club)
                 cycles = OrderCycle.objects.filter(club=club)
                 PickingList.objects.filter(distribution__cycle__in=cycles).delete()
                 ProducerSheet.objects.filter(cycle__in=cycles).delete()

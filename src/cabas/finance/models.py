@@ -1,0 +1,294 @@
+"""Money: a double-entry ledger per club (accounts, transactions, entries that are never changed),
+invoices with gapless numbers, payments, bank statements. The rules are in ledger.py; the state changes
+in services.py."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cabas.catalog.models import Producer
+from cabas.members.models import Club, Household
+
+
+class ImmutableError(Exception):
+    pass
+
+
+class PaymentMode(models.TextChoices):
+    AT_DISTRIBUTION = "at_distribution", _("households pay at the distribution")
+    PREPAID = "prepaid", _("households top up their account beforehand")
+
+
+class ReferenceScheme(models.TextChoices):
+    BELGIAN = "be", _("Belgian structured communication (+++123/4567/89012+++)")
+    CREDITOR = "rf", _("ISO 11649 creditor reference (RF)")
+
+
+class FinanceSettings(models.Model):
+    """A club's money settings: who it is on an invoice, its bank account, how households pay."""
+
+    club = models.OneToOneField(Club, on_delete=models.CASCADE, related_name="finance", verbose_name=_("club"))
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    siren = models.CharField(_("SIREN or RNA number"), max_length=20, blank=True)
+    legal_mentions = models.TextField(
+        _("legal mentions on invoices"), blank=True,
+        default="Association loi 1901. TVA non applicable, art. 293 B du CGI, pour les services du club ; "
+                "les produits sont facturés au prix TTC du producteur.",
+    )
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    reference_scheme = models.CharField(
+        _("payment references"), max_length=2, choices=ReferenceScheme.choices, default=ReferenceScheme.CREDITOR
+    )
+    payment_mode = models.CharField(_("payment"), max_length=20, choices=PaymentMode.choices, default=PaymentMode.AT_DISTRIBUTION)
+    minimum_balance = models.DecimalField(
+        _("lowest balance of a prepaid account"), max_digits=10, decimal_places=2, default=Decimal("0.00"),
+        help_text=_("0: a household orders only what it has topped up; -20: it may go 20 € below."),
+    )
+
+    class Meta:
+        verbose_name = _("money settings")
+        verbose_name_plural = _("money settings")
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+
+class AccountKind(models.TextChoices):
+    HOUSEHOLD = "household", _("household")
+    PRODUCER = "producer", _("producer")
+    BANK = "bank", _("bank")
+    CASH = "cash", _("cash")
+    OPERATIONS = "operations", _("operations")
+    FEES = "fees", _("membership fees")
+    TRANSPORT = "transport", _("transport pool")
+    SOLIDARITY = "solidarity", _("solidarity fund")
+    GUARANTEE = "guarantee", _("guarantee fund")
+    VAT = "vat", _("VAT collected")
+
+
+# The club's own accounts, with their French chart-of-accounts numbers (plan comptable associatif).
+CLUB_ACCOUNTS = {
+    AccountKind.BANK: ("512000", "Banque"),
+    AccountKind.CASH: ("530000", "Caisse"),
+    AccountKind.OPERATIONS: ("758000", "Produits divers de gestion courante"),
+    AccountKind.FEES: ("756000", "Cotisations"),
+    AccountKind.TRANSPORT: ("624100", "Transports mutualisés"),
+    AccountKind.SOLIDARITY: ("467100", "Caisse de solidarité"),
+    AccountKind.GUARANTEE: ("467200", "Fonds de garantie"),
+    AccountKind.VAT: ("445710", "TVA collectée"),
+}
+HOUSEHOLD_CODE, PRODUCER_CODE = "411000", "401000"
+
+
+class Account(models.Model):
+    """A ledger account of a club: one per household (clients, 411), one per producer (suppliers, 401),
+    and the club's own (bank, cash, funds…). Its balance is the sum of its entries."""
+
+    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("club"))
+    kind = models.CharField(_("kind"), max_length=12, choices=AccountKind.choices)
+    code = models.CharField(_("account number"), max_length=10)
+    auxiliary = models.CharField(_("auxiliary account"), max_length=20, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    household = models.OneToOneField(Household, on_delete=models.PROTECT, null=True, blank=True, related_name="account")
+    producer = models.OneToOneField(Producer, on_delete=models.PROTECT, null=True, blank=True, related_name="account")
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        ordering = ["club", "code", "auxiliary"]
+        constraints = [
+            models.UniqueConstraint(fields=["club", "code", "auxiliary"], name="account_unique_number"),
+            models.CheckConstraint(
+                condition=(Q(kind="household", household__isnull=False, producer__isnull=True)
+                           | Q(kind="producer", producer__isnull=False, household__isnull=True)
+                           | (~Q(kind__in=["household", "producer"]) & Q(household__isnull=True, producer__isnull=True))),
+                name="account_owner_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}{' ' + self.auxiliary if self.auxiliary else ''} {self.name}"
+
+
+class Journal(models.TextChoices):
+    SALES = "VE", _("sales")
+    BANK = "BQ", _("bank")
+    CASH = "CA", _("cash")
+    MISC = "OD", _("miscellaneous")
+
+
+class Sequence(models.Model):
+    """A gapless counter per club (ledger transactions, invoices), taken under a row lock."""
+
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=20)
+    last = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["club", "name"], name="sequence_unique")]
+
+
+class LedgerTransaction(models.Model):
+    """A balanced set of entries, numbered without gaps per club. Never changed: a correction is another
+    transaction, a reversal the same entries negated (at most once)."""
+
+    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="transactions")
+    number = models.PositiveBigIntegerField(_("number"))
+    journal = models.CharField(_("journal"), max_length=2, choices=Journal.choices)
+    date = models.DateField(_("date"))
+    label = models.CharField(_("label"), max_length=200)
+    piece = models.CharField(_("voucher"), max_length=40, blank=True)
+    key = models.CharField(max_length=80, null=True, blank=True)  # what posted it, so it never posts twice
+    reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
+        ordering = ["club", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["club", "number"], name="transaction_unique_number"),
+            models.UniqueConstraint(fields=["club", "key"], name="transaction_unique_key"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ImmutableError("a ledger transaction is never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError("a ledger transaction is never deleted")
+
+
+class Entry(models.Model):
+    """One line of a transaction: an amount to the cent on an account, debit positive, credit negative.
+    Written once with its transaction (bulk), never updated or deleted (the database refuses it too)."""
+
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3, default="EUR")
+
+    class Meta:
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="entry_not_zero")]
+        indexes = [models.Index(fields=["account", "transaction"], name="entry_account")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableError("an entry is never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError("an entry is never deleted")
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("invoice")
+    CREDIT_NOTE = "credit_note", _("credit note")
+
+
+class Invoice(models.Model):
+    """A household's invoice for a cycle (or a credit note cancelling one), numbered without gaps per club.
+    Its lines are copied in when it is issued: it never changes afterwards."""
+
+    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="invoices")
+    number = models.PositiveIntegerField(_("number"))
+    kind = models.CharField(_("kind"), max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="invoices")
+    cycle = models.ForeignKey("ordering.OrderCycle", on_delete=models.PROTECT, related_name="invoices")
+    issued_on = models.DateField(_("issued on"))
+    lines = models.JSONField(default=list)  # [{name, producer, quantity, unit, unit_price, vat_rate, amount}]
+    amount_incl_vat = models.DecimalField(max_digits=12, decimal_places=2)
+    amount_excl_vat = models.DecimalField(max_digits=12, decimal_places=2)
+    vat = models.JSONField(default=list)  # [[rate, excl, vat, incl], …] as strings
+    reference = models.CharField(_("payment reference"), max_length=40)
+    corrects = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrected_by")
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["club", "number"]
+        constraints = [models.UniqueConstraint(fields=["club", "number"], name="invoice_unique_number")]
+
+    @property
+    def display_number(self) -> str:
+        return f"{self.issued_on.year}-{self.number:06d}"
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("cash")
+    CHEQUE = "cheque", _("cheque")
+    TRANSFER = "transfer", _("bank transfer")
+    CARD = "card", _("card")
+
+
+class Payment(models.Model):
+    """Money received from a household or paid to a producer, with its ledger transaction."""
+
+    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="payments")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
+    producer = models.ForeignKey(Producer, on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
+    method = models.CharField(_("method"), max_length=10, choices=PaymentMethod.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    date = models.DateField(_("date"))
+    cheque_number = models.CharField(_("cheque number"), max_length=30, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="payment")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["club", "-date", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+            models.CheckConstraint(condition=Q(household__isnull=True) ^ Q(producer__isnull=True), name="payment_one_party"),
+        ]
+
+
+class BankStatement(models.Model):
+    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="bank_statements")
+    fingerprint = models.CharField(max_length=64)
+    source_id = models.CharField(max_length=140, blank=True)
+    filename = models.CharField(max_length=200)
+    imported_at = models.DateTimeField(default=timezone.now)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["club", "fingerprint"], name="statement_unique_file"),
+            models.UniqueConstraint(fields=["club", "source_id"], condition=~Q(source_id=""), name="statement_unique_id"),
+        ]
+
+
+class BankLineStatus(models.TextChoices):
+    MATCHED = "matched", _("matched")
+    SUGGESTED = "suggested", _("to confirm")
+    UNMATCHED = "unmatched", _("unmatched")
+
+
+class BankLine(models.Model):
+    statement = models.ForeignKey(BankStatement, on_delete=models.CASCADE, related_name="lines")
+    index = models.PositiveIntegerField()
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    name = models.CharField(max_length=200, blank=True)
+    text = models.CharField(max_length=500, blank=True)
+    reference = models.CharField(max_length=40, blank=True)
+    bank_ref = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=BankLineStatus.choices)
+    suggested = models.ForeignKey(Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="bank_line")
+
+    class Meta:
+        ordering = ["statement", "index"]

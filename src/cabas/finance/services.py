@@ -1,0 +1,428 @@
+"""Every movement of money, as one function in one transaction: posting a cycle, a payment, a reversal,
+issuing invoices, importing a bank statement. Each posts balanced entries (ledger.py) and never changes
+what was posted."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cabas.catalog.models import Producer
+from cabas.core.bulk import insert_rows
+from cabas.core.errors import ActionError
+from cabas.core.money import vat_breakdown
+from cabas.core.numbers import parse_decimal
+from cabas.members.models import Club, Household
+
+from . import bank, ledger, references
+from .models import (
+    CLUB_ACCOUNTS, HOUSEHOLD_CODE, PRODUCER_CODE, Account, AccountKind, BankLine, BankLineStatus, BankStatement, Entry,
+    FinanceSettings, Invoice, InvoiceKind, Journal, LedgerTransaction, Payment, PaymentMethod, PaymentMode, Sequence,
+)
+
+MAX_PAYMENT = Decimal("100000")
+
+
+# --- accounts ---------------------------------------------------------------------------------------
+
+
+def settings_for(club: Club) -> FinanceSettings:
+    found = FinanceSettings.objects.filter(club=club).first()
+    return found or FinanceSettings(club=club, legal_name=club.name)
+
+
+def club_account(club: Club, kind: str) -> Account:
+    code, name = CLUB_ACCOUNTS[kind]
+    account, _created = Account.objects.get_or_create(club=club, code=code, auxiliary="", defaults={"kind": kind, "name": name})
+    return account
+
+
+def household_accounts(club: Club, household_ids: Iterable[int]) -> dict[int, Account]:
+    """The households' accounts, created for those that have none (three queries whatever their number)."""
+    wanted = set(household_ids)
+    names = Household.objects.filter(pk__in=wanted).values_list("pk", "name")
+    Account.objects.bulk_create(
+        (Account(club=club, kind=AccountKind.HOUSEHOLD, code=HOUSEHOLD_CODE, auxiliary=f"H{pk:06d}", name=name, household_id=pk)
+         for pk, name in names),
+        ignore_conflicts=True,
+    )
+    return {a.household_id: a for a in Account.objects.filter(household_id__in=wanted)}
+
+
+def producer_accounts(club: Club, producer_ids: Iterable[int]) -> dict[int, Account]:
+    wanted = set(producer_ids)
+    names = Producer.objects.filter(pk__in=wanted).values_list("pk", "name")
+    Account.objects.bulk_create(
+        (Account(club=club, kind=AccountKind.PRODUCER, code=PRODUCER_CODE, auxiliary=f"P{pk:06d}", name=name, producer_id=pk)
+         for pk, name in names),
+        ignore_conflicts=True,
+    )
+    return {a.producer_id: a for a in Account.objects.filter(producer_id__in=wanted)}
+
+
+def next_number(club: Club, name: str, count: int = 1) -> int:
+    """The first of ``count`` consecutive numbers of the club's sequence, under a row lock (gapless: the
+    lock holds until the transaction commits, and a rollback gives the numbers back)."""
+    Sequence.objects.bulk_create([Sequence(club=club, name=name)], ignore_conflicts=True)
+    sequence = Sequence.objects.select_for_update().get(club=club, name=name)
+    first = sequence.last + 1
+    Sequence.objects.filter(pk=sequence.pk).update(last=sequence.last + count)
+    return first
+
+
+# --- posting ----------------------------------------------------------------------------------------
+
+
+def post(
+    club: Club, lines: Iterable[tuple[Account, Decimal]], *, journal: str, label: str, date: datetime.date,
+    key: str | None = None, piece: str = "", reverses: LedgerTransaction | None = None, by_user=None,
+) -> LedgerTransaction:
+    """Write one balanced transaction (LedgerError if it is not). Must run inside the caller's transaction."""
+    checked = ledger.check(ledger.Line(account.pk, amount) for account, amount in lines)
+    record = LedgerTransaction(
+        club=club, number=next_number(club, "ledger"), journal=journal, date=date, label=label[:200], piece=piece[:40],
+        key=key, reverses=reverses, created_by=by_user,
+    )
+    record.save(force_insert=True)
+    insert_rows(Entry, ["transaction", "account", "amount", "currency"], ((record.pk, l.account, l.amount, "EUR") for l in checked))
+    return record
+
+
+def cycle_key(cycle_id: int) -> str:
+    return f"cycle:{cycle_id}"
+
+
+def post_cycle(cycle, households: Mapping[int, Decimal], producers: Mapping[int, Decimal], *, date: datetime.date, by_user=None):
+    """Bring the ledger to what the cycle's allocation says: each household owes its total, each producer is
+    owed its total. The first call posts the closing; later calls (deliveries recorded at reception) post
+    only the difference, as an adjustment; a call that changes nothing posts nothing."""
+    club = cycle.club
+    accounts_h = household_accounts(club, households)
+    accounts_p = producer_accounts(club, producers)
+    target = {accounts_h[h].pk: amount for h, amount in households.items() if amount}
+    for p, amount in producers.items():
+        if amount:
+            target[accounts_p[p].pk] = target.get(accounts_p[p].pk, Decimal(0)) - amount
+    prefix = cycle_key(cycle.pk)
+    posted_rows = (
+        Entry.objects.filter(transaction__club=club).filter(Q(transaction__key=prefix) | Q(transaction__key__startswith=prefix + ":"))
+        .values("account_id").annotate(total=Sum("amount")).order_by()
+    )
+    posted = {row["account_id"]: row["total"] for row in posted_rows}
+    lines = ledger.difference(posted, target)
+    if not lines:
+        return None
+    accounts = {a.pk: a for a in [*accounts_h.values(), *accounts_p.values()]}
+    missing = {l.account for l in lines} - set(accounts)
+    if missing:
+        accounts.update({a.pk: a for a in Account.objects.filter(pk__in=missing)})
+    first = not posted
+    count = 0 if first else LedgerTransaction.objects.filter(club=club, key__startswith=prefix + ":").count()
+    return post(
+        club, [(accounts[l.account], l.amount) for l in lines], journal=Journal.SALES if first else Journal.MISC,
+        label=(_("Closing of %(cycle)s") if first else _("Reception adjustment, %(cycle)s")) % {"cycle": cycle.name},
+        date=date, key=prefix if first else f"{prefix}:{count + 1}", piece=f"C{cycle.pk}", by_user=by_user,
+    )
+
+
+def _amount(raw: object, field: str = "amount") -> Decimal:
+    value = parse_decimal(raw, grouped=True) if not isinstance(raw, Decimal) else raw
+    if value is None:
+        raise ActionError(field_errors={field: _("Enter an amount, e.g. 25,50.")})
+    if value <= 0:
+        raise ActionError(field_errors={field: _("An amount must be more than 0.")})
+    if value > MAX_PAYMENT or value != value.quantize(Decimal("0.01")):
+        raise ActionError(field_errors={field: _("Enter an amount to the cent, below 100 000 €.")})
+    return value
+
+
+@transaction.atomic
+def record_payment(
+    *, club: Club, amount: object, method: str, date: datetime.date, household: Household | None = None,
+    producer: Producer | None = None, cheque_number: str = "", note: str = "", by_user=None, bank_line: BankLine | None = None,
+) -> Payment:
+    """Money received from a household (its account is credited) or paid to a producer (its account is
+    debited), through the bank or the cash box."""
+    value = _amount(amount)
+    if method not in PaymentMethod.values:
+        raise ActionError(field_errors={"method": _("Choose how it was paid.")})
+    if (household is None) == (producer is None):
+        raise ActionError(_("A payment comes from one household or goes to one producer."))
+    party_club = household.group.club_id if household is not None else producer.club_id
+    if party_club != club.pk:
+        raise ActionError(_("This household or producer belongs to another club."))
+    money = club_account(club, AccountKind.CASH if method == PaymentMethod.CASH else AccountKind.BANK)
+    if household is not None:
+        party = household_accounts(club, [household.pk])[household.pk]
+        lines = [(money, value), (party, -value)]
+        label = _("Payment from %(name)s") % {"name": household.name}
+    else:
+        party = producer_accounts(club, [producer.pk])[producer.pk]
+        lines = [(party, value), (money, -value)]
+        label = _("Payment to %(name)s") % {"name": producer.name}
+    record = post(club, lines, journal=Journal.CASH if method == PaymentMethod.CASH else Journal.BANK, label=label, date=date,
+                  piece=(cheque_number or "")[:40], by_user=by_user)
+    payment = Payment.objects.create(
+        club=club, household=household, producer=producer, method=method, amount=value, date=date,
+        cheque_number=cheque_number[:30], note=note[:200], transaction=record, created_by=by_user,
+    )
+    if bank_line is not None:
+        BankLine.objects.filter(pk=bank_line.pk).update(payment=payment, status=BankLineStatus.MATCHED)
+    return payment
+
+
+@transaction.atomic
+def reverse(*, transaction_id: int, club: Club, by_user=None, date: datetime.date | None = None) -> LedgerTransaction:
+    """Cancel a transaction by posting its entries negated (once; a reversal itself is not reversed)."""
+    original = LedgerTransaction.objects.select_for_update().filter(pk=transaction_id, club=club).first()
+    if original is None:
+        raise ActionError(_("This transaction does not exist in this club."))
+    if original.reverses_id is not None:
+        raise ActionError(_("A reversal cannot itself be reversed: post a new transaction."))
+    if LedgerTransaction.objects.filter(reverses=original).exists():
+        raise ActionError(_("This transaction has already been reversed."))
+    if original.key and original.key.startswith("cycle:"):
+        raise ActionError(_("A cycle's posting follows its allocation: record the deliveries instead."))
+    entries = list(Entry.objects.filter(transaction=original).select_related("account"))
+    return post(club, [(e.account, -e.amount) for e in entries], journal=original.journal,
+                label=_("Reversal of %(label)s") % {"label": original.label}, date=date or timezone.localdate(),
+                piece=original.piece, reverses=original, by_user=by_user)
+
+
+# --- balances -----------------------------------------------------------------------------------------
+
+
+def balances(club: Club) -> list[tuple[Account, Decimal]]:
+    totals = dict(Entry.objects.filter(account__club=club).values("account_id").annotate(t=Sum("amount")).values_list("account_id", "t"))
+    return [(a, totals.get(a.pk, Decimal("0.00"))) for a in Account.objects.filter(club=club)]
+
+
+def household_balance(household_id: int) -> Decimal:
+    """What the household owes (positive) or has in credit (negative)."""
+    total = Entry.objects.filter(account__household_id=household_id).aggregate(t=Sum("amount"))["t"]
+    return total or Decimal("0.00")
+
+
+def statement(household: Household) -> list[dict]:
+    """The household's account, entry by entry with its running balance (as the member reads it: what it
+    has in credit is positive)."""
+    rows, running = [], Decimal("0.00")
+    for entry in Entry.objects.filter(account__household=household).select_related("transaction").order_by("transaction__date", "transaction__number"):
+        running -= entry.amount
+        rows.append({"date": entry.transaction.date, "label": entry.transaction.label, "amount": -entry.amount, "balance": running})
+    return rows
+
+
+def open_orders_total(club_id: int, household_id: int) -> Decimal:
+    """What the household has ordered in the club's cycles not yet closed (one query)."""
+    from cabas.core.money import line_amount
+    from cabas.ordering.models import OrderLine
+
+    rows = OrderLine.objects.filter(
+        order__household_id=household_id, order__cycle__closed_at__isnull=True, order__cycle__club_id=club_id,
+    ).values_list("quantity", "offer__unit_price")
+    return sum((line_amount(q, p) for q, p in rows), Decimal("0.00"))
+
+
+def prepaid_room(club_id: int, household_id: int) -> Decimal | None:
+    """In a prepaid club, what the household may still have on order (its credit above the club's
+    minimum); None when the club's households pay at the distribution (one query then)."""
+    club_settings = FinanceSettings.objects.filter(club_id=club_id).first()
+    if club_settings is None or club_settings.payment_mode != PaymentMode.PREPAID:
+        return None
+    return -household_balance(household_id) - club_settings.minimum_balance
+
+
+def check_prepaid(*, club_id: int, household_id: int, room: Decimal | None, before: Decimal) -> None:
+    """Refuse an order that raises the household's open orders above what its account holds."""
+    if room is None:
+        return
+    after = open_orders_total(club_id, household_id)
+    if after > before and after > room:
+        raise ActionError(_("Your account holds %(room)s for your orders and they would come to %(total)s: "
+                            "top up your account or order less.") % {
+            "room": f"{max(room, Decimal(0)):.2f} €".replace(".", ","), "total": f"{after:.2f} €".replace(".", ",")})
+
+
+# --- invoices -------------------------------------------------------------------------------------------
+
+
+def _invoice_lines(cycle, household_ids) -> dict[int, list[dict]]:
+    from cabas.ordering.models import Allocation
+
+    lines: dict[int, list[dict]] = defaultdict(list)
+    for a in (Allocation.objects.filter(cycle=cycle, household_id__in=household_ids, quantity__gt=0)
+              .select_related("offer__producer").order_by("household_id", "offer__producer__name", "offer__name")):
+        lines[a.household_id].append({
+            "name": a.offer.name, "producer": a.offer.producer.name, "quantity": str(a.quantity), "unit": a.offer.unit,
+            "unit_price": str(a.offer.unit_price), "vat_rate": str(a.offer.vat_rate), "amount": str(a.amount_incl_vat),
+        })
+    return lines
+
+
+def _totals(lines: list[dict], sign: int = 1):
+    per_rate: dict[Decimal, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        per_rate[Decimal(line["vat_rate"])] += Decimal(line["amount"]) * sign
+    breakdown = vat_breakdown(per_rate.items())
+    return breakdown, [[str(r.rate), str(r.amount_excl_vat), str(r.vat), str(r.amount_incl_vat)] for r in breakdown.rows]
+
+
+@transaction.atomic
+def issue_invoices(cycle, *, date: datetime.date | None = None) -> int:
+    """One invoice per household of a closed cycle, from its allocations; run again after deliveries
+    changed amounts, it cancels each changed invoice by a credit note and issues a new one. Returns the
+    number of documents issued (0 when nothing changed)."""
+    from cabas.ordering.models import OrderCycle, OrderSummary
+
+    cycle = OrderCycle.objects.select_for_update().select_related("club").get(pk=cycle.pk)
+    if cycle.closed_at is None:
+        raise ActionError(_("Invoices are issued once the cycle is closed."))
+    date = date or timezone.localdate()
+    club = cycle.club
+    scheme = settings_for(club).reference_scheme
+    totals = dict(OrderSummary.objects.filter(cycle=cycle).values_list("household_id", "amount_incl_vat"))
+    current: dict[int, Invoice] = {}
+    for invoice in Invoice.objects.filter(cycle=cycle, kind=InvoiceKind.INVOICE, corrected_by__isnull=True):
+        current[invoice.household_id] = invoice
+    changed = [h for h, total in totals.items() if total and (h not in current or current[h].amount_incl_vat != total)]
+    gone = [h for h, inv in current.items() if not totals.get(h)]
+    if not changed and not gone:
+        return 0
+    lines = _invoice_lines(cycle, changed)
+    cancelled = [current[h] for h in [*changed, *gone] if h in current]
+    count = len(cancelled) + len(changed)
+    number = next_number(club, "invoice", count)
+    documents = []
+    for old in cancelled:
+        documents.append(Invoice(
+            club=club, number=number, kind=InvoiceKind.CREDIT_NOTE, household_id=old.household_id, cycle=cycle, issued_on=date,
+            lines=old.lines, amount_incl_vat=-old.amount_incl_vat, amount_excl_vat=-old.amount_excl_vat,
+            vat=[[r, f"-{e}", f"-{v}", f"-{i}"] for r, e, v, i in old.vat], reference=old.reference, corrects=old,
+        ))
+        number += 1
+    for household_id in sorted(changed):
+        breakdown, vat_rows = _totals(lines[household_id])
+        documents.append(Invoice(
+            club=club, number=number, household_id=household_id, cycle=cycle, issued_on=date, lines=lines[household_id],
+            amount_incl_vat=breakdown.amount_incl_vat, amount_excl_vat=breakdown.amount_excl_vat, vat=vat_rows,
+            reference=references.reference_for(scheme, int(f"{date.year % 100:02d}{number:06d}")),
+        ))
+        number += 1
+    Invoice.objects.bulk_create(documents)
+    return len(documents)
+
+
+# --- bank statements ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    statement: BankStatement
+    matched: int
+    suggested: int
+    unmatched: int
+
+
+def open_debtors(club: Club) -> list[bank.Debtor]:
+    """Households that owe money, with their invoices' references (three queries)."""
+    owed = dict(
+        Entry.objects.filter(account__club=club, account__household__isnull=False)
+        .values("account__household_id").annotate(t=Sum("amount")).values_list("account__household_id", "t")
+    )
+    refs: dict[int, set[str]] = defaultdict(set)
+    for household_id, reference in Invoice.objects.filter(club=club, kind=InvoiceKind.INVOICE).values_list("household_id", "reference"):
+        normalised = references.parse_reference(reference)
+        if normalised:
+            refs[household_id].add(normalised)
+    names = dict(Household.objects.filter(group__club=club).values_list("pk", "name"))
+    return [bank.Debtor(key=h, name=names.get(h, ""), owed=t, references=frozenset(refs[h])) for h, t in owed.items() if t > 0 or refs[h]]
+
+
+@transaction.atomic
+def import_statement(*, club: Club, data: bytes, filename: str, columns: bank.CsvColumns | None = None, by_user=None) -> ImportOutcome:
+    """Read a bank statement (camt.053 XML or CSV), refuse it if it was imported before, record its lines
+    and the payments its structured references prove; lines matched by amount and name wait for the
+    treasurer's confirmation."""
+    name = (filename or "").lower()
+    try:
+        parsed = bank.parse_camt053(data) if name.endswith(".xml") else bank.parse_csv(data, columns or bank.CsvColumns())
+    except bank.StatementError as error:
+        raise ActionError(str(error)) from None
+    fingerprint = bank.fingerprint(data)
+    duplicate = BankStatement.objects.filter(club=club).filter(
+        Q(fingerprint=fingerprint) | (Q(source_id=parsed.source_id) if parsed.source_id else Q(pk__in=[]))
+    ).first()
+    if duplicate is not None:
+        raise ActionError(_("This statement was already imported on %(date)s: nothing was changed.") % {
+            "date": timezone.localtime(duplicate.imported_at).strftime("%d/%m/%Y")})
+    try:
+        with transaction.atomic():
+            record = BankStatement.objects.create(club=club, fingerprint=fingerprint, source_id=parsed.source_id[:140],
+                                                  filename=filename[:200], imported_by=by_user)
+    except IntegrityError:
+        raise ActionError(_("This statement was already imported: nothing was changed.")) from None
+    matches = bank.match(parsed.lines, open_debtors(club))
+    households = {h.pk: h for h in Household.objects.filter(pk__in={m.debtor.key for m in matches if m.debtor}).select_related("group")}
+    accounts = household_accounts(club, households)
+    counts = defaultdict(int)
+    for m in matches:
+        status = BankLineStatus.MATCHED if m.certain else (BankLineStatus.SUGGESTED if m.debtor else BankLineStatus.UNMATCHED)
+        line = BankLine.objects.create(
+            statement=record, index=m.line.index, date=m.line.date, amount=m.line.amount, name=m.line.name[:200],
+            text=m.line.text[:500], reference=m.line.reference, bank_ref=m.line.bank_ref[:100], status=status,
+            suggested=accounts[m.debtor.key] if m.debtor else None,
+        )
+        if m.certain:
+            record_payment(club=club, amount=m.line.amount, method=PaymentMethod.TRANSFER, date=m.line.date,
+                           household=households[m.debtor.key], note=m.line.text[:200], by_user=by_user, bank_line=line)
+        counts[status] += 1
+    return ImportOutcome(record, counts[BankLineStatus.MATCHED], counts[BankLineStatus.SUGGESTED], counts[BankLineStatus.UNMATCHED])
+
+
+@transaction.atomic
+def confirm_bank_line(*, club: Club, line_id: int, household_id: int, by_user=None) -> Payment:
+    line = BankLine.objects.select_for_update().filter(pk=line_id, statement__club=club).first()
+    if line is None:
+        raise ActionError(_("This bank line does not exist in this club."))
+    if line.payment_id is not None:
+        raise ActionError(_("This bank line is already matched."))
+    if line.amount <= 0:
+        raise ActionError(_("Only money received can be matched to a household."))
+    household = Household.objects.filter(pk=household_id, group__club=club).select_related("group").first()
+    if household is None:
+        raise ActionError(_("Choose a household of this club."))
+    return record_payment(club=club, amount=line.amount, method=PaymentMethod.TRANSFER, date=line.date, household=household,
+                          note=line.text[:200], by_user=by_user, bank_line=line)
+
+
+def delete_money(club: Club) -> None:
+    """Delete a club's whole ledger, invoices, payments and statements: only for removing a club that never
+    really existed (the demo). Must run inside the caller's transaction; on PostgreSQL it lifts the
+    database's guard for that transaction only."""
+    from django.db import connection
+
+    from .models import Sequence
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL cabas.ledger_maintenance = 'on'")
+    BankLine.objects.filter(statement__club=club).delete()
+    BankStatement.objects.filter(club=club).delete()
+    Payment.objects.filter(club=club).delete()
+    Invoice.objects.filter(club=club, corrects__isnull=False).delete()
+    Invoice.objects.filter(club=club).delete()
+    Entry.objects.filter(transaction__club=club).delete()
+    LedgerTransaction.objects.filter(club=club, reverses__isnull=False).delete()
+    LedgerTransaction.objects.filter(club=club).delete()
+    Account.objects.filter(club=club).delete()
+    Sequence.objects.filter(club=club).delete()
+    FinanceSettings.objects.filter(club=club).delete()
