@@ -70,8 +70,15 @@ def reference_for(scheme: str, number: int) -> str:
 
 def parse_reference(text: str) -> str | None:
     """A structured reference found in a bank line (either scheme), normalised; else None."""
-    for candidate in re.findall(r"\+{3}[\d/]{12,14}\+{3}|\*{3}[\d/]{12,14}\*{3}|RF\d{2}[0-9A-Z ]{1,25}", text or "", re.I):
-        found = parse_belgian(candidate) or parse_creditor_reference(candidate)
+    text = text or ""
+    for candidate in re.findall(r"[+*]{3}[\d/]{12,14}[+*]{3}", text):
+        found = parse_belgian(candidate)
         if found:
             return found
-    return parse_belgian(text) or parse_creditor_reference(text)
+    for start in re.finditer(r"RF\d{2}", text, re.I):
+        tokens = text[start.start():].split()
+        for count in range(min(len(tokens), 7), 0, -1):  # the longest run of words that is a valid reference
+            found = parse_creditor_reference("".join(tokens[:count]))
+            if found:
+                return found
+    return parse_belgian(text)
