@@ -161,6 +161,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 class RoleKind(models.TextChoices):
     CLUB_COORDINATOR = "club_coordinator", _("club coordinator")
     GROUP_COORDINATOR = "group_coordinator", _("group coordinator")
+    TREASURER = "treasurer", _("treasurer")
 
 
 class Role(models.Model):
@@ -179,7 +180,8 @@ class Role(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "club", "group"], name="role_unique"),
             models.CheckConstraint(
-                condition=(Q(kind="club_coordinator", group__isnull=True) | Q(kind="group_coordinator", group__isnull=False)),
+                condition=(Q(kind__in=["club_coordinator", "treasurer"], group__isnull=True)
+                           | Q(kind="group_coordinator", group__isnull=False)),
                 name="role_scope_matches_kind",
             ),
         ]

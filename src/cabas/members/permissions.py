@@ -19,10 +19,15 @@ class Access:
     coordinated_group_ids: frozenset[int] = field(default_factory=frozenset)
     # club ids through a group coordinator role, to list the club's cycles
     group_role_club_ids: frozenset[int] = field(default_factory=frozenset)
+    treasurer_club_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_coordinator(self) -> bool:
         return self.is_superuser or bool(self.coordinated_club_ids or self.coordinated_group_ids)
+
+    @property
+    def is_treasurer(self) -> bool:
+        return self.is_superuser or bool(self.treasurer_club_ids or self.coordinated_club_ids)
 
     def coordinates_club(self, club_id: int) -> bool:
         return self.is_superuser or club_id in self.coordinated_club_ids
@@ -30,6 +35,10 @@ class Access:
     def coordinates_group(self, group_id: int, club_id: int) -> bool:
         """A group's coordinator, or a coordinator of the club the group belongs to."""
         return self.coordinates_club(club_id) or group_id in self.coordinated_group_ids
+
+    def handles_money(self, club_id: int) -> bool:
+        """The club's treasurers and coordinators record payments, issue invoices, import statements."""
+        return self.coordinates_club(club_id) or club_id in self.treasurer_club_ids
 
     def sees_club(self, club_id: int) -> bool:
         return self.coordinates_club(club_id) or club_id in self.group_role_club_ids
@@ -50,12 +59,15 @@ def access_for(user) -> Access:
     clubs: set[int] = set()
     groups: set[int] = set()
     group_clubs: set[int] = set()
+    treasurer_clubs: set[int] = set()
     for kind, club_id, group_id in user.roles.values_list("kind", "club_id", "group_id"):
         if kind == RoleKind.CLUB_COORDINATOR:
             clubs.add(club_id)
         elif kind == RoleKind.GROUP_COORDINATOR and group_id is not None:
             groups.add(group_id)
             group_clubs.add(club_id)
+        elif kind == RoleKind.TREASURER:
+            treasurer_clubs.add(club_id)
     access = Access(
         user_id=user.pk,
         household_id=user.household_id,
@@ -63,6 +75,7 @@ def access_for(user) -> Access:
         coordinated_club_ids=frozenset(clubs),
         coordinated_group_ids=frozenset(groups),
         group_role_club_ids=frozenset(group_clubs),
+        treasurer_club_ids=frozenset(treasurer_clubs),
     )
     user._cabas_access = access
     return access

@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 from cabas.core.ids import ID_PATTERN
 
 from .forms import LoginForm
-from .views import contracts, coordination, documents, imports, member, producer_account, producers, surveys
+from .views import contracts, coordination, documents, imports, member, money, producer_account, producers, surveys
 
 
 class IdConverter:
@@ -42,6 +42,18 @@ urlpatterns = [
     path("producteur/cycles/<id:cycle_id>/bon-de-commande.<str:fmt>", producer_account.producer_own_sheet,
          name="producer-own-sheet-file"),
     path("producteur/propositions/<str:kind>/", producer_account.producer_propose, name="producer-propose"),
+    path("compte/", money.account, name="account"),
+    path("factures/<id:invoice_id>.pdf", money.invoice_pdf, name="invoice-pdf"),
+    path("tresorerie/", money.treasury_home, name="treasury-home"),
+    path("tresorerie/clubs/<id:club_id>/", money.treasury, name="treasury"),
+    path("tresorerie/clubs/<id:club_id>/paiements/", money.payment_create, name="payment-create"),
+    path("tresorerie/clubs/<id:club_id>/paiements/<id:payment_id>/annuler/", money.payment_reverse, name="payment-reverse"),
+    path("tresorerie/clubs/<id:club_id>/cycles/<id:cycle_id>/factures/", money.invoices_issue, name="invoices-issue"),
+    path("tresorerie/clubs/<id:club_id>/cycles/<id:cycle_id>/", money.cycle_money, name="cycle-money"),
+    path("tresorerie/clubs/<id:club_id>/releves/", money.bank_import, name="bank-import"),
+    path("tresorerie/clubs/<id:club_id>/releves/<id:statement_id>/", money.bank_lines, name="bank-lines"),
+    path("tresorerie/clubs/<id:club_id>/export/<str:what>.<str:fmt>", money.export, name="money-export"),
+    path("tresorerie/clubs/<id:club_id>/fec/<int:year>/", money.export_fec, name="money-fec"),
     path("abonnements/", contracts.subscriptions, name="subscriptions"),
     path("abonnements/<id:subscription_id>/sauter/", contracts.subscription_skip, name="subscription-skip"),
     path("enquetes/", surveys.survey_list, name="surveys"),

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 
 from cabas.catalog.units import format_quantity_with_unit
@@ -32,3 +34,9 @@ def percent(value):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def money_abs(value):
+    """-12.5 → « 12,50 € » (what is owed, said without a sign)."""
+    return format_money(abs(Decimal(value))) if value not in (None, "") else ""

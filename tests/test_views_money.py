@@ -1,0 +1,100 @@
+"""Money pages: a household's account and invoices, the treasury (payments, invoices, bank statements,
+exports, FEC) and who may see them."""
+
+import datetime
+from decimal import Decimal as D
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from cabas.finance import services
+from cabas.finance.models import FinanceSettings, Invoice, Payment
+from cabas.members.models import Role, RoleKind
+
+from .test_finance_rules import camt
+from .test_finance_services import TODAY, closed_cycle
+
+
+def treasurer(world):
+    user = world.user("tresorerie@example.org", None)
+    Role.objects.create(user=user, kind=RoleKind.TREASURER, club=world.club)
+    return user
+
+
+def test_a_member_reads_the_account_and_its_invoices_with_a_qr_code(world, login):
+    FinanceSettings.objects.create(club=world.club, legal_name="GAC du Pays de Test", iban="FR7630006000011234567890189",
+                                   bic="AGRIFRPP", reference_scheme="rf")
+    cycle, *_ = closed_cycle(world)
+    services.issue_invoices(cycle, date=TODAY)
+    client = login(world.member_a1)
+    page = client.get(reverse("account")).content.decode()
+    assert "Vous devez 14,30" in page and "<svg" in page and "Clôture de Semaine 47" in page
+    invoice = Invoice.objects.get(household=world.household_a1)
+    response = client.get(reverse("invoice-pdf", args=[invoice.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    other = Invoice.objects.get(household=world.household_b1)
+    assert client.get(reverse("invoice-pdf", args=[other.pk])).status_code == 404
+
+
+def test_the_treasury_is_for_treasurers_and_club_coordinators(world, login):
+    closed_cycle(world)
+    url = reverse("treasury", args=[world.club.pk])
+    for user in (world.member_a1, world.group_coordinator_a):
+        assert login(user).get(url).status_code == 403
+        assert login(user).post(reverse("payment-create", args=[world.club.pk]), {}).status_code == 403
+    client = login(treasurer(world))
+    assert client.get(reverse("treasury-home")).url == url
+    page = client.get(url).content.decode()
+    assert "Foyer Le Goff" in page and "14,30" in page
+
+
+def test_recording_and_cancelling_a_payment_from_the_page(world, login):
+    closed_cycle(world)
+    client = login(treasurer(world))
+    url = reverse("payment-create", args=[world.club.pk])
+    base = {"party": f"h-{world.household_a1.pk}", "method": "cheque", "date": TODAY.isoformat(), "cheque_number": "42"}
+    for bad in ({"amount": "0"}, {"amount": "-3"}, {"amount": "abc"}, {"amount": "5", "party": "h-99999999999999999999"},
+                {"amount": "5", "party": "x-1"}, {"amount": "5", "date": "2999-01-01"}, {"amount": "5", "method": "bitcoin"}):
+        response = client.post(url, {**base, **bad}, follow=True)
+        assert response.status_code == 200
+    assert not Payment.objects.exists()
+    client.post(url, {**base, "amount": "14,30"})
+    payment = Payment.objects.get()
+    assert payment.amount == D("14.30") and services.household_balance(world.household_a1.pk) == 0
+    client.post(reverse("payment-reverse", args=[world.club.pk, payment.pk]))
+    assert services.household_balance(world.household_a1.pk) == D("14.30")
+    response = client.post(reverse("payment-reverse", args=[world.club.pk, payment.pk]), follow=True)
+    assert "déjà été annulée" in response.content.decode() or "already" in response.content.decode()
+
+
+def test_issuing_invoices_importing_a_statement_and_confirming(world, login):
+    FinanceSettings.objects.create(club=world.club, legal_name="GAC", reference_scheme="rf")
+    cycle, *_ = closed_cycle(world)
+    client = login(treasurer(world))
+    client.post(reverse("invoices-issue", args=[world.club.pk, cycle.pk]))
+    assert Invoice.objects.count() == 2
+    a1 = Invoice.objects.get(household=world.household_a1)
+    upload = SimpleUploadedFile("releve.xml", camt(amount_1="14.30", reference_1=a1.reference, amount_2="5.20"))
+    response = client.post(reverse("bank-import", args=[world.club.pk]), {"file": upload})
+    assert response.status_code == 302
+    page = client.get(response.url).content.decode()
+    assert "payé par Foyer Le Goff" in page and "Confirmer" in page
+    again = client.post(reverse("bank-import", args=[world.club.pk]),
+                        {"file": SimpleUploadedFile("x.xml", camt(amount_1="14.30", reference_1=a1.reference, amount_2="5.20"))})
+    assert again.status_code == 400 and "déjà été importé" in again.content.decode()
+    bad = client.post(reverse("bank-import", args=[world.club.pk]), {"file": SimpleUploadedFile("x.xml", b"<nope")})
+    assert bad.status_code == 400 and "XML" in bad.content.decode()
+
+
+def test_exports_and_fec(world, login):
+    closed_cycle(world)
+    client = login(world.coordinator)
+    journal = client.get(reverse("money-export", args=[world.club.pk, "journal", "csv"])).content.decode("utf-8-sig")
+    assert journal.splitlines()[0].startswith("Numéro;Date;Journal") and "14,30" in journal
+    xlsx = client.get(reverse("money-export", args=[world.club.pk, "balances", "xlsx"]))
+    assert xlsx.content[:2] == b"PK"
+    fec = client.get(reverse("money-fec", args=[world.club.pk, datetime.date.today().year]))
+    lines = fec.content.decode().splitlines()
+    assert lines[0].split("\t")[:3] == ["JournalCode", "JournalLib", "EcritureNum"] and all(len(l.split("\t")) == 18 for l in lines)
+    assert "FEC" in fec["Content-Disposition"]
+    assert client.get(reverse("money-export", args=[world.club.pk, "secret", "csv"])).status_code == 404
