@@ -37,7 +37,7 @@ def closed_cycle(world):
 
 def balance(household=None, producer=None):
     account = Account.objects.get(household=household) if household else Account.objects.get(producer=producer)
-    return sum(Entry.objects.filter(account=account).values_list("amount", flat=True), D("0.00"))
+    return sum((e.amount for e in Entry.objects.filter(account=account)), D("0.00"))
 
 
 def test_the_closing_posts_what_households_owe_and_producers_are_owed_once(world):
@@ -89,15 +89,15 @@ def test_a_reversal_restores_the_balances_once(world):
 def test_entries_are_never_changed(world):
     closed_cycle(world)
     entry = Entry.objects.first()
-    entry.amount = D("1.00")
+    entry.cents = 100
     with pytest.raises(ImmutableError):
         entry.save()
     with pytest.raises(ImmutableError):
         entry.delete()
     with pytest.raises(DatabaseError), transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE finance_entry SET amount = 1 WHERE id = %s", [entry.pk])
-    assert Entry.objects.get(pk=entry.pk).amount != D("1.00")
+            cursor.execute("UPDATE finance_entry SET cents = 100 WHERE id = %s", [entry.pk])
+    assert Entry.objects.get(pk=entry.pk).cents != 100
 
 
 def test_invoices_are_numbered_without_gaps_and_corrected_by_credit_notes(world):
@@ -159,12 +159,12 @@ def test_ledger_check_passes_then_names_what_is_wrong(world):
     if connection.vendor == "postgresql":  # the database itself refuses an unbalanced transaction
         with pytest.raises(DatabaseError), transaction.atomic():
             record = LedgerTransaction.objects.create(club=world.club, number=99, journal="OD", date=TODAY, label="x")
-            Entry.objects.bulk_create([Entry(transaction=record, account=Account.objects.first(), amount=D("1.00"))])
+            Entry.objects.bulk_create([Entry(transaction=record, account=Account.objects.first(), cents=100)])
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         return
     record = LedgerTransaction.objects.create(club=world.club, number=5, journal="OD", date=TODAY, label="x")
-    Entry.objects.bulk_create([Entry(transaction=record, account=Account.objects.first(), amount=D("1.00"))])
+    Entry.objects.bulk_create([Entry(transaction=record, account=Account.objects.first(), cents=100)])
     err = StringIO()
     with pytest.raises(CommandError):
         call_command("ledger-check", stdout=out, stderr=err)

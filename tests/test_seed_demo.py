@@ -70,7 +70,8 @@ def test_seed_demo_builds_a_club_with_two_cycles(db):
     deadline = timezone.localdate(current.closes_at)
     assert all(d.date > deadline for d in Distribution.objects.filter(cycle=current))
 
-    closed = OrderCycle.objects.get(club=club, closed_at__isnull=False)
+    assert OrderCycle.objects.filter(club=club, closed_at__isnull=False).count() == 2
+    closed = OrderCycle.objects.filter(club=club, closed_at__isnull=False).latest("closes_at")
     assert closed.closes_at < current.opens_at
     assert Order.objects.filter(cycle=closed).count() >= 40
     lists = PickingList.objects.filter(distribution__cycle=closed).select_related("distribution")
@@ -176,3 +177,18 @@ def test_the_demo_gives_every_issue_4_page_real_content(db, client):
         "Barbu du Roussillon" in page(f"/coordination/clubs/{club.pk}/propositions/", coordinator)
     assert "Enregistrer la décision" not in page(f"/coordination/enquetes/{finished.pk}/", coordinator)
     assert "Mes cycles" in page("/producteur/", "producteur@example.org")
+
+
+def test_the_demo_has_a_money_history_that_passes_ledger_check(db):
+    from cabas.finance.models import Invoice, LedgerTransaction, Payment
+
+    seed()
+    club = Club.objects.get(slug="pays-de-rennes")
+    assert Invoice.objects.filter(club=club, kind="invoice").count() >= 80
+    assert Invoice.objects.filter(club=club, kind="credit_note").exists()  # the short bread delivery
+    assert Payment.objects.filter(club=club, household__isnull=False).count() >= 40
+    assert Payment.objects.filter(club=club, producer__isnull=False).exists()
+    assert LedgerTransaction.objects.filter(club=club, reverses__isnull=False).count() == 1
+    out = StringIO()
+    call_command("ledger-check", stdout=out)
+    assert "tout est juste" in out.getvalue()

@@ -32,7 +32,7 @@ def _gaps(numbers_by_club: dict[int, list[int]]) -> list[tuple[int, int]]:
 
 def check_ledger() -> list[Problem]:
     problems = []
-    unbalanced = list(LedgerTransaction.objects.annotate(total=Sum("entries__amount"), lines=Count("entries"))
+    unbalanced = list(LedgerTransaction.objects.annotate(total=Sum("entries__cents"), lines=Count("entries"))
                       .exclude(total=0).values_list("pk", flat=True))
     empty = list(LedgerTransaction.objects.annotate(lines=Count("entries")).filter(lines=0).values_list("pk", flat=True))
     if unbalanced or empty:
@@ -44,18 +44,18 @@ def check_ledger() -> list[Problem]:
     if foreign:
         problems.append(Problem("entries on an account of another club", tuple(foreign)))
     # Balances: the database's sums against the entries added one by one.
-    by_sql = dict(Entry.objects.values("account_id").annotate(t=Sum("amount")).values_list("account_id", "t"))
-    by_hand: dict[int, Decimal] = defaultdict(Decimal)
-    for account_id, amount in Entry.objects.values_list("account_id", "amount").iterator(chunk_size=5000):
+    by_sql = dict(Entry.objects.values("account_id").annotate(t=Sum("cents")).values_list("account_id", "t"))
+    by_hand: dict[int, int] = defaultdict(int)
+    for account_id, amount in Entry.objects.values_list("account_id", "cents").iterator(chunk_size=5000):
         by_hand[account_id] += amount
     wrong = [a for a in set(by_sql) | set(by_hand) if by_sql.get(a, 0) != by_hand.get(a, 0)]
     if wrong:
         problems.append(Problem("accounts whose balance is not the sum of their entries", tuple(sorted(wrong))))
     # A reversal is its original negated, account by account.
     originals = dict(LedgerTransaction.objects.filter(reverses__isnull=False).values_list("pk", "reverses_id"))
-    sums: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    sums: dict[tuple[int, int], int] = defaultdict(int)
     for tx, account, amount in Entry.objects.filter(transaction_id__in=[*originals, *originals.values()]).values_list(
-            "transaction_id", "account_id", "amount"):
+            "transaction_id", "account_id", "cents"):
         sums[(tx, account)] += amount
     bad_reversals = [r for r, o in originals.items()
                      if {a: -t for (tx, a), t in sums.items() if tx == o} != {a: t for (tx, a), t in sums.items() if tx == r}]

@@ -168,20 +168,34 @@ class LedgerTransaction(models.Model):
         raise ImmutableError("a ledger transaction is never deleted")
 
 
+def to_cents(amount: Decimal) -> int:
+    return int(amount.quantize(Decimal("0.01")) * 100)
+
+
+def from_cents(cents) -> Decimal:
+    """Euros from a number (or a database sum) of cents; 0.00 for none."""
+    return (Decimal(cents or 0) / 100).quantize(Decimal("0.01"))
+
+
 class Entry(models.Model):
-    """One line of a transaction: an amount to the cent on an account, debit positive, credit negative.
-    Written once with its transaction (bulk), never updated or deleted (the database refuses it too)."""
+    """One line of a transaction: an amount on an account, debit positive, credit negative, stored as a
+    whole number of cents (so every database adds them up exactly). Written once with its transaction
+    (bulk), never updated or deleted (the database refuses it too)."""
 
     transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    cents = models.BigIntegerField()
     currency = models.CharField(max_length=3, default="EUR")
 
     class Meta:
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
-        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="entry_not_zero")]
+        constraints = [models.CheckConstraint(condition=~Q(cents=0), name="entry_not_zero")]
         indexes = [models.Index(fields=["account", "transaction"], name="entry_account")]
+
+    @property
+    def amount(self) -> Decimal:
+        return from_cents(self.cents)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -26,6 +26,7 @@ from . import bank, ledger, references
 from .models import (
     CLUB_ACCOUNTS, HOUSEHOLD_CODE, PRODUCER_CODE, Account, AccountKind, BankLine, BankLineStatus, BankStatement, Entry,
     FinanceSettings, Invoice, InvoiceKind, Journal, LedgerTransaction, Payment, PaymentMethod, PaymentMode, Sequence,
+    from_cents, to_cents,
 )
 
 MAX_PAYMENT = Decimal("100000")
@@ -92,7 +93,7 @@ def post(
         key=key, reverses=reverses, created_by=by_user,
     )
     record.save(force_insert=True)
-    insert_rows(Entry, ["transaction", "account", "amount", "currency"], ((record.pk, l.account, l.amount, "EUR") for l in checked))
+    insert_rows(Entry, ["transaction", "account", "cents", "currency"], ((record.pk, l.account, to_cents(l.amount), "EUR") for l in checked))
     return record
 
 
@@ -114,9 +115,9 @@ def post_cycle(cycle, households: Mapping[int, Decimal], producers: Mapping[int,
     prefix = cycle_key(cycle.pk)
     posted_rows = (
         Entry.objects.filter(transaction__club=club).filter(Q(transaction__key=prefix) | Q(transaction__key__startswith=prefix + ":"))
-        .values("account_id").annotate(total=Sum("amount")).order_by()
+        .values("account_id").annotate(total=Sum("cents")).order_by()
     )
-    posted = {row["account_id"]: row["total"] for row in posted_rows}
+    posted = {row["account_id"]: from_cents(row["total"]) for row in posted_rows}
     lines = ledger.difference(posted, target)
     if not lines:
         return None
@@ -201,14 +202,13 @@ def reverse(*, transaction_id: int, club: Club, by_user=None, date: datetime.dat
 
 
 def balances(club: Club) -> list[tuple[Account, Decimal]]:
-    totals = dict(Entry.objects.filter(account__club=club).values("account_id").annotate(t=Sum("amount")).values_list("account_id", "t"))
-    return [(a, totals.get(a.pk, Decimal("0.00"))) for a in Account.objects.filter(club=club)]
+    totals = dict(Entry.objects.filter(account__club=club).values("account_id").annotate(t=Sum("cents")).values_list("account_id", "t"))
+    return [(a, from_cents(totals.get(a.pk))) for a in Account.objects.filter(club=club)]
 
 
 def household_balance(household_id: int) -> Decimal:
     """What the household owes (positive) or has in credit (negative)."""
-    total = Entry.objects.filter(account__household_id=household_id).aggregate(t=Sum("amount"))["t"]
-    return total or Decimal("0.00")
+    return from_cents(Entry.objects.filter(account__household_id=household_id).aggregate(t=Sum("cents"))["t"])
 
 
 def statement(household: Household) -> list[dict]:
@@ -336,8 +336,9 @@ def open_debtors(club: Club) -> list[bank.Debtor]:
     """Households that owe money, with their invoices' references (three queries)."""
     owed = dict(
         Entry.objects.filter(account__club=club, account__household__isnull=False)
-        .values("account__household_id").annotate(t=Sum("amount")).values_list("account__household_id", "t")
+        .values("account__household_id").annotate(t=Sum("cents")).values_list("account__household_id", "t")
     )
+    owed = {h: from_cents(t) for h, t in owed.items()}
     refs: dict[int, set[str]] = defaultdict(set)
     for household_id, reference in Invoice.objects.filter(club=club, kind=InvoiceKind.INVOICE).values_list("household_id", "reference"):
         normalised = references.parse_reference(reference)

@@ -28,7 +28,7 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM finance_ledgertransaction WHERE id = NEW.id) THEN
     RETURN NULL;  -- deleted since, under maintenance (the demo's reset)
   END IF;
-  SELECT coalesce(sum(amount), 0), count(*) INTO total, lines FROM finance_entry WHERE transaction_id = NEW.id;
+  SELECT coalesce(sum(cents), 0), count(*) INTO total, lines FROM finance_entry WHERE transaction_id = NEW.id;
   IF lines = 0 OR total <> 0 THEN
     RAISE EXCEPTION 'ledger transaction % is not balanced (% lines, sum %)', NEW.id, lines, total;
   END IF;

@@ -23,7 +23,7 @@ from cabas.core.ids import parse_id
 from cabas.finance import epc, fec, references, services
 from cabas.finance.bank import CsvColumns
 from cabas.finance.models import (
-    Account, BankLine, BankLineStatus, Entry, Invoice, InvoiceKind, LedgerTransaction, Payment, PaymentMethod,
+    BankLine, BankLineStatus, Entry, Invoice, InvoiceKind, LedgerTransaction, Payment, PaymentMethod, from_cents,
 )
 from cabas.members.models import Club, Household
 from cabas.members.permissions import access_for
@@ -320,9 +320,9 @@ def cycle_money(request, club_id: int, cycle_id: int):
     prefix = services.cycle_key(cycle.pk)
     rows = (Entry.objects.filter(transaction__club=club, transaction__key__startswith=prefix)
             .filter(transaction__key__regex=rf"^{prefix}(:\d+)?$")
-            .values("account__kind", "account__name").annotate(total=Sum("amount")).order_by("account__kind", "account__name"))
-    households = [(r["account__name"], r["total"]) for r in rows if r["account__kind"] == "household" and r["total"]]
-    producers = [(r["account__name"], -r["total"]) for r in rows if r["account__kind"] == "producer" and r["total"]]
+            .values("account__kind", "account__name").annotate(total=Sum("cents")).order_by("account__kind", "account__name"))
+    households = [(r["account__name"], from_cents(r["total"])) for r in rows if r["account__kind"] == "household" and r["total"]]
+    producers = [(r["account__name"], -from_cents(r["total"])) for r in rows if r["account__kind"] == "producer" and r["total"]]
     invoiced = Invoice.objects.filter(cycle=cycle).aggregate(t=Sum("amount_incl_vat"))["t"] or Decimal("0.00")
     return render(request, "web/cycle_money.html", {
         "club": club, "cycle": cycle, "households": households, "producers": producers, "invoiced": invoiced,

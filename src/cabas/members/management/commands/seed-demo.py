@@ -31,6 +31,7 @@ from cabas.members.models import Club, Depot, Group, Household, Role, RoleKind, 
 from cabas.ordering.models import (
     Allocation, CycleStatus, LineChange, Offer, Order, OrderCycle, OrderLine, OrderSummary,
 )
+from cabas.finance.demo import TREASURER_EMAIL, seed_money
 from cabas.finance.services import delete_money
 from cabas.participation.models import Survey
 from cabas.ordering.services import close_cycle, open_cycle, save_order
@@ -45,7 +46,7 @@ ADMIN_EMAIL = "admin@example.org"
 COORDINATION_GROUP = "Coordination du club"
 # The admin permissions the club coordinators' auth group gets: everything on these apps, except
 # on the models whose edition amounts to handing out rights (see Command._coordination_group).
-COORDINATION_APPS = ("catalog", "members", "contracts", "participation")
+COORDINATION_APPS = ("catalog", "members", "contracts", "participation")  # money has its own pages
 VIEW_ONLY_MODELS = ("role",)
 
 D = Decimal
@@ -385,7 +386,7 @@ def plan_households(rng: random.Random) -> list[HouseholdPlan]:
 
 def login_lines() -> list[tuple[str, str]]:
     lines = [("coordination du club", CLUB_COORDINATOR_EMAIL), ("administration Django (/admin/)", ADMIN_EMAIL),
-             ("producteur (GAEC du Chêne Vert)", PRODUCER_EMAIL)]
+             ("producteur (GAEC du Chêne Vert)", PRODUCER_EMAIL), ("trésorerie du club", TREASURER_EMAIL)]
     for spec in GROUPS:
         lines.append((f"coordination {spec.name}", f"coordination.{spec.slug}@example.org"))
     for spec in GROUPS:
@@ -413,7 +414,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         rng = random.Random(SEED)
         households = plan_households(rng)
-        demo_emails = {CLUB_COORDINATOR_EMAIL, ADMIN_EMAIL, PRODUCER_EMAIL} | {m.email for h in households for m in h.members}
+        demo_emails = {CLUB_COORDINATOR_EMAIL, ADMIN_EMAIL, PRODUCER_EMAIL, TREASURER_EMAIL} | {m.email for h in households for m in h.members}
         with transaction.atomic():
             existing = Club.objects.filter(slug=CLUB_SLUG).first()
             if existing is not None and not options["reset"]:
@@ -562,12 +563,18 @@ class Command(BaseCommand):
                           coordinator=coordinator, password=encoded, rng=rng)
         product_ids = list(Product.objects.filter(producer__club=club).values_list("pk", flat=True))
 
-        # A past cycle, closed, its lists written; then the current one, open.
+        # Two past cycles, closed, their lists written and their money handled; then the current one, open.
+        older_opens = local_datetime(today - datetime.timedelta(days=29), 8)
+        older_closes = local_datetime(today - datetime.timedelta(days=22), 20)
+        older = self._cycle(club, groups, older_opens, older_closes, product_ids)
+        self._orders(rng, older, households, featured, CLOSED_CYCLE_ORDERS - 5, product_specs, older_opens, older_closes)
+        close_cycle(older.pk, by_user=coordinator, now=older_closes + datetime.timedelta(minutes=3))
         closed_opens = local_datetime(today - datetime.timedelta(days=15), 8)
         closed_closes = local_datetime(today - datetime.timedelta(days=8), 20)
         past = self._cycle(club, groups, closed_opens, closed_closes, product_ids)
         self._orders(rng, past, households, featured, CLOSED_CYCLE_ORDERS, product_specs, closed_opens, closed_closes)
         close_cycle(past.pk, by_user=coordinator, now=closed_closes + datetime.timedelta(minutes=3))
+        seed_money(club=club, older=older, past=past, coordinator=coordinator, password=encoded, rng=rng, today=today)
 
         open_opens = local_datetime(today - datetime.timedelta(days=1), 8)
         open_closes = local_datetime(today + datetime.timedelta(days=3), 20)

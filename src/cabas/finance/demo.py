@@ -1,0 +1,71 @@
+"""The demo club's money (called by `cabas seed-demo` once its cycles are closed): settings with a
+bank account, a treasurer, invoices for both closed cycles, a short delivery corrected by credit notes,
+payments from households (cheques, cash, transfers) and to producers, and a cancelled payment.
+Everything goes through the services, so `cabas ledger-check` passes on the demo."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from cabas.catalog.models import Producer
+from cabas.members.models import Club, Role, RoleKind, User
+from cabas.ordering.models import OfferOutcome, OrderCycle
+from cabas.ordering.services import record_deliveries
+
+from . import services
+from .models import Entry, FinanceSettings, Invoice, from_cents
+
+TREASURER_EMAIL = "tresorerie@example.org"
+
+
+def seed_money(*, club: Club, older: OrderCycle, past: OrderCycle, coordinator: User, password: str, rng: random.Random,
+               today: datetime.date) -> None:
+    FinanceSettings.objects.create(
+        club=club, legal_name=club.name, address="Maison des associations, 6 cours des Alliés, 35000 Rennes",
+        siren="W353012345", iban="FR76 3000 6000 0112 3456 7890 189", bic="AGRIFRPP", reference_scheme="rf",
+    )
+    treasurer = User.objects.create(email=TREASURER_EMAIL, first_name="Maïwenn", last_name="Riou", password=password)
+    Role.objects.create(user=treasurer, kind=RoleKind.TREASURER, club=club)
+
+    # The older cycle: invoiced, then paid by nearly everyone; its producers are paid.
+    services.issue_invoices(older, date=today - datetime.timedelta(days=20))
+    methods = ["cheque", "cheque", "transfer", "cash", "card"]
+    for invoice in Invoice.objects.filter(cycle=older).select_related("household__group").order_by("number"):
+        if rng.random() < 0.9:
+            services.record_payment(club=club, household=invoice.household, amount=invoice.amount_incl_vat,
+                                    method=rng.choice(methods), date=today - datetime.timedelta(days=rng.randint(12, 19)),
+                                    cheque_number=str(rng.randint(1000000, 9999999)), by_user=treasurer)
+    producers = {p.pk: p for p in Producer.objects.filter(club=club)}
+    for producer_id, amount in _producer_dues(older).items():
+        services.record_payment(club=club, producer=producers[producer_id], amount=amount, method="transfer",
+                                date=today - datetime.timedelta(days=10), by_user=treasurer)
+
+    # The last cycle, invoiced at closing; then the bakery delivered less bread than ordered: the
+    # invoices concerned are cancelled by credit notes and issued again.
+    services.issue_invoices(past, date=today - datetime.timedelta(days=7))
+    outcome = OfferOutcome.objects.filter(offer__cycle=past, offer__name="Pain de campagne au levain").first()
+    if outcome is not None and outcome.allocated > 2:
+        record_deliveries(past.pk, {outcome.offer_id: outcome.allocated - 2})
+    services.issue_invoices(past, date=today - datetime.timedelta(days=6))
+    for invoice in Invoice.objects.filter(cycle=past, kind="invoice", corrected_by__isnull=True).select_related("household__group"):
+        if rng.random() < 0.5:
+            services.record_payment(club=club, household=invoice.household, amount=invoice.amount_incl_vat,
+                                    method=rng.choice(methods), date=today - datetime.timedelta(days=rng.randint(1, 5)),
+                                    by_user=treasurer)
+    # A cheque recorded twice by mistake, cancelled by a reversing entry.
+    first = Invoice.objects.filter(cycle=past, kind="invoice", corrected_by__isnull=True).select_related("household__group").first()
+    if first is not None:
+        mistake = services.record_payment(club=club, household=first.household, amount=Decimal("12.50"), method="cheque",
+                                          date=today - datetime.timedelta(days=2), cheque_number="0000001", by_user=treasurer)
+        services.reverse(transaction_id=mistake.transaction_id, club=club, by_user=treasurer, date=today - datetime.timedelta(days=1))
+
+
+def _producer_dues(cycle: OrderCycle) -> dict[int, Decimal]:
+    rows = (Entry.objects.filter(transaction__key__startswith=services.cycle_key(cycle.pk), account__producer__isnull=False,
+                                 transaction__club_id=cycle.club_id)
+            .values_list("account__producer_id").annotate(t=Sum("cents")))
+    return {producer_id: -from_cents(total) for producer_id, total in rows if total and total < 0}
