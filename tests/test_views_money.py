@@ -98,3 +98,28 @@ def test_exports_and_fec(world, login):
     assert lines[0].split("\t")[:3] == ["JournalCode", "JournalLib", "EcritureNum"] and all(len(l.split("\t")) == 18 for l in lines)
     assert "FEC" in fec["Content-Disposition"]
     assert client.get(reverse("money-export", args=[world.club.pk, "secret", "csv"])).status_code == 404
+
+
+def test_cheques_made_out_to_producers_and_the_producer_statement(world, login):
+    from cabas.catalog.models import ProducerAccount
+
+    cycle, *_ = closed_cycle(world)
+    client = login(treasurer(world))
+    client.post(reverse("payment-create", args=[world.club.pk]), {
+        "party": f"h-{world.household_a1.pk}", "payee": world.bakery.pk, "amount": "10,40", "method": "cheque",
+        "date": TODAY.isoformat(), "cash_on": "2026-12-05", "cheque_number": "778"})
+    payment = Payment.objects.get()
+    assert payment.payee == world.bakery and payment.cash_on == datetime.date(2026, 12, 5)
+    assert services.household_balance(world.household_a1.pk) == D("3.90")  # 14.30 - 10.40
+    assert payment.transaction.journal == "OD"  # no bank movement: the cheque goes to the producer
+    client.post(reverse("payment-create", args=[world.club.pk]), {
+        "party": f"h-{world.household_a1.pk}", "payee": world.bakery.pk, "amount": "1", "method": "cash", "date": TODAY.isoformat()})
+    assert Payment.objects.count() == 1  # only a cheque can be made out to a producer
+    url = reverse("producer-statement", args=[cycle.pk, world.bakery.pk])
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    baker = world.user("fournil@example.org", None)
+    ProducerAccount.objects.create(user=baker, producer=world.bakery)
+    assert login(baker).get(url).status_code == 200
+    assert login(baker).get(reverse("producer-statement", args=[cycle.pk, world.farm.pk])).status_code == 404
+    assert login(world.member_a1).get(url).status_code == 404

@@ -256,6 +256,13 @@ class Payment(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
     date = models.DateField(_("date"))
     cheque_number = models.CharField(_("cheque number"), max_length=30, blank=True)
+    cash_on = models.DateField(_("to be cashed on"), null=True, blank=True,
+                               help_text=_("For a cheque given in advance (an instalment): when it may be cashed."))
+    payee = models.ForeignKey(
+        Producer, on_delete=models.PROTECT, null=True, blank=True, related_name="cheques_received",
+        verbose_name=_("made out to the producer"),
+        help_text=_("The AMAP habit: a household's cheque made out to the producer, handed over by the club."),
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="payment")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

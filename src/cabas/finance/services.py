@@ -149,19 +149,27 @@ def _amount(raw: object, field: str = "amount") -> Decimal:
 def record_payment(
     *, club: Club, amount: object, method: str, date: datetime.date, household: Household | None = None,
     producer: Producer | None = None, cheque_number: str = "", note: str = "", by_user=None, bank_line: BankLine | None = None,
+    payee: Producer | None = None, cash_on: datetime.date | None = None,
 ) -> Payment:
     """Money received from a household (its account is credited) or paid to a producer (its account is
-    debited), through the bank or the cash box."""
+    debited), through the bank or the cash box. A household's cheque made out to a producer (``payee``,
+    the AMAP habit) goes straight from the household's account to the producer's, without the bank."""
     value = _amount(amount)
     if method not in PaymentMethod.values:
         raise ActionError(field_errors={"method": _("Choose how it was paid.")})
     if (household is None) == (producer is None):
         raise ActionError(_("A payment comes from one household or goes to one producer."))
     party_club = household.group.club_id if household is not None else producer.club_id
-    if party_club != club.pk:
+    if party_club != club.pk or (payee is not None and payee.club_id != club.pk):
         raise ActionError(_("This household or producer belongs to another club."))
+    if payee is not None and (household is None or method != PaymentMethod.CHEQUE):
+        raise ActionError(_("Only a household's cheque can be made out to a producer."))
     money = club_account(club, AccountKind.CASH if method == PaymentMethod.CASH else AccountKind.BANK)
-    if household is not None:
+    if household is not None and payee is not None:
+        party = household_accounts(club, [household.pk])[household.pk]
+        lines = [(producer_accounts(club, [payee.pk])[payee.pk], value), (party, -value)]
+        label = _("Cheque from %(name)s to %(producer)s") % {"name": household.name, "producer": payee.name}
+    elif household is not None:
         party = household_accounts(club, [household.pk])[household.pk]
         lines = [(money, value), (party, -value)]
         label = _("Payment from %(name)s") % {"name": household.name}
@@ -169,11 +177,12 @@ def record_payment(
         party = producer_accounts(club, [producer.pk])[producer.pk]
         lines = [(party, value), (money, -value)]
         label = _("Payment to %(name)s") % {"name": producer.name}
-    record = post(club, lines, journal=Journal.CASH if method == PaymentMethod.CASH else Journal.BANK, label=label, date=date,
+    journal = Journal.MISC if payee is not None else (Journal.CASH if method == PaymentMethod.CASH else Journal.BANK)
+    record = post(club, lines, journal=journal, label=label, date=date,
                   piece=(cheque_number or "")[:40], by_user=by_user)
     payment = Payment.objects.create(
         club=club, household=household, producer=producer, method=method, amount=value, date=date,
-        cheque_number=cheque_number[:30], note=note[:200], transaction=record, created_by=by_user,
+        cheque_number=cheque_number[:30], note=note[:200], transaction=record, created_by=by_user, payee=payee, cash_on=cash_on,
     )
     if bank_line is not None:
         BankLine.objects.filter(pk=bank_line.pk).update(payment=payment, status=BankLineStatus.MATCHED)

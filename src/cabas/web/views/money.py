@@ -112,7 +112,7 @@ def treasury(request, club_id: int):
     producers = sorted(((a, b) for a, b in balances if a.kind == "producer" and b), key=lambda r: r[1])
     cycles = list(OrderCycle.objects.filter(club=club, closed_at__isnull=False).annotate(
         invoiced=Sum("invoices__amount_incl_vat")).order_by("-closes_at")[:10])
-    payments = list(Payment.objects.filter(club=club).select_related("household", "producer", "transaction__reversed_by")[:20])
+    payments = list(Payment.objects.filter(club=club).select_related("household", "producer", "payee", "transaction__reversed_by")[:20])
     pending = list(BankLine.objects.filter(statement__club=club, status=BankLineStatus.SUGGESTED, payment__isnull=True)
                    .select_related("suggested__household")[:50])
     return render(request, "web/treasury.html", {
@@ -141,20 +141,52 @@ def payment_create(request, club_id: int):
     elif party.startswith("p-") and parse_id(party[2:]):
         producer = Producer.objects.filter(pk=parse_id(party[2:]), club=club).first()
     day = _date(request.POST.get("date", ""))
+    payee_id = parse_id(request.POST.get("payee", "")) if request.POST.get("payee") else None
+    payee = Producer.objects.filter(pk=payee_id, club=club).first() if payee_id else None
+    cash_on = _date(request.POST.get("cash_on", "")) if request.POST.get("cash_on") else None
     try:
+        if request.POST.get("payee") and payee is None:
+            raise ActionError(_("Choose a producer of this club."))
         if household is None and producer is None:
             raise ActionError(_("Choose the household or the producer."))
         if day is None or day > timezone.localdate():
             raise ActionError(_("Give the payment's date (not in the future)."))
         services.record_payment(club=club, household=household, producer=producer, amount=request.POST.get("amount", ""),
                                 method=request.POST.get("method", ""), date=day, cheque_number=request.POST.get("cheque_number", ""),
-                                note=request.POST.get("note", ""), by_user=request.user)
+                                note=request.POST.get("note", ""), by_user=request.user, payee=payee, cash_on=cash_on)
     except ActionError as error:
         for message in error.all_messages:
             messages.error(request, message)
     else:
         messages.success(request, _("The payment is recorded."))
     return redirect("treasury", club.pk)
+
+
+@login_required
+def producer_statement(request, cycle_id: int, producer_id: int):
+    """What the club owes a producer for a cycle, product by product with the VAT per rate, and what it has
+    paid the producer so far: for the treasurer, the club's coordinators and the producer's own account."""
+    from cabas.catalog.models import ProducerAccount
+    from cabas.core.money import vat_breakdown
+    from cabas.ordering.models import Allocation
+
+    cycle = OrderCycle.objects.filter(pk=cycle_id, closed_at__isnull=False).select_related("club").first()
+    producer = Producer.objects.filter(pk=producer_id, club_id=cycle.club_id).first() if cycle else None
+    if producer is None:
+        raise Http404
+    if not (access_for(request.user).handles_money(cycle.club_id)
+            or ProducerAccount.objects.filter(user=request.user, producer=producer).exists()):
+        raise Http404
+    rows = list(Allocation.objects.filter(cycle=cycle, offer__producer=producer, quantity__gt=0)
+                .values("offer__name", "offer__unit", "offer__unit_price", "offer__vat_rate")
+                .annotate(quantity=Sum("quantity"), amount=Sum("amount_incl_vat")).order_by("offer__name"))
+    breakdown = vat_breakdown((r["offer__vat_rate"], r["amount"]) for r in rows)
+    paid = Payment.objects.filter(club_id=cycle.club_id, producer=producer, transaction__reversed_by__isnull=True).aggregate(
+        t=Sum("amount"))["t"] or Decimal("0.00")
+    context = {"cycle": cycle, "producer": producer, "rows": rows, "breakdown": breakdown, "paid": paid,
+               "settings": services.settings_for(cycle.club)}
+    return pdf_response(request, "web/pdf/producer_statement.html", context,
+                        document_filename(_("statement"), producer.name, cycle.name))
 
 
 @login_required
