@@ -75,10 +75,10 @@ _COUNTS = {
     "producer-sheet-csv": 8,
     # closing: SAVEPOINT, cycle FOR UPDATE, offers' rules, lines' history, lines (values), INSERT outcomes, INSERT allocations, INSERT summaries, distributions,
     # INSERT picking lists, INSERT producer sheets, UPDATE cycle, RELEASE SAVEPOINT
-    "close-service": 26,  # + the offers' rules, the lines' history, the offers' outcomes; then the ledger posting (13):
-    # club, households' names, INSERT missing accounts, accounts, the same for producers, entries posted so far,
-    # INSERT sequence (if missing), sequence FOR UPDATE, UPDATE sequence, INSERT transaction, INSERT entries
-    "close-view": 30,  # session, user, roles, cycle+club, then the 13 of the service (answered by a redirect)
+    "close-service": 24,  # + the offers' rules, the lines' history, the offers' outcomes; then the ledger posting (11):
+    # club, INSERT … SELECT missing accounts of households and of producers, their accounts (2), entries posted
+    # so far, INSERT sequence (if missing), sequence FOR UPDATE, UPDATE sequence, INSERT transaction, INSERT entries
+    "close-view": 28,  # session, user, roles, cycle+club, then the 13 of the service (answered by a redirect)
 }
 EXPECTED = {"sqlite": _COUNTS, "postgresql": _COUNTS}
 
