@@ -201,14 +201,22 @@ def _time_key(request: Request, arrival: int) -> tuple:
 def _standing_requests(requests: Sequence[tuple[int, Request]], step: Decimal, product) -> list[_Standing]:
     by_household: dict[Hashable, _Standing] = {}
     keyed = sorted((_time_key(request, arrival), request) for arrival, request in requests)
+    steps: dict[tuple[str, Decimal], int] = {}  # a cycle's quantities take few distinct values: each converted once
     for key, request in keyed:
         if request.quantity < 0 or request.tolerance < 0:
             raise AllocationInputError(
                 _("Product %(product)s: household %(household)s asks for a negative quantity."),
                 product=product, household=request.household,
             )
-        quantity = _steps(request.quantity, step, what="quantity", product=product)
-        tolerance = _steps(request.tolerance, step, what="tolerance", product=product) if request.tolerance else 0
+        quantity = steps.get(("quantity", request.quantity))
+        if quantity is None:
+            quantity = steps[("quantity", request.quantity)] = _steps(request.quantity, step, what="quantity", product=product)
+        tolerance = 0
+        if request.tolerance:
+            tolerance = steps.get(("tolerance", request.tolerance))
+            if tolerance is None:
+                tolerance = steps[("tolerance", request.tolerance)] = _steps(
+                    request.tolerance, step, what="tolerance", product=product)
         standing = by_household.get(request.household)
         if standing is None:
             standing = by_household[request.household] = _Standing(request.household, first_at=key)
@@ -400,6 +408,7 @@ def _allocate_product(rules: ProductRules, requests: list[tuple[int, Request]], 
         status = OK
 
     lines = []
+    make_line = HouseholdAllocation._make  # fields in order: household, product, requested, tolerance, allocated, reason
     for i, s in enumerate(standings):
         share = shares[i]
         if below_threshold:
@@ -412,10 +421,7 @@ def _allocate_product(rules: ProductRules, requests: list[tuple[int, Request]], 
             reason = RATIONED if status == RATIONED else PACK_NOT_FILLED
         else:
             reason = None
-        lines.append(HouseholdAllocation(
-            household=s.household, product=rules.id, requested=s.requested,
-            tolerance=s.tolerance * step, allocated=share * step, reason=reason,
-        ))
+        lines.append(make_line((s.household, rules.id, s.requested, s.tolerance * step, share * step, reason)))
     outcome = ProductOutcome(
         id=rules.id, status=status, quantity=pooled * step, tolerance=pooled_tolerance * step,
         packs=0 if below_threshold else packs, ordered=ordered * step, allocated=served * step,

@@ -89,28 +89,22 @@ def allocate(
     lines = [line for line in lines if line.quantity > 0]
     by_pair = {(line.household_id, line.offer_id): line for line in lines}
     requests = [c for c in changes if (c.household, c.product) in by_pair]
-    requests += [
-        engine.Request(line.household_id, line.offer_id, line.quantity, line.tolerance, at=AFTER_EVERY_CHANGE)
-        for line in lines
-    ]
+    make = engine.Request._make  # positional and in C: this runs once per line
+    requests += [make((line.household_id, line.offer_id, line.quantity, line.tolerance, AFTER_EVERY_CHANGE, 0)) for line in lines]
     result = engine.allocate(rules, requests, strategy)
     shares = {(share.household, share.product): share for share in result.allocations}
+    amounts: dict[tuple[Decimal, Decimal], Decimal] = {}  # (quantity, price) repeat a lot: each priced once
+    make_allocated = AllocatedLine._make
     allocated = []
     for line in lines:
         share = shares[(line.household_id, line.offer_id)]
-        allocated.append(AllocatedLine(
-            household_id=line.household_id,
-            group_id=line.group_id,
-            offer_id=line.offer_id,
-            producer_id=line.producer_id,
-            quantity_ordered=line.quantity,
-            quantity=share.allocated,
-            unit_price=line.unit_price,
-            vat_rate=line.vat_rate,
-            amount_incl_vat=line_amount(share.allocated, line.unit_price),
-            tolerance=share.tolerance,
-            reason=share.reason,
-        ))
+        amount = amounts.get((share.allocated, line.unit_price))
+        if amount is None:
+            amount = amounts[(share.allocated, line.unit_price)] = line_amount(share.allocated, line.unit_price)
+        allocated.append(make_allocated((  # the fields' order of AllocatedLine
+            line.household_id, line.group_id, line.offer_id, line.producer_id, line.quantity, share.allocated,
+            line.unit_price, line.vat_rate, amount, share.tolerance, share.reason,
+        )))
     return allocated, result.products
 
 

@@ -215,16 +215,18 @@ class Allocation(models.Model):
 
     The household's group is recorded as it was at closing, so lists stay true if it moves later.
     The largest table of a closing carries few indexes: (cycle, household, offer) unique, (cycle,
-    group) for the picking lists, and the offer's. Its cycle and group are not checked by the database
-    (PostgreSQL checks every foreign key of every row at commit, which was half of a closing's
-    commit): the cycle is the offer's, which is checked, and the closing writes the group from the
-    household it reads in the same transaction. Django still protects them on delete.
+    group) for the picking lists, and the offer's. Only its offer is checked by the database
+    (PostgreSQL checks every foreign key of every row at commit, which was most of a closing's
+    commit): the cycle is the offer's, and the closing writes the household and its group from the
+    order lines it reads in the same transaction. Django still protects them on delete.
     """
 
     cycle = models.ForeignKey(
         OrderCycle, on_delete=models.PROTECT, related_name="allocations", db_index=False, db_constraint=False
     )
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="allocations", db_index=False)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="allocations", db_index=False, db_constraint=False
+    )
     group = models.ForeignKey(
         Group, on_delete=models.PROTECT, related_name="allocations", db_index=False, db_constraint=False
     )

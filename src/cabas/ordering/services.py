@@ -401,7 +401,7 @@ def run_allocation(cycle: OrderCycle) -> closing.ClosingResult:
         )
     ]
     return closing.close(
-        [closing.OrderedLine(*row) for row in rows], rules, strategy=cycle.rationing, changes=changes
+        list(map(closing.OrderedLine._make, rows)), rules, strategy=cycle.rationing, changes=changes
     )
 
 
