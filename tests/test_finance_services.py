@@ -170,3 +170,57 @@ def test_ledger_check_passes_then_names_what_is_wrong(world):
         call_command("ledger-check", stdout=out, stderr=err)
     assert f"not balanced or without entries: {record.pk}" in err.getvalue()
     assert "transaction numbers missing" in err.getvalue()  # 2, 3, 4 were skipped
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.django import TestCase as HypothesisTestCase  # noqa: E402
+
+OPERATIONS = st.lists(st.one_of(
+    st.tuples(st.just("pay"), st.sampled_from(["a1", "b1"]), st.integers(1, 5000)),
+    st.tuples(st.just("producer"), st.sampled_from(["farm", "bakery"]), st.integers(1, 5000)),
+    st.tuples(st.just("reverse"), st.integers(0, 20)),
+    st.tuples(st.just("deliver"), st.integers(0, 3)),
+    st.tuples(st.just("invoice")),
+), max_size=12)
+
+
+class TestAnySequenceOfOperations(HypothesisTestCase):
+    """Closings, reception adjustments, payments, reversals and invoices in any order: every rule of the
+    ledger holds after each step, and a reversal restores the balances it found."""
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(OPERATIONS)
+    def test_the_ledger_stays_right(self, operations):
+        from .conftest import World
+
+        world = World()
+        cycle, milk, bread = closed_cycle(world)
+        parties = {"a1": world.household_a1, "b1": world.household_b1, "farm": world.farm, "bakery": world.bakery}
+        for operation in operations:
+            kind = operation[0]
+            if kind == "pay":
+                services.record_payment(club=world.club, household=parties[operation[1]], amount=D(operation[2]) / 100,
+                                        method="transfer", date=TODAY)
+            elif kind == "producer":
+                services.record_payment(club=world.club, producer=parties[operation[1]], amount=D(operation[2]) / 100,
+                                        method="transfer", date=TODAY)
+            elif kind == "reverse":
+                payments = list(Payment.objects.filter(transaction__reversed_by__isnull=True).order_by("pk"))
+                if payments:
+                    target = payments[operation[1] % len(payments)].transaction
+                    before = {a.pk: b for a, b in services.balances(world.club)}
+                    touched = set(Entry.objects.filter(transaction=target).values_list("account_id", flat=True))
+                    services.reverse(transaction_id=target.pk, club=world.club)
+                    after = {a.pk: b for a, b in services.balances(world.club)}
+                    for account_id in touched:
+                        moved = sum((e.amount for e in Entry.objects.filter(transaction=target, account_id=account_id)), D(0))
+                        assert after[account_id] == before[account_id] - moved
+            elif kind == "deliver":
+                record_deliveries(cycle.pk, {bread.pk: D(operation[1])})
+            else:
+                services.issue_invoices(cycle, date=TODAY)
+            assert check_ledger() == []
+        totals = {a.pk: b for a, b in services.balances(world.club)}
+        for account_id, balance in totals.items():
+            assert balance == sum((e.amount for e in Entry.objects.filter(account_id=account_id)), D("0.00"))
