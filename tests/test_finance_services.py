@@ -224,3 +224,15 @@ class TestAnySequenceOfOperations(HypothesisTestCase):
         totals = {a.pk: b for a, b in services.balances(world.club)}
         for account_id, balance in totals.items():
             assert balance == sum((e.amount for e in Entry.objects.filter(account_id=account_id)), D("0.00"))
+
+
+def test_a_transfer_with_the_account_reference_is_matched(world):
+    from cabas.finance.references import parse_reference
+
+    FinanceSettings.objects.create(club=world.club, legal_name="GAC", reference_scheme="be")
+    closed_cycle(world)
+    reference = services.account_reference("be", world.household_b1.pk)
+    data = camt(amount_1="5.20", reference_1=reference, amount_2="1.00")
+    outcome = services.import_statement(club=world.club, data=data, filename="releve.xml")
+    assert outcome.matched == 1 and balance(world.household_b1) == 0
+    assert parse_reference(reference) == "".join(ch for ch in reference if ch.isdigit())

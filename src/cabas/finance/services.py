@@ -366,6 +366,11 @@ class ImportOutcome:
     unmatched: int
 
 
+def account_reference(scheme: str, household_id: int) -> str:
+    """The structured reference of a household's account (for top-ups and paying its balance)."""
+    return references.reference_for(scheme, 900000000 + household_id)
+
+
 def open_debtors(club: Club) -> list[bank.Debtor]:
     """Households that owe money, with their invoices' references (three queries)."""
     owed = dict(
@@ -378,6 +383,9 @@ def open_debtors(club: Club) -> list[bank.Debtor]:
         normalised = references.parse_reference(reference)
         if normalised:
             refs[household_id].add(normalised)
+    scheme = settings_for(club).reference_scheme
+    for household_id in owed:  # a household may also pay with its account's own reference
+        refs[household_id].add(references.parse_reference(account_reference(scheme, household_id)))
     names = dict(Household.objects.filter(group__club=club).values_list("pk", "name"))
     return [bank.Debtor(key=h, name=names.get(h, ""), owed=t, references=frozenset(refs[h])) for h, t in owed.items() if t > 0 or refs[h]]
 

@@ -61,7 +61,7 @@ def account(request):
     club_settings = services.settings_for(household.group.club)
     rows = services.statement(household)
     balance = rows[-1]["balance"] if rows else Decimal("0.00")
-    reference = references.reference_for(club_settings.reference_scheme, 900000000 + household.pk)
+    reference = services.account_reference(club_settings.reference_scheme, household.pk)
     invoices = list(Invoice.objects.filter(household=household).select_related("cycle").order_by("-number")[:50])
     return render(request, "web/account.html", {
         "household": household, "rows": rows[-100:], "balance": balance, "settings": club_settings, "invoices": invoices,
