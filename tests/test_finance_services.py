@@ -236,3 +236,20 @@ def test_a_transfer_with_the_account_reference_is_matched(world):
     outcome = services.import_statement(club=world.club, data=data, filename="releve.xml")
     assert outcome.matched == 1 and balance(world.household_b1) == 0
     assert parse_reference(reference) == "".join(ch for ch in reference if ch.isdigit())
+
+
+def test_a_price_corrected_at_reception_is_posted_and_invoiced_again(world, login):
+    from django.urls import reverse
+
+    cycle, milk, bread = closed_cycle(world)
+    services.issue_invoices(cycle, date=TODAY)
+    client = login(world.coordinator)
+    data = {f"delivered-{o.pk}": "" for o in Offer.objects.filter(cycle=cycle)}
+    data.update({f"price-{o.pk}": str(o.unit_price).replace(".", ",") for o in Offer.objects.filter(cycle=cycle)})
+    data[f"price-{bread.pk}"] = "-1"
+    assert client.post(reverse("cycle-preview", args=[cycle.pk]), data).status_code == 400
+    data[f"price-{bread.pk}"] = "5,00"  # the baker charged 5,00 instead of 5,20
+    assert client.post(reverse("cycle-preview", args=[cycle.pk]), data).status_code == 302
+    assert balance(world.household_a1) == D("3.90") + D("10.00") and balance(producer=world.bakery) == D("-15.00")
+    assert services.issue_invoices(cycle, date=TODAY) == 4  # two credit notes, two new invoices
+    assert not check_ledger()

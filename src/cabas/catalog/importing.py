@@ -1,51 +1,35 @@
-"""Reading a producer's catalogue file, as plain Python (no Django import).
+"""Reading a producer's catalogue file, as plain Python (no Django import: this module is importable
+without settings).
 
 Three formats, told apart by their header row: Cabas' own, Foodsoft's article list and Open Food
-Network's product import template (docs/import.md has the mapping). CSV (UTF-8 with or without BOM,
-else Windows-1252; separated by ``;``, ``,`` or tabs) or XLSX (the first sheet). Every row is checked
-and every problem reported with its line, its column and a message in French; the caller imports
-nothing unless the whole file is valid.
+Network's product import template. CSV (UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252;
+separated by ``;``, ``,`` or tabs) or XLSX (the first sheet). Every row is checked and every problem
+reported with its line, its column and a message in French for the coordinator; the caller imports
+nothing unless the whole file is valid. docs/import.md has the column-by-column mapping.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Mapping
+import re
+import warnings as _warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from cabas.core.numbers import parse_decimal  # a decimal comma or point; no thousands separators here
+from cabas.core.numbers import parse_decimal  # a decimal comma or point; no thousands separators, no exponent
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
-CENT = Decimal("0.01")
 FORMATS = ("cabas", "foodsoft", "ofn")
+UNITS = ("kg", "g", "l", "piece", "bunch", "dozen")
+CENT = Decimal("0.01")
+DEFAULT_VAT = Decimal("5.5")
+LARGEST = Decimal(1_000_000)  # above it, a price or a quantity is a typing error
 
-UNIT_ALIASES = {
-    "kg": "kg", "kilo": "kg", "kilogramme": "kg", "kilogram": "kg",
-    "g": "g", "gr": "g", "gramme": "g", "gram": "g",
-    "l": "l", "litre": "l", "liter": "l", "lt": "l",
-    "piece": "piece", "pièce": "piece", "pc": "piece", "pce": "piece", "unité": "piece", "unite": "piece", "unit": "piece",
-    "st": "piece", "stk": "piece", "bouteille": "piece", "bottle": "piece", "pot": "piece", "item": "piece", "items": "piece",
-    "bunch": "bunch", "botte": "bunch", "bouquet": "bunch",
-    "dozen": "dozen", "douzaine": "dozen", "dz": "dozen",
-}
-YES = {"yes", "oui", "1", "true", "vrai", "x", "available", "disponible"}
-NO = {"no", "non", "0", "false", "faux", "", "unavailable", "indisponible"}
-
-CABAS_COLUMNS = ("reference", "name", "category", "unit", "unit_price", "vat_rate", "pack_size", "order_step", "min_total",
-                 "description", "available")
-CABAS_REQUIRED = ("reference", "name", "category", "unit", "unit_price")
-FOODSOFT_COLUMNS = ("availability", "order number", "name", "supplier order unit", "custom unit", "unit ratios",
-                    "minimum order quantity", "billing unit", "group order granularity", "group order unit", "net price",
-                    "price unit", "vat", "deposit", "note", "category", "origin", "manufacturer", "id")
-FOODSOFT_REQUIRED = ("name", "net price", "vat", "category")
-OFN_COLUMNS = ("producer", "sku", "name", "display_name", "category", "description", "units", "unit_type",
-               "variant_unit_name", "price", "on_hand", "available_on", "on_demand", "shipping_category", "tax_category")
-OFN_REQUIRED = ("name", "category", "units", "price")
-OFN_WEIGHT = {"g": ("kg", Decimal("0.001")), "kg": ("kg", Decimal(1)), "t": ("kg", Decimal(1000))}
-OFN_VOLUME = {"ml": ("l", Decimal("0.001")), "l": ("l", Decimal(1)), "kl": ("l", Decimal(1000))}
+# --- the result -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -67,293 +51,592 @@ class ProductRow:
 
 @dataclass(frozen=True)
 class RowError:
-    line: int
-    column: str  # the file's column, or "" for the whole row or file
-    message: str
+    line: int  # 0 for the whole file
+    column: str  # the file's column (lower case), or "" for the whole row or file
+    message: str  # in French, for a coordinator
 
 
 @dataclass(frozen=True)
 class ParsedCatalogue:
-    format: str
-    rows: tuple[ProductRow, ...]
+    format: str  # "cabas", "foodsoft" or "ofn"; "" when the file could not be read or recognised
+    rows: tuple[ProductRow, ...]  # the rows without any error
     errors: tuple[RowError, ...]
-    warnings: tuple[RowError, ...] = ()
+    warnings: tuple[RowError, ...]
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
 
-class _Row:
-    """One line of the file, its cells by lower-case header, collecting its own errors."""
+# --- units ----------------------------------------------------------------------------------------
 
-    def __init__(self, line: int, cells: Mapping[str, str], errors: list, warnings: list):
-        self.line, self.cells, self.errors, self.warnings = line, cells, errors, warnings
-
-    def text(self, column: str, *, required: bool = False, limit: int = 200) -> str:
-        value = (self.cells.get(column) or "").strip()
-        if required and not value:
-            self.error(column, "valeur obligatoire manquante.")
-        if len(value) > limit:
-            self.error(column, f"trop long ({len(value)} caractères, au plus {limit}).")
-            value = value[:limit]
-        return value
-
-    def number(self, column: str, *, required: bool = False, positive: bool = False) -> Decimal | None:
-        raw = (self.cells.get(column) or "").strip()
-        if not raw:
-            if required:
-                self.error(column, "valeur obligatoire manquante.")
-            return None
-        value = parse_decimal(raw)
-        if value is None:
-            self.error(column, f"« {raw[:30]} » n'est pas un nombre (exemple : 2,50).")
-            return None
-        if value < 0 or (positive and value == 0):
-            self.error(column, f"« {raw[:30]} » doit être {'positif' if positive else 'positif ou nul'}.")
-            return None
-        if value > Decimal("1000000"):
-            self.error(column, f"« {raw[:30]} » est trop grand.")
-            return None
-        return value
-
-    def error(self, column: str, message: str) -> None:
-        self.errors.append(RowError(self.line, column, f"{column.capitalize() if column else 'Ligne'} : {message}"))
-
-    def warn(self, column: str, message: str) -> None:
-        self.warnings.append(RowError(self.line, column, f"{column.capitalize() if column else 'Ligne'} : {message}"))
+UNIT_ALIASES = {
+    "kg": "kg", "kilo": "kg", "kilogramme": "kg", "kilogram": "kg", "kilogramm": "kg",
+    "g": "g", "gr": "g", "gramme": "g", "gram": "g", "gramm": "g",
+    "l": "l", "lt": "l", "litre": "l", "liter": "l",
+    "piece": "piece", "pièce": "piece", "pc": "piece", "pcs": "piece", "pce": "piece", "unité": "piece",
+    "unite": "piece", "unit": "piece", "item": "piece", "st": "piece", "stk": "piece", "stück": "piece",
+    "bunch": "bunch", "botte": "bunch", "bouquet": "bunch", "bund": "bunch",
+    "dozen": "dozen", "douzaine": "dozen", "dz": "dozen", "dutzend": "dozen",
+}
+# Only to convert a price or a ratio between units; none of them is a Cabas unit.
+MEASURES = {
+    "kg": ("masse", Decimal(1000)), "g": ("masse", Decimal(1)), "t": ("masse", Decimal(1_000_000)),
+    "tonne": ("masse", Decimal(1_000_000)), "l": ("volume", Decimal(1000)), "ml": ("volume", Decimal(1)),
+    "millilitre": ("volume", Decimal(1)), "milliliter": ("volume", Decimal(1)), "cl": ("volume", Decimal(10)),
+    "centilitre": ("volume", Decimal(10)), "centiliter": ("volume", Decimal(10)),
+}
+UNIT_NAMES = "kg, g, l, pièce, botte ou douzaine"
+_QUANTITY = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(\D.*)$")
 
 
-def unit_of(raw: str) -> str | None:
-    """A unit word (kg, pièce, botte…), possibly after a quantity ("500 g", "1 kg")."""
-    words = raw.strip().lower().split()
-    if not words:
+def unit_word(text: str) -> str | None:
+    """The Cabas unit a word names (« Pièces » → piece, « litre » → l), or None."""
+    word = " ".join(text.lower().split()).rstrip(".")
+    for candidate in (word, word[:-1] if word.endswith("s") else None, word[:-2] if word.endswith("es") else None):
+        if candidate and candidate in UNIT_ALIASES:
+            return UNIT_ALIASES[candidate]
+    return None
+
+
+def split_quantity(text: str) -> tuple[Decimal | None, str]:
+    """« 500 g » → (500, "g"); « kg » → (None, "kg")."""
+    text = " ".join(text.split())
+    match = _QUANTITY.match(text)
+    if match is None:
+        return None, text
+    return parse_decimal(match.group(1)), match.group(2).strip()
+
+
+def _measure(text: str) -> tuple[str, Decimal] | None:
+    """The dimension and the size, in g or ml, of « 500 g », « kilogram », « 75 cl »; None for items."""
+    quantity, word = split_quantity(text)
+    word = " ".join(word.lower().split()).rstrip(".")
+    base = unit_word(word)
+    found = MEASURES.get(base or "") or MEASURES.get(word) or (MEASURES.get(word[:-1]) if word.endswith("s") else None)
+    if found is None:
         return None
-    if len(words) > 1 and parse_decimal(words[0]) is not None:
-        words = words[1:]
-    return UNIT_ALIASES.get(" ".join(words))
+    return found[0], found[1] * (quantity if quantity is not None else 1)
 
 
-def _cells_from_csv(data: bytes) -> list[list[str]]:
+def _unit_key(text: str) -> str:
+    """A unit's name made comparable: « Kilogram » and « kg » are both "kg"; « 500 g » is "500 g"."""
+    quantity, word = split_quantity(text)
+    name = unit_word(word) or " ".join(word.lower().split()).rstrip(".")
+    return name if quantity is None or quantity == 1 else f"{_plain(quantity)} {name}"
+
+
+def _plain(value: Decimal) -> Decimal:
+    """0.500 → 0.5 and 1000 stays 1000 (never 1E+3)."""
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+
+
+def _french(value: Decimal) -> str:
+    return format(_plain(value), "f").replace(".", ",")
+
+
+# --- reading the file -----------------------------------------------------------------------------
+
+
+class _Unreadable(Exception):
+    """The file cannot be read as a table; the message says why, in French."""
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _Unreadable("Le fichier n'est pas un texte lisible (UTF-16 endommagé).") from None
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="strict")
-    first = text.split("\n", 1)[0]
-    delimiter = max(";,\t", key=first.count)
-    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-
-
-def _cells_from_xlsx(data: bytes) -> list[list[str]]:
-    import openpyxl
-
-    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        pass
     try:
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(["" if v is None else _cell_text(v) for v in row])
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise _Unreadable("Le fichier n'est pas un texte lisible : ni UTF-8, ni Windows-1252.") from None
+
+
+def _csv_rows(data: bytes) -> Iterable[tuple[int, list[str]]]:
+    text = _decode(data)
+    if "\x00" in text:
+        raise _Unreadable("Le fichier n'est pas un CSV (est-ce un classeur Excel ? Il doit alors finir par .xlsx).")
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(";\t,", key=header.count)  # the one the header uses most; ";" when it has none
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    previous = 0
+    try:
+        for cells in reader:
+            yield previous + 1, cells  # the line the record starts on (a quoted cell may span lines)
+            previous = reader.line_num
+    except csv.Error as error:
+        raise _Unreadable(f"Le CSV est mal formé vers la ligne {reader.line_num} ({error}).") from None
+
+
+def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list[str]]]:
+    import openpyxl  # only for XLSX files
+
+    try:
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it does not read
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # a damaged file, an old .xls, a CSV renamed: openpyxl raises many kinds of errors
+        raise _Unreadable("Le classeur Excel est illisible ou endommagé (un ancien .xls ? Enregistrez-le en .xlsx "
+                          "ou en CSV).") from None
+    try:
+        if not book.worksheets:
+            return
+        for counter, cells in enumerate(book.worksheets[0].iter_rows(), start=1):
+            line = next((c.row for c in cells if getattr(c, "row", None)), counter)
+            yield line, [_cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
+    except _Unreadable:
+        raise
+    except Exception:
+        raise _Unreadable("Le classeur Excel est illisible ou endommagé.") from None
     finally:
         book.close()
 
 
-def _cell_text(value) -> str:
+def _cell_text(value, number_format) -> str:
+    """An XLSX cell as the text a person would have typed; numbers through Decimal(str(…)), never float."""
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, float):
-        return format(Decimal(repr(value)).normalize(), "f")  # the float's shortest form, never its binary expansion
+    if isinstance(value, int | float | Decimal):
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return str(value)
+        if not number.is_finite():
+            return str(value)
+        if number_format and "%" in number_format:  # 5,5 % is stored as 0.055
+            number *= 100
+        return format(_plain(number), "f")
     return str(value)
 
 
-def detect_format(headers: set[str]) -> str | None:
-    if {"net price", "group order unit"} <= headers or {"net price", "order number"} <= headers:
-        return "foodsoft"
-    if {"unit_type", "variant_unit_name"} & headers and "price" in headers:
-        return "ofn"
-    if {"reference", "unit_price"} <= headers:
-        return "cabas"
-    return None
+def _table(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
+    """The file's non-empty rows with their line numbers; at most the header and MAX_ROWS + 1 rows."""
+    name = (filename or "").lower().strip()
+    if name.endswith(".csv"):
+        rows = _csv_rows(data)
+    elif name.endswith(".xlsx"):
+        rows = _xlsx_rows(data)
+    else:
+        raise _Unreadable("Le fichier doit être un CSV (.csv) ou un classeur Excel (.xlsx).")
+    table = []
+    for line, cells in rows:
+        if any(cell.strip() for cell in cells):
+            table.append((line, cells))
+            if len(table) > MAX_ROWS + 1:  # the header and one row too many: enough to refuse
+                break
+    return table
 
 
-def parse_catalogue(data: bytes, filename: str, *, format: str | None = None) -> ParsedCatalogue:
-    name = (filename or "").lower()
-    fail = lambda message: ParsedCatalogue(format or "", (), (RowError(0, "", message),))  # noqa: E731
-    if len(data) > MAX_BYTES:
-        return fail("Le fichier dépasse 5 Mo.")
-    try:
-        if name.endswith(".csv") or name.endswith(".txt"):
-            table = _cells_from_csv(data)
-        elif name.endswith(".xlsx"):
-            table = _cells_from_xlsx(data)
+# --- formats --------------------------------------------------------------------------------------
+
+REQUIRED = {
+    "cabas": ("reference", "name", "category", "unit", "unit_price"),
+    "foodsoft": ("name", "net price", "vat", "category"),
+    "ofn": ("name", "category", "units", "unit_type", "price"),
+}
+# The columns only one format has: the header's format is the one it shares the most of them with.
+SIGNATURES = {
+    "cabas": {"reference", "unit", "unit_price", "vat_rate", "pack_size", "order_step", "min_total", "available"},
+    "foodsoft": {"availability", "order number", "supplier order unit", "custom unit", "unit ratios",
+                 "minimum order quantity", "billing unit", "group order granularity", "group order unit", "net price",
+                 "price unit", "vat", "deposit", "note", "origin", "manufacturer"},
+    "ofn": {"producer", "sku", "display_name", "units", "unit_type", "variant_unit_name", "price", "on_hand",
+            "available_on", "on_demand", "shipping_category", "tax_category"},
+}
+FOODSOFT_UNITS = ("group order unit", "custom unit", "billing unit")
+LABELS = {  # how messages name a column
+    "reference": "Référence", "name": "Nom", "category": "Catégorie", "unit": "Unité", "unit_price": "Prix",
+    "vat_rate": "TVA", "pack_size": "Colis", "order_step": "Pas de commande", "min_total": "Seuil",
+    "description": "Description", "available": "Disponible",
+    "availability": "Disponibilité", "order number": "Référence", "supplier order unit": "Unité fournisseur",
+    "custom unit": "Unité", "unit ratios": "Rapports d'unités", "minimum order quantity": "Quantité minimale",
+    "billing unit": "Unité de facturation", "group order granularity": "Pas de commande",
+    "group order unit": "Unité de commande", "net price": "Prix HT", "price unit": "Unité de prix", "vat": "TVA",
+    "deposit": "Consigne", "note": "Note", "origin": "Origine", "manufacturer": "Fabricant",
+    "producer": "Producteur", "sku": "Référence", "display_name": "Nom affiché", "units": "Quantité",
+    "unit_type": "Type d'unité", "variant_unit_name": "Nom de l'unité", "price": "Prix", "on_hand": "Stock",
+    "on_demand": "Sur commande", "tax_category": "TVA",
+}
+YES = {"yes", "oui", "1", "true", "vrai", "x", "available", "disponible"}
+NO = {"no", "non", "0", "false", "faux", "unavailable", "indisponible"}
+# Foodsoft writes its translated « Yes » / « No »; its own upload reads "x" as « skip this article ».
+FOODSOFT_YES = {"yes", "oui", "ja", "si", "sí", "1", "true", "vrai", "available", "disponible"}
+FOODSOFT_NO = {"no", "non", "nein", "nee", "0", "false", "faux", "x", "unavailable", "indisponible"}
+OFN_MEASURES = {"g": ("kg", Decimal("0.001")), "kg": ("kg", Decimal(1)), "t": ("kg", Decimal(1000)),
+                "ml": ("l", Decimal("0.001")), "l": ("l", Decimal(1)), "kl": ("l", Decimal(1000))}
+OFN_ITEMS = {"", "items", "item"}
+
+
+def detect_format(headers: Iterable[str]) -> str | None:
+    """The format whose own columns the header has most of (at least two), or None."""
+    headers = set(headers)
+    scores = sorted(((len(headers & columns), name) for name, columns in SIGNATURES.items()), reverse=True)
+    (best, name), (second, _) = scores[0], scores[1]
+    return name if best >= 2 and best > second else None
+
+
+def _header(cell: str) -> str:
+    return " ".join(cell.split()).lower()
+
+
+class _Row:
+    """One line of the file: its cells by column, reporting its own errors and warnings."""
+
+    def __init__(self, line: int, cells: Mapping[str, str], errors: list, warnings: list):
+        self.line, self.cells, self._errors, self._warnings = line, cells, errors, warnings
+        self.failed = False
+        self.reference, self.reference_column = "", ""
+
+    def raw(self, column: str) -> str:
+        return (self.cells.get(column) or "").strip()
+
+    def _message(self, column: str, value: str | None, text: str) -> str:
+        label = LABELS.get(column, column.capitalize()) if column else "Ligne"
+        if value:
+            shown = value if len(value) <= 40 else value[:39] + "…"
+            return f"{label} « {shown} » : {text}"
+        return f"{label} : {text}"
+
+    def error(self, column: str, value: str | None, text: str) -> None:
+        self.failed = True
+        self._errors.append(RowError(self.line, column, self._message(column, value, text)))
+
+    def warn(self, column: str, value: str | None, text: str) -> None:
+        self._warnings.append(RowError(self.line, column, self._message(column, value, text)))
+
+    def text(self, column: str, *, required: bool = False, limit: int = 200) -> str:
+        value = " ".join(self.raw(column).split()) if limit <= 200 else self.raw(column)
+        if required and not value:
+            self.error(column, None, "obligatoire, la case est vide.")
+        elif len(value) > limit:
+            self.error(column, None, f"trop long ({len(value)} caractères, au plus {limit}).")
+        return value
+
+    def number(self, column: str, *, required: bool = False, positive: bool = False, places: int | None = None,
+               percent: bool = False) -> Decimal | None:
+        """The cell's number (decimal comma or point), or None when empty or wrong (then reported)."""
+        raw = self.raw(column)
+        if not raw:
+            if required:
+                self.error(column, None, "obligatoire, la case est vide.")
+            return None
+        value = parse_decimal(raw.removesuffix("%").strip() if percent else raw)
+        if value is None:
+            self.error(column, raw, "ce n'est pas un nombre (écrivez par exemple 2,50 : une virgule ou un point "
+                                    "décimal, sans séparateur de milliers).")
+        elif value < 0 or (positive and value == 0):
+            self.error(column, raw, "doit être supérieur à zéro." if positive else "ne peut pas être négatif.")
+        elif value > LARGEST:
+            self.error(column, raw, "trop grand.")
+        elif places is not None and value != value.quantize(Decimal(1).scaleb(-places)):
+            self.error(column, raw, f"au plus {places} décimale{'s' if places > 1 else ''}.")
         else:
-            return fail("Le fichier doit être un CSV (.csv) ou un classeur Excel (.xlsx).")
-    except UnicodeDecodeError:
-        return fail("Le fichier n'est pas un texte lisible (ni UTF-8 ni Windows-1252).")
-    except csv.Error as error:
-        return fail(f"Le CSV est mal formé : {error}.")
-    except Exception:  # openpyxl raises many kinds of errors on a damaged or disguised file
-        return fail("Le classeur Excel est illisible ou endommagé.")
-    table = [row for row in table if any(cell.strip() for cell in row)]
-    if not table:
-        return fail("Le fichier est vide.")
-    headers = [h.strip().lower() for h in table[0]]
-    chosen = format or detect_format(set(headers))
-    if chosen not in FORMATS:
-        return fail("Format non reconnu : la première ligne doit porter les noms de colonnes du format Cabas, "
-                    "de la liste d'articles Foodsoft ou du modèle d'import Open Food Network.")
-    if len(table) == 1:
-        return fail("Le fichier ne contient que la ligne d'en-tête : aucun produit.")
-    if len(table) - 1 > MAX_ROWS:
-        return fail(f"Le fichier contient {len(table) - 1} lignes : au plus {MAX_ROWS} par import.")
-    required = {"cabas": CABAS_REQUIRED, "foodsoft": FOODSOFT_REQUIRED, "ofn": OFN_REQUIRED}[chosen]
-    missing = [c for c in required if c not in headers]
-    if missing:
-        return ParsedCatalogue(chosen, (), tuple(RowError(1, c, f"Colonne obligatoire absente : « {c} ».") for c in missing))
-    reader = {"cabas": _cabas_row, "foodsoft": _foodsoft_row, "ofn": _ofn_row}[chosen]
-    rows, errors, warnings = [], [], []
-    seen: dict[str, int] = {}
-    for index, cells in enumerate(table[1:], start=2):
-        row = _Row(index, dict(zip(headers, cells)), errors, warnings)
-        before = len(errors)
-        product = reader(row)
-        if product is None or len(errors) > before:
-            continue
-        if product.reference in seen:
-            row.error("reference" if chosen == "cabas" else ("order number" if chosen == "foodsoft" else "sku"),
-                      f"référence « {product.reference} » déjà donnée ligne {seen[product.reference]}.")
-            continue
-        seen[product.reference] = index
-        rows.append(product)
-    return ParsedCatalogue(chosen, tuple(rows), tuple(errors), tuple(warnings))
+            return value
+        return None
 
-
-def _check_step(row: _Row, pack: Decimal | None, step: Decimal | None, column: str) -> None:
-    if pack is not None and step is not None and pack % step:
-        row.error(column, "le pas de commande doit diviser la taille du colis.")
-
-
-def _available(row: _Row, column: str, *, blank: bool = True) -> bool:
-    """Available unless the column says otherwise; ``blank`` is what an empty cell means."""
-    raw = (row.cells.get(column) or "").strip().lower()
-    if column not in row.cells:
-        return True
-    if raw == "":
+    def boolean(self, column: str, *, blank: bool, yes=YES, no=NO) -> bool:
+        """Yes or no; ``blank`` is what an empty cell (or a missing column) means."""
+        raw = self.raw(column)
+        if raw.lower() in yes:
+            return True
+        if raw.lower() in no:
+            return False
+        if raw:
+            self.error(column, raw, "répondez oui ou non.")
         return blank
-    if raw in YES:
-        return True
-    if raw in NO:
-        return False
-    row.error(column, f"« {raw[:20]} » : répondez oui ou non.")
-    return blank
+
+    def vat(self, column: str, *, warn_when_blank: bool) -> Decimal:
+        value = self.number(column, places=2, percent=True)
+        if value is None:
+            if not self.raw(column):
+                if warn_when_blank:
+                    self.warn(column, None, "taux absent : 5,5 % appliqués.")
+                return DEFAULT_VAT
+            return DEFAULT_VAT  # already reported
+        if value >= 100:
+            self.error(column, self.raw(column), "un taux de TVA est compris entre 0 et 100.")
+        return value
+
+    def check_step(self, column: str, pack: Decimal | None, step: Decimal | None) -> None:
+        if pack is not None and step is not None and pack % step:
+            self.error(column, _french(step), f"le pas de commande doit diviser la taille du colis ({_french(pack)}).")
+
+    def price_rounding(self, column: str, price: Decimal, unit_price: Decimal, size: Decimal, unit: str) -> None:
+        """A warning when the unit price, rounded to the cent, no longer gives the file's price exactly."""
+        back = (unit_price * size).quantize(CENT, rounding=ROUND_HALF_UP)
+        if back != price:
+            self.warn(column, _french(price), f"arrondi à {_french(unit_price)} € par {unit}, soit {_french(back)} € "
+                                             f"pour {_french(size)} {unit}.")
 
 
-def _vat(row: _Row, column: str) -> Decimal:
-    vat = row.number(column)
-    if vat is None:
-        if not (row.cells.get(column) or "").strip():
-            return Decimal("5.5")
-        return Decimal(0)
-    if vat > 100:
-        row.error(column, "un taux de TVA est compris entre 0 et 100.")
-    return vat
+# --- the three formats ----------------------------------------------------------------------------
 
 
 def _cabas_row(row: _Row) -> ProductRow | None:
-    unit_text = row.text("unit", required=True)
-    unit = unit_of(unit_text) if unit_text else None
-    if unit_text and unit is None:
-        row.error("unit", f"unité « {unit_text[:20]} » inconnue (kg, g, l, pièce, botte, douzaine).")
-    price = row.number("unit_price", required=True)
-    pack, step = row.number("pack_size", positive=True), row.number("order_step", positive=True)
-    _check_step(row, pack, step, "order_step")
-    product = ProductRow(
-        line=row.line, reference=row.text("reference", required=True, limit=60), name=row.text("name", required=True),
-        category=row.text("category", required=True, limit=100), unit=unit or "", unit_price=(price or Decimal(0)).quantize(CENT),
-        vat_rate=_vat(row, "vat_rate"), pack_size=pack, order_step=step, min_total=row.number("min_total"),
-        description=row.text("description", limit=2000), available=_available(row, "available"),
-    )
-    if price is not None and price != price.quantize(CENT):
-        row.error("unit_price", "un prix a au plus deux décimales.")
-    return product
+    row.reference, row.reference_column = row.text("reference", required=True, limit=60), "reference"
+    name = row.text("name", required=True)
+    category = row.text("category", required=True, limit=100)
+    unit_text, unit = row.raw("unit"), None
+    if not unit_text:
+        row.error("unit", None, "obligatoire, la case est vide.")
+    else:
+        unit = unit_word(unit_text)
+        if unit is None:
+            row.error("unit", unit_text, f"unité inconnue ({UNIT_NAMES}).")
+    price = row.number("unit_price", required=True, places=2)
+    vat = row.vat("vat_rate", warn_when_blank=False)
+    pack = row.number("pack_size", positive=True, places=3)
+    step = row.number("order_step", positive=True, places=3)
+    row.check_step("order_step", pack, step)
+    minimum = row.number("min_total", places=3)
+    description = row.text("description", limit=2000)
+    available = row.boolean("available", blank=True)
+    if row.failed:
+        return None
+    return ProductRow(row.line, row.reference, name, category, unit, price.quantize(CENT), vat, pack, step, minimum,
+                      description, available)
+
+
+def _foodsoft_ratios(row: _Row, supplier_unit: str, group_unit: str) -> dict[str, Decimal]:
+    """How many of each unit one supplier order unit holds, by unit key ("kg", "500 g"…)."""
+    table = {_unit_key(supplier_unit): Decimal(1)} if supplier_unit else {}
+    raw = row.raw("unit ratios")
+    if not raw:
+        return table
+    plain = parse_decimal(raw)
+    if plain is not None:  # a plain number: the group order units in the supplier order unit
+        if plain > 0 and group_unit:
+            table.setdefault(_unit_key(group_unit), plain)
+        return table
+    parsed, previous = {}, Decimal(1)
+    for part in re.split(r"(?<!\\),\s*", raw):  # Foodsoft: « 10 kilogram, 20 piece », each relative to the previous
+        match = re.match(r"^\s*(\d+(?:[.,]\d+)?)\s+(.+?)\s*$", part.replace("\\,", ",").replace("\\\\", "\\"))
+        quantity = parse_decimal(match.group(1)) if match else None
+        if not quantity:
+            row.warn("unit ratios", raw, "illisible : le produit est importé sans taille de colis.")
+            return table
+        previous *= quantity
+        parsed.setdefault(_unit_key(match.group(2)), previous)
+    return {**parsed, **table}
+
+
+def _per_supplier_unit(table: Mapping[str, Decimal], unit: str) -> Decimal | None:
+    """How many ``unit`` one supplier order unit holds, from the ratios or by converting a weight or volume."""
+    key = _unit_key(unit)
+    if key in table:
+        return table[key]
+    measure = _measure(unit)
+    if measure is None:
+        return None
+    for other, quantity in table.items():
+        known = _measure(other)
+        if known is not None and known[0] == measure[0]:
+            return quantity * known[1] / measure[1]
+    return None
 
 
 def _foodsoft_row(row: _Row) -> ProductRow | None:
     name = row.text("name", required=True)
-    unit_text = row.text("group order unit") or row.text("custom unit") or row.text("billing unit")
-    unit = unit_of(unit_text) if unit_text else None
-    if unit is None:
-        row.error("group order unit", f"unité « {unit_text[:20]} » inconnue (kg, g, l, pièce, botte, douzaine)."
-                  if unit_text else "unité manquante (group order unit, custom unit ou billing unit).")
+    number = row.text("order number", limit=60)
+    row.reference, row.reference_column = (number, "order number") if number else (name[:60], "name")
+    category = row.text("category", required=True, limit=100)
+    unit_column = next((c for c in FOODSOFT_UNITS if row.raw(c)), "")
+    unit, unit_note, group_unit = None, "", row.raw(unit_column) if unit_column else ""
+    if not unit_column:
+        row.error("group order unit", None, "unité manquante : remplissez « group order unit », « custom unit » ou "
+                                            "« billing unit ».")
+    else:
+        quantity, word = split_quantity(group_unit)
+        unit = unit_word(word)
+        if unit is None:
+            row.error(unit_column, group_unit, f"unité inconnue ({UNIT_NAMES}).")
+        elif quantity is not None and quantity != 1:  # « 500 g »: one article is a 500 g pack, counted in pieces
+            unit, unit_note = "piece", f"Unité de vente : {' '.join(group_unit.split())}"
     net = row.number("net price", required=True)
-    vat = _vat(row, "vat")
+    vat = row.vat("vat", warn_when_blank=True)
     deposit = row.number("deposit") or Decimal(0)
-    price = None
-    if net is not None:
-        price = (net * (100 + vat) / 100 + deposit).quantize(CENT, rounding=ROUND_HALF_UP)
+    table = _foodsoft_ratios(row, row.raw("supplier order unit"), group_unit)
     pack = None
-    ratios = (row.cells.get("unit ratios") or "").strip()
-    if ratios:
-        ratio = parse_decimal(ratios)
-        if ratio is not None and ratio > 1:
-            pack = ratio
-        elif ratio is None:
-            row.warn("unit ratios", f"« {ratios[:30]} » n'est pas lisible : le produit est importé sans colis.")
-    step = row.number("group order granularity", positive=True)
-    _check_step(row, pack, step, "group order granularity")
-    minimum = row.number("minimum order quantity")
-    description = " · ".join(v for v in (row.text("note", limit=1000), row.text("origin"), row.text("manufacturer")) if v)
-    return ProductRow(
-        line=row.line, reference=row.text("order number", limit=60) or name[:60], name=name,
-        category=row.text("category", required=True, limit=100), unit=unit or "", unit_price=price or Decimal(0),
-        vat_rate=vat, pack_size=pack, order_step=step, min_total=minimum if minimum else None,
-        description=description, available=_available(row, "availability", blank=False),  # Foodsoft marks "x"
-    )
+    if group_unit and _unit_key(group_unit) != _unit_key(row.raw("supplier order unit") or group_unit):
+        held = _per_supplier_unit(table, group_unit)
+        if held is None and row.raw("unit ratios"):
+            if len(table) > 1 or parse_decimal(row.raw("unit ratios")) is None and len(table) == 1 and False:
+                pass
+            if any(key != _unit_key(row.raw("supplier order unit")) for key in table):
+                row.warn("unit ratios", row.raw("unit ratios"), f"ne dit pas combien de « {group_unit} » contient "
+                                                                 "l'unité fournisseur : importé sans taille de colis.")
+        elif held is not None and held > 1:
+            pack = _plain(held)
+    elif group_unit and parse_decimal(row.raw("unit ratios")) is not None:
+        plain = parse_decimal(row.raw("unit ratios"))
+        pack = _plain(plain) if plain > 1 else None
+    price = None
+    if net is not None and group_unit:
+        price_unit, factor = row.raw("price unit"), Decimal(1)
+        if price_unit and _unit_key(price_unit) != _unit_key(group_unit):
+            per_price_unit, per_group_unit = _per_supplier_unit(table, price_unit), _per_supplier_unit(table, group_unit)
+            by_price, by_group = _measure(price_unit), _measure(group_unit)
+            if per_price_unit and per_group_unit:
+                factor = per_price_unit / per_group_unit
+            elif by_price and by_group and by_price[0] == by_group[0]:
+                factor = by_group[1] / by_price[1]
+            else:
+                factor = None
+                row.error("price unit", price_unit, f"le prix est donné par « {price_unit} » et rien ne dit combien "
+                                                    f"cela fait de « {group_unit} » (voir « unit ratios »).")
+        if factor is not None:
+            taxed = (net * factor * (100 + vat) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+            price = (taxed + deposit).quantize(CENT, rounding=ROUND_HALF_UP)
+            if price > LARGEST:
+                row.error("net price", row.raw("net price"), "trop grand.")
+    step = row.number("group order granularity", places=3)
+    step = step if step else None
+    row.check_step("group order granularity", pack, step)
+    minimum = row.number("minimum order quantity", places=3)
+    minimum = minimum if minimum else None
+    available = row.boolean("availability", blank=False, yes=FOODSOFT_YES, no=FOODSOFT_NO) \
+        if "availability" in row.cells else True
+    parts = [unit_note, row.text("note", limit=2000), row.text("origin", limit=2000), row.text("manufacturer", limit=2000)]
+    description = " · ".join(part for part in parts if part)
+    if pack is not None and pack != pack.quantize(Decimal("0.001")):
+        row.error("unit ratios", row.raw("unit ratios"), "la taille du colis a plus de 3 décimales.")
+    if row.failed:
+        return None
+    return ProductRow(row.line, row.reference, name, category, unit, price, vat, pack, step, minimum, description,
+                      available)
+
+
+def _ofn_vat(row: _Row) -> Decimal:
+    raw = row.raw("tax_category")
+    if not raw:
+        row.warn("tax_category", None, "taux absent : 5,5 % appliqués.")
+        return DEFAULT_VAT
+    value = parse_decimal(raw.removesuffix("%").strip())
+    if value is None:  # a tax category's name: « TVA 5,5 % » gives 5,5
+        numbers = re.findall(r"\d+(?:[.,]\d+)?", raw)
+        value = parse_decimal(numbers[0]) if len(numbers) == 1 else None
+    if value is None:
+        row.warn("tax_category", raw, "ce n'est pas un taux : 5,5 % appliqués.")
+        return DEFAULT_VAT
+    if value >= 100 or value != value.quantize(CENT):
+        row.error("tax_category", raw, "un taux de TVA est compris entre 0 et 100, à deux décimales au plus.")
+    return value
 
 
 def _ofn_row(row: _Row) -> ProductRow | None:
     name, display = row.text("name", required=True), row.text("display_name")
+    sku = row.text("sku", limit=60)
+    row.reference, row.reference_column = (sku, "sku") if sku else (" ".join(filter(None, (name, display)))[:60], "name")
+    full_name = f"{name} – {display}" if display else name
+    if len(full_name) > 200:
+        row.error("display_name", None, f"le nom complet est trop long ({len(full_name)} caractères, au plus 200).")
+    category = row.text("category", required=True, limit=100)
     units = row.number("units", required=True, positive=True)
-    price = row.number("price", required=True)
-    unit_type = row.text("unit_type").lower()
-    if units is None or price is None:
-        return None
-    if unit_type in OFN_WEIGHT or unit_type in OFN_VOLUME:
-        unit, factor = (OFN_WEIGHT | OFN_VOLUME)[unit_type]
-        size = units * factor  # the variant's size in kg or l
-        unit_price = (price / size).quantize(CENT, rounding=ROUND_HALF_UP)
-        pack, step = None, size.normalize()  # sold by the variant's size, loose
-    elif unit_type == "":
-        unit = unit_of(row.text("variant_unit_name") or "piece") or "piece"
-        unit_price = (price / units).quantize(CENT, rounding=ROUND_HALF_UP)
-        pack = units if units > 1 else None
-        step = None
-        if units != units.to_integral_value():
-            row.error("units", "un nombre d'articles est entier.")
+    price = row.number("price", required=True, places=2)
+    unit_type = row.raw("unit_type").lower()
+    unit, unit_price, pack, step = "", None, None, None
+    if unit_type in OFN_MEASURES:
+        unit, factor = OFN_MEASURES[unit_type]
+        if units is not None and price is not None:
+            size = _plain(units * factor)  # the variant's size in kg or l
+            if size != size.quantize(Decimal("0.001")):
+                row.error("units", row.raw("units"), f"une variante de moins d'un gramme ou d'un millilitre ne se "
+                                                     f"vend pas par {unit}.")
+            else:
+                unit_price = (price / size).quantize(CENT, rounding=ROUND_HALF_UP)
+                pack = step = size
+                row.price_rounding("price", price, unit_price, size, unit)
+    elif unit_type in OFN_ITEMS:
+        unit = unit_word(row.raw("variant_unit_name")) or "piece"
+        unit = unit if unit in ("bunch", "dozen") else "piece"
+        if units is not None and units != units.to_integral_value():
+            row.error("units", row.raw("units"), "un nombre d'articles est entier.")
+        elif units is not None and price is not None:
+            unit_price = (price / units).quantize(CENT, rounding=ROUND_HALF_UP)
+            pack = _plain(units) if units > 1 else None
+            row.price_rounding("price", price, unit_price, units, "pièce" if unit == "piece" else unit)
     else:
-        row.error("unit_type", f"« {unit_type[:10]} » : attendu g, kg, t, ml, l, kl ou vide (à l'unité).")
+        row.error("unit_type", row.raw("unit_type"), "attendu g, kg, t, ml, l, kl, ou vide pour des articles à l'unité.")
+    if unit_price is not None and unit_price > LARGEST:
+        row.error("price", row.raw("price"), "trop grand.")
+    vat = _ofn_vat(row)
+    on_demand = row.boolean("on_demand", blank=False)
+    on_hand = row.number("on_hand")
+    description = row.text("description", limit=2000)
+    producer = row.text("producer")
+    if row.failed:
         return None
-    tax = (row.cells.get("tax_category") or "").strip()
-    vat = parse_decimal(tax.rstrip("%").strip()) if tax else None
-    if vat is None:
-        row.warn("tax_category", f"« {tax[:20]} » n'est pas un taux : TVA à 5,5 %." if tax else "TVA absente : 5,5 %.")
-        vat = Decimal("5.5")
-    on_demand = (row.cells.get("on_demand") or "").strip().lower() in YES
-    on_hand = row.number("on_hand") or Decimal(0)
-    reference = row.text("sku", limit=60) or f"{name} {display}".strip()[:60]
-    return ProductRow(
-        line=row.line, reference=reference, name=f"{name} – {display}" if display else name,
-        category=row.text("category", required=True, limit=100), unit=unit, unit_price=unit_price, vat_rate=vat,
-        pack_size=pack, order_step=step, min_total=None, description=row.text("description", limit=2000),
-        available=on_demand or on_hand > 0, producer_name=row.text("producer"),
-    )
+    return ProductRow(row.line, row.reference, full_name, category, unit, unit_price, vat, pack, step, None, description,
+                      on_demand or (on_hand or 0) > 0, producer_name=producer)
 
 
-# --- what an import would change ---------------------------------------------------------------------
+READERS = {"cabas": _cabas_row, "foodsoft": _foodsoft_row, "ofn": _ofn_row}
 
-COMPARED = ("name", "category", "unit", "unit_price", "vat_rate", "pack_size", "order_step", "min_total", "description", "available")
+
+def parse_catalogue(data: bytes, filename: str, *, format: str | None = None) -> ParsedCatalogue:
+    """Every row of the file, checked; never raises on a bad file (a file-level error says what is wrong)."""
+
+    def failed(message: str, chosen: str = "") -> ParsedCatalogue:
+        return ParsedCatalogue(chosen, (), (RowError(0, "", message),), ())
+
+    if format is not None and format not in FORMATS:
+        return failed(f"Format « {format} » inconnu : cabas, foodsoft ou ofn.")
+    if len(data) > MAX_BYTES:
+        return failed("Le fichier dépasse 5 Mo.", format or "")
+    try:
+        table = _table(data, filename)
+    except _Unreadable as error:
+        return failed(str(error), format or "")
+    if not table:
+        return failed("Le fichier est vide.", format or "")
+    header_line, header_cells = table[0]
+    headers = [_header(cell) for cell in header_cells]
+    chosen = format or detect_format(h for h in headers if h)
+    if chosen is None:
+        return failed("Format non reconnu : la première ligne doit porter les noms de colonnes du format Cabas, de la "
+                      "liste d'articles Foodsoft ou du modèle d'import Open Food Network (voir la documentation).")
+    errors = [RowError(header_line, h, f"Colonne « {h} » en double.")
+              for h in sorted({h for h in headers if h and headers.count(h) > 1})]
+    missing = [c for c in REQUIRED[chosen] if c not in headers]
+    if chosen == "foodsoft" and not any(c in headers for c in FOODSOFT_UNITS):
+        missing.append("group order unit")
+    errors += [RowError(header_line, c, f"Colonne obligatoire absente : « {c} ».") for c in missing]
+    if errors:
+        return ParsedCatalogue(chosen, (), tuple(errors), ())
+    if len(table) == 1:
+        return failed("Le fichier ne contient que la ligne d'en-tête : aucun produit.", chosen)
+    if len(table) - 1 > MAX_ROWS:
+        return failed(f"Le fichier contient plus de {MAX_ROWS} produits : découpez-le, au plus {MAX_ROWS} par import.",
+                      chosen)
+    reader, rows, warnings = READERS[chosen], [], []
+    seen: dict[str, int] = {}
+    for line, cells in table[1:]:
+        row = _Row(line, {h: c for h, c in zip(headers, cells) if h}, errors, warnings)
+        product = reader(row)
+        if row.reference:
+            if row.reference in seen:
+                row.error(row.reference_column, row.reference, f"référence déjà donnée ligne {seen[row.reference]}.")
+                product = None
+            else:
+                seen[row.reference] = line
+        if product is not None and not row.failed:
+            rows.append(product)
+    return ParsedCatalogue(chosen, tuple(rows), tuple(errors), tuple(warnings))
+
+
+# --- what an import would change ------------------------------------------------------------------
+
+COMPARED = ("name", "category", "unit", "unit_price", "vat_rate", "pack_size", "order_step", "min_total",
+            "description", "available")
 
 
 @dataclass(frozen=True)
@@ -361,26 +644,35 @@ class CatalogueDiff:
     new: tuple[ProductRow, ...]
     changed: tuple[tuple[ProductRow, dict], ...]  # the row and {field: (old, new)} of what differs
     unchanged: tuple[ProductRow, ...]
-    withdrawn: tuple[str, ...]  # references in the catalogue, absent from the file
+    withdrawn: tuple[str, ...]  # references still available in the catalogue, absent from the file (sorted)
 
 
-def diff_catalogue(rows, existing: Mapping[str, Mapping[str, object]]) -> CatalogueDiff:
+def _same(old: object, new: object) -> bool:
+    if isinstance(old, Decimal | int | float) and not isinstance(old, bool) and isinstance(new, Decimal):
+        try:
+            return Decimal(str(old)) == new  # numerically: 5.50 is 5.5
+        except InvalidOperation:
+            return False
+    if isinstance(new, str) and old is None:
+        return new == ""
+    return old == new
+
+
+def diff_catalogue(rows: Iterable[ProductRow], existing: Mapping[str, Mapping[str, object]]) -> CatalogueDiff:
+    """What importing ``rows`` changes in ``existing`` (reference → the product's fields, named as in ProductRow).
+    A field missing from a product's mapping is not compared. Products already unavailable are not withdrawn
+    again."""
+    rows = tuple(rows)
     new, changed, unchanged = [], [], []
     for row in rows:
         current = existing.get(row.reference)
         if current is None:
             new.append(row)
             continue
-        differences = {}
-        for name in COMPARED:
-            old, value = current.get(name), getattr(row, name)
-            if isinstance(old, Decimal) and isinstance(value, Decimal):
-                same = old == value
-            else:
-                same = old == value or (old in (None, "") and value in (None, ""))
-            if not same:
-                differences[name] = (old, value)
+        differences = {name: (current[name], getattr(row, name)) for name in COMPARED
+                       if name in current and not _same(current[name], getattr(row, name))}
         (changed.append((row, differences)) if differences else unchanged.append(row))
     in_file = {row.reference for row in rows}
-    withdrawn = tuple(sorted(ref for ref, current in existing.items() if ref not in in_file and current.get("available", True)))
+    withdrawn = tuple(sorted(ref for ref, current in existing.items()
+                             if ref not in in_file and current.get("available", True)))
     return CatalogueDiff(tuple(new), tuple(changed), tuple(unchanged), withdrawn)

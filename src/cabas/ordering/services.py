@@ -445,11 +445,14 @@ def _write_allocation(cycle: OrderCycle, *, now: datetime.datetime) -> closing.C
 
 
 def record_deliveries(
-    cycle_id: int, delivered: Mapping[int, Decimal | None], *, now: datetime.datetime | None = None
+    cycle_id: int, delivered: Mapping[int, Decimal | None], *, prices: Mapping[int, Decimal] | None = None,
+    now: datetime.datetime | None = None,
 ) -> closing.ClosingResult:
-    """What producers actually delivered, per offer (None: as ordered). The allocation is recomputed on
-    it — a shortfall rationed with the cycle's strategy, a surplus first filling tolerance — and every
-    closing document rewritten, in one transaction."""
+    """What producers actually delivered, per offer (None: as ordered), and the price when reception
+    corrects it. The allocation is recomputed on it — a shortfall rationed with the cycle's strategy, a
+    surplus first filling tolerance — every closing document rewritten and the difference posted to the
+    ledger, in one transaction."""
+    prices = prices or {}
     from cabas.distribution.models import PickingList, ProducerSheet
 
     now = now or timezone.now()
@@ -457,17 +460,22 @@ def record_deliveries(
         cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
         if cycle.closed_at is None:
             raise ActionError(_("Deliveries are recorded once the cycle is closed."))
-        offers = {o.pk: o for o in Offer.objects.filter(cycle=cycle, pk__in=delivered)}
-        if len(offers) != len(delivered):
+        wanted = set(delivered) | set(prices)
+        offers = {o.pk: o for o in Offer.objects.filter(cycle=cycle, pk__in=wanted)}
+        if len(offers) != len(wanted):
             raise ActionError(_("A product you asked for is not on offer in this cycle."))
         if any(value is not None and value < 0 for value in delivered.values()):
             raise ActionError(_("A delivered quantity cannot be negative."))
-        changed = [o for pk, o in offers.items() if o.delivered != delivered[pk]]
+        if any(value is None or value < 0 for value in prices.values()):
+            raise ActionError(_("A price cannot be negative."))
+        changed = [o for pk, o in offers.items()
+                   if (pk in delivered and o.delivered != delivered[pk]) or (pk in prices and o.unit_price != prices[pk])]
         if not changed:
             return run_allocation(cycle)
         for offer in changed:
-            offer.delivered = delivered[offer.pk]
-        Offer.objects.bulk_update(changed, ["delivered"])
+            offer.delivered = delivered.get(offer.pk, offer.delivered)
+            offer.unit_price = prices.get(offer.pk, offer.unit_price)
+        Offer.objects.bulk_update(changed, ["delivered", "unit_price"])
         Allocation.objects.filter(cycle=cycle).delete()
         OfferOutcome.objects.filter(offer__cycle=cycle).delete()
         OrderSummary.objects.filter(cycle=cycle).delete()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -145,9 +147,18 @@ class DeliveryForm(forms.Form):
                 max_digits=12, decimal_places=3, initial=offer.delivered, localize=True,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5}),
             )
+            self.fields[f"price-{offer.pk}"] = forms.DecimalField(
+                label=_("Price incl. VAT — %(product)s") % {"product": offer.name}, required=False, min_value=0,
+                max_value=Decimal("100000"), max_digits=10, decimal_places=2, initial=offer.unit_price, localize=True,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5}),
+            )
 
     def offer_fields(self, offer_id):
-        return [self[f"delivered-{offer_id}"]]
+        return [self[f"delivered-{offer_id}"], self[f"price-{offer_id}"]]
 
     def delivered(self):
         return {pk: self.cleaned_data[f"delivered-{pk}"] for pk in self.offer_ids}
+
+    def prices(self):
+        """The prices given (an empty field leaves the cycle's price as it is)."""
+        return {pk: self.cleaned_data[f"price-{pk}"] for pk in self.offer_ids if self.cleaned_data[f"price-{pk}"] is not None}

@@ -232,7 +232,7 @@ def cycle_preview(request, cycle_id: int):
         if form.is_valid():
             try:
                 if closed:
-                    record_deliveries(cycle.pk, form.delivered())
+                    record_deliveries(cycle.pk, form.delivered(), prices=form.prices())
                 else:
                     set_allocation_rules(cycle=cycle, rationing=form.cleaned_data["rationing"], offer_rules=form.offer_rules())
             except ActionError as error:
