@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from cabas.core.admin import ReadOnlyAdmin
+
 from .models import (
     Category, CertificationVisit, CharterPoint, CostSheet, Label, Producer, ProducerAccount, Product, SpecSheet, VisitCheck,
 )
@@ -47,14 +49,8 @@ class ProducerAccountAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
 
-class ReadOnlyDecisionAdmin(admin.ModelAdmin):
-    """Proposals are decided on the coordination pages (one action, one transaction); here they are read."""
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyDecisionAdmin(ReadOnlyAdmin):
+    """Proposals are made and decided on the producers' and coordination pages; here they are read."""
 
 
 @admin.register(SpecSheet)

@@ -406,27 +406,28 @@ def _cabas_row(row: _Row) -> ProductRow | None:
                       description, available)
 
 
-def _foodsoft_ratios(row: _Row, supplier_unit: str, group_unit: str) -> dict[str, Decimal]:
-    """How many of each unit one supplier order unit holds, by unit key ("kg", "500 g"…)."""
+def _foodsoft_ratios(row: _Row, supplier_unit: str, group_unit: str) -> tuple[dict[str, Decimal], bool]:
+    """How many of each unit one supplier order unit holds, by unit key ("kg", "500 g"…), and whether
+    « unit ratios » could be read (when not, a warning says so)."""
     table = {_unit_key(supplier_unit): Decimal(1)} if supplier_unit else {}
     raw = row.raw("unit ratios")
     if not raw:
-        return table
+        return table, True
     plain = parse_decimal(raw)
-    if plain is not None:  # a plain number: the group order units in the supplier order unit
+    if plain is not None:  # a plain number: how many group order units the supplier order unit holds
         if plain > 0 and group_unit:
             table.setdefault(_unit_key(group_unit), plain)
-        return table
+        return table, True
     parsed, previous = {}, Decimal(1)
-    for part in re.split(r"(?<!\\),\s*", raw):  # Foodsoft: « 10 kilogram, 20 piece », each relative to the previous
-        match = re.match(r"^\s*(\d+(?:[.,]\d+)?)\s+(.+?)\s*$", part.replace("\\,", ",").replace("\\\\", "\\"))
+    for part in re.split(r"(?<!\\),\s*", raw):  # « 10 kilogram, 20 piece »: each relative to the one before
+        match = re.match(r"^\s*(\d+(?:[.,]\d+)?)\s+(.+?)\s*$", part.replace("\\,", ","))
         quantity = parse_decimal(match.group(1)) if match else None
         if not quantity:
             row.warn("unit ratios", raw, "illisible : le produit est importé sans taille de colis.")
-            return table
+            return table, False
         previous *= quantity
         parsed.setdefault(_unit_key(match.group(2)), previous)
-    return {**parsed, **table}
+    return {**parsed, **table}, True
 
 
 def _per_supplier_unit(table: Mapping[str, Decimal], unit: str) -> Decimal | None:
@@ -444,13 +445,37 @@ def _per_supplier_unit(table: Mapping[str, Decimal], unit: str) -> Decimal | Non
     return None
 
 
+def _foodsoft_price(row: _Row, net: Decimal, vat: Decimal, deposit: Decimal, table: Mapping[str, Decimal],
+                    group_unit: str) -> Decimal | None:
+    """The price incl. VAT per group order unit: the net price, converted from « price unit » when it differs,
+    plus VAT (rounded half-up to the cent), plus the deposit."""
+    price_unit, factor = row.raw("price unit"), Decimal(1)
+    if price_unit and _unit_key(price_unit) != _unit_key(group_unit):
+        per_price_unit, per_group_unit = _per_supplier_unit(table, price_unit), _per_supplier_unit(table, group_unit)
+        by_price, by_group = _measure(price_unit), _measure(group_unit)
+        if per_price_unit and per_group_unit:
+            factor = per_price_unit / per_group_unit
+        elif by_price and by_group and by_price[0] == by_group[0]:
+            factor = by_group[1] / by_price[1]
+        else:
+            row.error("price unit", price_unit, f"le prix est donné par « {price_unit} » et rien ne dit combien cela "
+                                                f"fait de « {group_unit} » (voir « unit ratios »).")
+            return None
+    taxed = (net * factor * (100 + vat) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    price = (taxed + deposit).quantize(CENT, rounding=ROUND_HALF_UP)
+    if price > LARGEST:
+        row.error("net price", row.raw("net price"), "trop grand.")
+    return price
+
+
 def _foodsoft_row(row: _Row) -> ProductRow | None:
     name = row.text("name", required=True)
     number = row.text("order number", limit=60)
     row.reference, row.reference_column = (number, "order number") if number else (name[:60], "name")
     category = row.text("category", required=True, limit=100)
     unit_column = next((c for c in FOODSOFT_UNITS if row.raw(c)), "")
-    unit, unit_note, group_unit = None, "", row.raw(unit_column) if unit_column else ""
+    group_unit = " ".join(row.raw(unit_column).split()) if unit_column else ""
+    unit, unit_note = None, ""
     if not unit_column:
         row.error("group order unit", None, "unité manquante : remplissez « group order unit », « custom unit » ou "
                                             "« billing unit ».")
@@ -460,55 +485,32 @@ def _foodsoft_row(row: _Row) -> ProductRow | None:
         if unit is None:
             row.error(unit_column, group_unit, f"unité inconnue ({UNIT_NAMES}).")
         elif quantity is not None and quantity != 1:  # « 500 g »: one article is a 500 g pack, counted in pieces
-            unit, unit_note = "piece", f"Unité de vente : {' '.join(group_unit.split())}"
+            unit, unit_note = "piece", f"Unité de vente : {group_unit}"
     net = row.number("net price", required=True)
     vat = row.vat("vat", warn_when_blank=True)
     deposit = row.number("deposit") or Decimal(0)
-    table = _foodsoft_ratios(row, row.raw("supplier order unit"), group_unit)
+    supplier_unit = row.raw("supplier order unit")
+    table, readable = _foodsoft_ratios(row, supplier_unit, group_unit)
     pack = None
-    if group_unit and _unit_key(group_unit) != _unit_key(row.raw("supplier order unit") or group_unit):
+    if group_unit and not (supplier_unit and _unit_key(supplier_unit) == _unit_key(group_unit)):
         held = _per_supplier_unit(table, group_unit)
-        if held is None and row.raw("unit ratios"):
-            if len(table) > 1 or parse_decimal(row.raw("unit ratios")) is None and len(table) == 1 and False:
-                pass
-            if any(key != _unit_key(row.raw("supplier order unit")) for key in table):
-                row.warn("unit ratios", row.raw("unit ratios"), f"ne dit pas combien de « {group_unit} » contient "
-                                                                 "l'unité fournisseur : importé sans taille de colis.")
-        elif held is not None and held > 1:
+        if held is not None and held > 1:
             pack = _plain(held)
-    elif group_unit and parse_decimal(row.raw("unit ratios")) is not None:
-        plain = parse_decimal(row.raw("unit ratios"))
-        pack = _plain(plain) if plain > 1 else None
-    price = None
-    if net is not None and group_unit:
-        price_unit, factor = row.raw("price unit"), Decimal(1)
-        if price_unit and _unit_key(price_unit) != _unit_key(group_unit):
-            per_price_unit, per_group_unit = _per_supplier_unit(table, price_unit), _per_supplier_unit(table, group_unit)
-            by_price, by_group = _measure(price_unit), _measure(group_unit)
-            if per_price_unit and per_group_unit:
-                factor = per_price_unit / per_group_unit
-            elif by_price and by_group and by_price[0] == by_group[0]:
-                factor = by_group[1] / by_price[1]
-            else:
-                factor = None
-                row.error("price unit", price_unit, f"le prix est donné par « {price_unit} » et rien ne dit combien "
-                                                    f"cela fait de « {group_unit} » (voir « unit ratios »).")
-        if factor is not None:
-            taxed = (net * factor * (100 + vat) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-            price = (taxed + deposit).quantize(CENT, rounding=ROUND_HALF_UP)
-            if price > LARGEST:
-                row.error("net price", row.raw("net price"), "trop grand.")
-    step = row.number("group order granularity", places=3)
-    step = step if step else None
+            if pack != pack.quantize(Decimal("0.001")):
+                row.error("unit ratios", row.raw("unit ratios"), "la taille du colis a plus de 3 décimales.")
+        elif held is None and readable and row.raw("unit ratios"):
+            row.warn("unit ratios", row.raw("unit ratios"), f"ne dit pas combien l'unité fournisseur contient de "
+                                                             f"« {group_unit} » : importé sans taille de colis.")
+    price = _foodsoft_price(row, net, vat, deposit, table, group_unit) if net is not None and group_unit else None
+    step = row.number("group order granularity", places=3) or None  # 0 or empty: no step
     row.check_step("group order granularity", pack, step)
-    minimum = row.number("minimum order quantity", places=3)
-    minimum = minimum if minimum else None
-    available = row.boolean("availability", blank=False, yes=FOODSOFT_YES, no=FOODSOFT_NO) \
-        if "availability" in row.cells else True
-    parts = [unit_note, row.text("note", limit=2000), row.text("origin", limit=2000), row.text("manufacturer", limit=2000)]
+    minimum = row.number("minimum order quantity", places=3) or None
+    available = True
+    if "availability" in row.cells:  # Foodsoft writes its translated « Yes » or « No »
+        available = row.boolean("availability", blank=False, yes=FOODSOFT_YES, no=FOODSOFT_NO)
+    parts = (unit_note, row.text("note", limit=2000), row.text("origin", limit=2000),
+             row.text("manufacturer", limit=2000))
     description = " · ".join(part for part in parts if part)
-    if pack is not None and pack != pack.quantize(Decimal("0.001")):
-        row.error("unit ratios", row.raw("unit ratios"), "la taille du colis a plus de 3 décimales.")
     if row.failed:
         return None
     return ProductRow(row.line, row.reference, name, category, unit, price, vat, pack, step, minimum, description,

@@ -3,23 +3,14 @@ through the treasury pages, one service per action, and never afterwards)."""
 
 from django.contrib import admin
 
+from cabas.core.admin import ReadOnlyAdmin
+
 from .models import Account, Entry, FinanceSettings, Invoice, LedgerTransaction, Payment
 
 
 @admin.register(FinanceSettings)
 class FinanceSettingsAdmin(admin.ModelAdmin):
     list_display = ["legal_name", "club", "payment_mode", "reference_scheme"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EntryInline(admin.TabularInline):

@@ -46,27 +46,31 @@ def club_account(club: Club, kind: str) -> Account:
     return account
 
 
-def household_accounts(club: Club, household_ids: Iterable[int]) -> dict[int, Account]:
-    """The households' accounts, created for those that have none (three queries whatever their number)."""
-    wanted = set(household_ids)
-    names = Household.objects.filter(pk__in=wanted).values_list("pk", "name")
+PARTY_ACCOUNTS = {  # kind: (owner model, owner field, general account, auxiliary prefix)
+    AccountKind.HOUSEHOLD: (Household, "household_id", HOUSEHOLD_CODE, "H"),
+    AccountKind.PRODUCER: (Producer, "producer_id", PRODUCER_CODE, "P"),
+}
+
+
+def party_accounts(club: Club, kind: str, owner_ids: Iterable[int]) -> dict[int, Account]:
+    """The accounts of households or producers (by id), created for those that have none (three queries
+    whatever their number)."""
+    model, field, code, prefix = PARTY_ACCOUNTS[kind]
+    wanted = set(owner_ids)
     Account.objects.bulk_create(
-        (Account(club=club, kind=AccountKind.HOUSEHOLD, code=HOUSEHOLD_CODE, auxiliary=f"H{pk:06d}", name=name, household_id=pk)
-         for pk, name in names),
+        (Account(club=club, kind=kind, code=code, auxiliary=f"{prefix}{pk:06d}", name=name, **{field: pk})
+         for pk, name in model.objects.filter(pk__in=wanted).values_list("pk", "name")),
         ignore_conflicts=True,
     )
-    return {a.household_id: a for a in Account.objects.filter(household_id__in=wanted)}
+    return {getattr(a, field): a for a in Account.objects.filter(**{f"{field}__in": wanted})}
+
+
+def household_accounts(club: Club, household_ids: Iterable[int]) -> dict[int, Account]:
+    return party_accounts(club, AccountKind.HOUSEHOLD, household_ids)
 
 
 def producer_accounts(club: Club, producer_ids: Iterable[int]) -> dict[int, Account]:
-    wanted = set(producer_ids)
-    names = Producer.objects.filter(pk__in=wanted).values_list("pk", "name")
-    Account.objects.bulk_create(
-        (Account(club=club, kind=AccountKind.PRODUCER, code=PRODUCER_CODE, auxiliary=f"P{pk:06d}", name=name, producer_id=pk)
-         for pk, name in names),
-        ignore_conflicts=True,
-    )
-    return {a.producer_id: a for a in Account.objects.filter(producer_id__in=wanted)}
+    return party_accounts(club, AccountKind.PRODUCER, producer_ids)
 
 
 def cycle_accounts(cycle) -> tuple[dict[int, int], dict[int, int]]:
