@@ -15,7 +15,7 @@ import csv
 import io
 import re
 import warnings as _warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -23,6 +23,7 @@ from cabas.core.numbers import parse_decimal  # a decimal comma or point; no tho
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
+MAX_COLUMNS = 100  # of an XLSX sheet; the formats have at most 19
 FORMATS = ("cabas", "foodsoft", "ofn")
 UNITS = ("kg", "g", "l", "piece", "bunch", "dozen")
 CENT = Decimal("0.01")
@@ -87,6 +88,7 @@ MEASURES = {
     "centilitre": ("volume", Decimal(10)), "centiliter": ("volume", Decimal(10)),
 }
 UNIT_NAMES = "kg, g, l, pièce, botte ou douzaine"
+UNIT_LABELS = {"kg": "kg", "g": "g", "l": "litre", "piece": "pièce", "bunch": "botte", "dozen": "douzaine"}
 _QUANTITY = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(\D.*)$")
 
 
@@ -136,6 +138,10 @@ def _french(value: Decimal) -> str:
     return format(_plain(value), "f").replace(".", ",")
 
 
+def _euros(value: Decimal) -> str:
+    return format(value.quantize(CENT, rounding=ROUND_HALF_UP), "f").replace(".", ",")
+
+
 # --- reading the file -----------------------------------------------------------------------------
 
 
@@ -159,7 +165,7 @@ def _decode(data: bytes) -> str:
         raise _Unreadable("Le fichier n'est pas un texte lisible : ni UTF-8, ni Windows-1252.") from None
 
 
-def _csv_rows(data: bytes) -> Iterable[tuple[int, list[str]]]:
+def _csv_rows(data: bytes) -> Generator[tuple[int, list[str]], None, None]:
     text = _decode(data)
     if "\x00" in text:
         raise _Unreadable("Le fichier n'est pas un CSV (est-ce un classeur Excel ? Il doit alors finir par .xlsx).")
@@ -171,11 +177,12 @@ def _csv_rows(data: bytes) -> Iterable[tuple[int, list[str]]]:
         for cells in reader:
             yield previous + 1, cells  # the line the record starts on (a quoted cell may span lines)
             previous = reader.line_num
-    except csv.Error as error:
-        raise _Unreadable(f"Le CSV est mal formé vers la ligne {reader.line_num} ({error}).") from None
+    except csv.Error:
+        raise _Unreadable(f"Le CSV est mal formé vers la ligne {reader.line_num} (une case démesurée ou des "
+                          "guillemets mal fermés ?).") from None
 
 
-def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list[str]]]:
+def _xlsx_rows(data: bytes) -> Generator[tuple[int, list[str]], None, None]:
     import openpyxl  # only for XLSX files
 
     try:
@@ -188,7 +195,10 @@ def _xlsx_rows(data: bytes) -> Iterable[tuple[int, list[str]]]:
     try:
         if not book.worksheets:
             return
-        for counter, cells in enumerate(book.worksheets[0].iter_rows(), start=1):
+        for counter, cells in enumerate(book.worksheets[0].iter_rows(max_col=MAX_COLUMNS), start=1):
+            if counter > 10 * MAX_ROWS:  # styled but empty rows by the hundred thousand
+                raise _Unreadable(f"La feuille a plus de {10 * MAX_ROWS} lignes, même vides : copiez les produits "
+                                  "dans un nouveau classeur.")
             line = next((c.row for c in cells if getattr(c, "row", None)), counter)
             yield line, [_cell_text(c.value, getattr(c, "number_format", None)) for c in cells]
     except _Unreadable:
@@ -228,11 +238,14 @@ def _table(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
     else:
         raise _Unreadable("Le fichier doit être un CSV (.csv) ou un classeur Excel (.xlsx).")
     table = []
-    for line, cells in rows:
-        if any(cell.strip() for cell in cells):
-            table.append((line, cells))
-            if len(table) > MAX_ROWS + 1:  # the header and one row too many: enough to refuse
-                break
+    try:
+        for line, cells in rows:
+            if any(cell.strip() for cell in cells):
+                table.append((line, cells))
+                if len(table) > MAX_ROWS + 1:  # the header and one row too many: enough to refuse
+                    break
+    finally:
+        rows.close()  # closes the workbook now, even when the file is refused halfway
     return table
 
 
@@ -314,7 +327,7 @@ class _Row:
         self._warnings.append(RowError(self.line, column, self._message(column, value, text)))
 
     def text(self, column: str, *, required: bool = False, limit: int = 200) -> str:
-        value = " ".join(self.raw(column).split()) if limit <= 200 else self.raw(column)
+        value = self.raw(column)
         if required and not value:
             self.error(column, None, "obligatoire, la case est vide.")
         elif len(value) > limit:
@@ -356,12 +369,10 @@ class _Row:
 
     def vat(self, column: str, *, warn_when_blank: bool) -> Decimal:
         value = self.number(column, places=2, percent=True)
-        if value is None:
-            if not self.raw(column):
-                if warn_when_blank:
-                    self.warn(column, None, "taux absent : 5,5 % appliqués.")
-                return DEFAULT_VAT
-            return DEFAULT_VAT  # already reported
+        if value is None:  # empty, or wrong and already reported
+            if warn_when_blank and not self.raw(column):
+                self.warn(column, None, "taux absent : 5,5 % appliqués.")
+            return DEFAULT_VAT
         if value >= 100:
             self.error(column, self.raw(column), "un taux de TVA est compris entre 0 et 100.")
         return value
@@ -374,8 +385,8 @@ class _Row:
         """A warning when the unit price, rounded to the cent, no longer gives the file's price exactly."""
         back = (unit_price * size).quantize(CENT, rounding=ROUND_HALF_UP)
         if back != price:
-            self.warn(column, _french(price), f"arrondi à {_french(unit_price)} € par {unit}, soit {_french(back)} € "
-                                             f"pour {_french(size)} {unit}.")
+            self.warn(column, _french(price), f"arrondi à {_euros(unit_price)} € par {UNIT_LABELS[unit]} : "
+                                             f"la variante coûtera {_euros(back)} €.")
 
 
 # --- the three formats ----------------------------------------------------------------------------
@@ -462,6 +473,13 @@ def _foodsoft_price(row: _Row, net: Decimal, vat: Decimal, deposit: Decimal, tab
                                                 f"fait de « {group_unit} » (voir « unit ratios »).")
             return None
     taxed = (net * factor * (100 + vat) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    if factor != 1:  # converted: say so when the rounded price no longer gives the file's price to the cent
+        expected = (net * (100 + vat) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+        back = (taxed / factor).quantize(CENT, rounding=ROUND_HALF_UP)
+        if back != expected:
+            row.warn("net price", row.raw("net price"), f"ramené à « {group_unit} » et arrondi au centime : "
+                                                        f"{_euros(taxed)} € TTC, soit {_euros(back)} € par "
+                                                        f"« {price_unit} » au lieu de {_euros(expected)} €.")
     price = (taxed + deposit).quantize(CENT, rounding=ROUND_HALF_UP)
     if price > LARGEST:
         row.error("net price", row.raw("net price"), "trop grand.")
@@ -537,7 +555,7 @@ def _ofn_vat(row: _Row) -> Decimal:
 def _ofn_row(row: _Row) -> ProductRow | None:
     name, display = row.text("name", required=True), row.text("display_name")
     sku = row.text("sku", limit=60)
-    row.reference, row.reference_column = (sku, "sku") if sku else (" ".join(filter(None, (name, display)))[:60], "name")
+    row.reference, row.reference_column = (sku, "sku") if sku else (f"{name} {display}".strip()[:60], "name")
     full_name = f"{name} – {display}" if display else name
     if len(full_name) > 200:
         row.error("display_name", None, f"le nom complet est trop long ({len(full_name)} caractères, au plus 200).")
@@ -565,20 +583,23 @@ def _ofn_row(row: _Row) -> ProductRow | None:
         elif units is not None and price is not None:
             unit_price = (price / units).quantize(CENT, rounding=ROUND_HALF_UP)
             pack = _plain(units) if units > 1 else None
-            row.price_rounding("price", price, unit_price, units, "pièce" if unit == "piece" else unit)
+            row.price_rounding("price", price, unit_price, units, unit)
     else:
-        row.error("unit_type", row.raw("unit_type"), "attendu g, kg, t, ml, l, kl, ou vide pour des articles à l'unité.")
+        row.error("unit_type", row.raw("unit_type"), "attendu g, kg, t, ml, l, kl, ou vide pour des articles à "
+                                                     "l'unité.")
     if unit_price is not None and unit_price > LARGEST:
         row.error("price", row.raw("price"), "trop grand.")
     vat = _ofn_vat(row)
     on_demand = row.boolean("on_demand", blank=False)
-    on_hand = row.number("on_hand")
+    on_hand = parse_decimal(row.raw("on_hand") or "0")  # the stock may be negative
+    if on_hand is None:
+        row.error("on_hand", row.raw("on_hand"), "ce n'est pas un nombre.")
     description = row.text("description", limit=2000)
     producer = row.text("producer")
     if row.failed:
         return None
-    return ProductRow(row.line, row.reference, full_name, category, unit, unit_price, vat, pack, step, None, description,
-                      on_demand or (on_hand or 0) > 0, producer_name=producer)
+    return ProductRow(row.line, row.reference, full_name, category, unit, unit_price, vat, pack, step, None,
+                      description, on_demand or (on_hand or 0) > 0, producer_name=producer)
 
 
 READERS = {"cabas": _cabas_row, "foodsoft": _foodsoft_row, "ofn": _ofn_row}
@@ -606,8 +627,9 @@ def parse_catalogue(data: bytes, filename: str, *, format: str | None = None) ->
     if chosen is None:
         return failed("Format non reconnu : la première ligne doit porter les noms de colonnes du format Cabas, de la "
                       "liste d'articles Foodsoft ou du modèle d'import Open Food Network (voir la documentation).")
-    errors = [RowError(header_line, h, f"Colonne « {h} » en double.")
-              for h in sorted({h for h in headers if h and headers.count(h) > 1})]
+    read = SIGNATURES[chosen] | set(REQUIRED[chosen]) | {"name", "category", "description"}
+    errors = [RowError(header_line, h, f"Colonne « {h} » en double : laquelle lire ?")
+              for h in sorted({h for h in headers if h in read and headers.count(h) > 1})]
     missing = [c for c in REQUIRED[chosen] if c not in headers]
     if chosen == "foodsoft" and not any(c in headers for c in FOODSOFT_UNITS):
         missing.append("group order unit")
@@ -650,7 +672,7 @@ class CatalogueDiff:
 
 
 def _same(old: object, new: object) -> bool:
-    if isinstance(old, Decimal | int | float) and not isinstance(old, bool) and isinstance(new, Decimal):
+    if isinstance(new, Decimal) and old is not None and not isinstance(old, bool):
         try:
             return Decimal(str(old)) == new  # numerically: 5.50 is 5.5
         except InvalidOperation:
