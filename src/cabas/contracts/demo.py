@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 
 from cabas.catalog.models import (
-    CertificationVisit, CharterPoint, CostSheet, Label, PriceChange, Producer, ProducerAccount, ProducerKind, Product,
+    CertificationVisit, CharterPoint, Label, PriceChange, Producer, ProducerAccount, ProducerKind, Product,
     VisitCheck,
 )
 from cabas.catalog.pricing import SeasonCosts

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cabas.catalog import pricing
-from cabas.catalog.models import CertificationVisit, CostSheet, Label, Producer, Product, ProposalStatus, SpecSheet
+from cabas.catalog.models import CertificationVisit, CostSheet, Producer, Product, ProposalStatus, SpecSheet
 from cabas.catalog.services import price_history
 from cabas.core.geo import great_circle_km, rounded_km
 from cabas.members.models import Club, Depot
