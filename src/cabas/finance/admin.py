@@ -5,7 +5,15 @@ from django.contrib import admin
 
 from cabas.core.admin import ReadOnlyAdmin
 
-from .models import Account, Entry, FinanceSettings, Invoice, LedgerTransaction, Payment
+from .models import Account, Entry, FinanceSettings, Invoice, LedgerTransaction, Payment, TariffCategory
+
+
+@admin.register(TariffCategory)
+class TariffCategoryAdmin(admin.ModelAdmin):
+    """The club's tariffs. Which household has which is confidential and is not shown here."""
+
+    list_display = ["name", "club", "discount_rate"]
+    list_filter = ["club"]
 
 
 @admin.register(FinanceSettings)

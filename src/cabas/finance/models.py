@@ -313,3 +313,41 @@ class BankLine(models.Model):
 
     class Meta:
         ordering = ["statement", "index"]
+
+
+class TariffCategory(models.Model):
+    """A tariff of the club: standard (0 %), solidarity −30 %, −50 %… The discount is paid by the
+    solidarity fund; the producer always receives the full price."""
+
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="tariff_categories", verbose_name=_("club"))
+    name = models.CharField(_("name"), max_length=100)
+    discount_rate = models.DecimalField(
+        _("discount (%)"), max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0"))],
+    )
+
+    class Meta:
+        verbose_name = _("tariff category")
+        verbose_name_plural = _("tariff categories")
+        ordering = ["club", "discount_rate", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["club", "name"], name="tariff_category_unique_name"),
+            models.CheckConstraint(condition=Q(discount_rate__gte=0) & Q(discount_rate__lt=100), name="tariff_discount_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HouseholdTariff(models.Model):
+    """A household's solidarity tariff, with the date it is to be reviewed. Confidential: shown only to
+    the club's solidarity referents and to the household itself, never on lists or to other members."""
+
+    household = models.OneToOneField(Household, on_delete=models.CASCADE, related_name="tariff")
+    category = models.ForeignKey(TariffCategory, on_delete=models.PROTECT, related_name="households")
+    review_on = models.DateField(_("review on"))
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("household tariff")
+        verbose_name_plural = _("household tariffs")

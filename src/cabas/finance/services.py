@@ -473,3 +473,32 @@ def delete_money(club: Club) -> None:
     Account.objects.filter(club=club).delete()
     Sequence.objects.filter(club=club).delete()
     FinanceSettings.objects.filter(club=club).delete()
+
+
+# --- solidarity tariffs -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assign_tariff(*, club: Club, household_id: int, category_id: int | None, review_on: datetime.date | None,
+                  by_user=None, today: datetime.date | None = None):
+    """Give a household of the club a solidarity tariff until its review date, or take it back to the
+    standard tariff (``category_id`` None). The caller checks that the user is a solidarity referent."""
+    from .models import HouseholdTariff, TariffCategory
+
+    today = today or timezone.localdate()
+    household = Household.objects.filter(pk=household_id, group__club=club).first()
+    if household is None:
+        raise ActionError(_("Choose a household of this club."))
+    if category_id is None:
+        HouseholdTariff.objects.filter(household=household).delete()
+        return None
+    category = TariffCategory.objects.filter(pk=category_id, club=club).first()
+    if category is None:
+        raise ActionError(_("Choose one of the club's tariffs."))
+    if review_on is None or review_on <= today or review_on > today + datetime.timedelta(days=2 * 366):
+        raise ActionError(field_errors={"review_on": _("Give a review date within the next two years.")})
+    tariff, _created = HouseholdTariff.objects.update_or_create(
+        household=household, defaults={"category": category, "review_on": review_on, "assigned_by": by_user,
+                                       "assigned_at": timezone.now()},
+    )
+    return tariff

@@ -162,6 +162,7 @@ class RoleKind(models.TextChoices):
     CLUB_COORDINATOR = "club_coordinator", _("club coordinator")
     GROUP_COORDINATOR = "group_coordinator", _("group coordinator")
     TREASURER = "treasurer", _("treasurer")
+    SOLIDARITY = "solidarity", _("solidarity referent")
 
 
 class Role(models.Model):
@@ -180,7 +181,7 @@ class Role(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "club", "group"], name="role_unique"),
             models.CheckConstraint(
-                condition=(Q(kind__in=["club_coordinator", "treasurer"], group__isnull=True)
+                condition=(Q(kind__in=["club_coordinator", "treasurer", "solidarity"], group__isnull=True)
                            | Q(kind="group_coordinator", group__isnull=False)),
                 name="role_scope_matches_kind",
             ),

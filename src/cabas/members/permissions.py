@@ -20,6 +20,7 @@ class Access:
     # club ids through a group coordinator role, to list the club's cycles
     group_role_club_ids: frozenset[int] = field(default_factory=frozenset)
     treasurer_club_ids: frozenset[int] = field(default_factory=frozenset)
+    solidarity_club_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_coordinator(self) -> bool:
@@ -39,6 +40,11 @@ class Access:
     def handles_money(self, club_id: int) -> bool:
         """The club's treasurers and coordinators record payments, issue invoices, import statements."""
         return self.coordinates_club(club_id) or club_id in self.treasurer_club_ids
+
+    def assigns_tariffs(self, club_id: int) -> bool:
+        """Solidarity tariffs are confidential: only the club's designated solidarity referents assign and
+        see them (not every coordinator)."""
+        return self.is_superuser or club_id in self.solidarity_club_ids
 
     def sees_club(self, club_id: int) -> bool:
         return self.coordinates_club(club_id) or club_id in self.group_role_club_ids
@@ -60,6 +66,7 @@ def access_for(user) -> Access:
     groups: set[int] = set()
     group_clubs: set[int] = set()
     treasurer_clubs: set[int] = set()
+    solidarity_clubs: set[int] = set()
     for kind, club_id, group_id in user.roles.values_list("kind", "club_id", "group_id"):
         if kind == RoleKind.CLUB_COORDINATOR:
             clubs.add(club_id)
@@ -68,6 +75,8 @@ def access_for(user) -> Access:
             group_clubs.add(club_id)
         elif kind == RoleKind.TREASURER:
             treasurer_clubs.add(club_id)
+        elif kind == RoleKind.SOLIDARITY:
+            solidarity_clubs.add(club_id)
     access = Access(
         user_id=user.pk,
         household_id=user.household_id,
@@ -76,6 +85,7 @@ def access_for(user) -> Access:
         coordinated_group_ids=frozenset(groups),
         group_role_club_ids=frozenset(group_clubs),
         treasurer_club_ids=frozenset(treasurer_clubs),
+        solidarity_club_ids=frozenset(solidarity_clubs),
     )
     user._cabas_access = access
     return access

@@ -4,7 +4,9 @@ from django.urls import path, register_converter
 from cabas.core.ids import ID_PATTERN
 
 from .forms import LoginForm
-from .views import contracts, coordination, documents, imports, member, money, producer_account, producers, surveys
+from .views import (
+    contracts, coordination, documents, imports, member, money, producer_account, producers, solidarity, surveys,
+)
 
 
 class IdConverter:
@@ -44,6 +46,8 @@ urlpatterns = [
     path("producteur/propositions/<str:kind>/", producer_account.producer_propose, name="producer-propose"),
     path("compte/", money.account, name="account"),
     path("factures/<id:invoice_id>.pdf", money.invoice_pdf, name="invoice-pdf"),
+    path("solidarite/", solidarity.tariffs_home, name="tariffs-home"),
+    path("solidarite/clubs/<id:club_id>/", solidarity.tariffs, name="tariffs"),
     path("tresorerie/", money.treasury_home, name="treasury-home"),
     path("tresorerie/clubs/<id:club_id>/", money.treasury, name="treasury"),
     path("tresorerie/clubs/<id:club_id>/paiements/", money.payment_create, name="payment-create"),
