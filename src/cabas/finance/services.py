@@ -502,3 +502,54 @@ def assign_tariff(*, club: Club, household_id: int, category_id: int | None, rev
                                        "assigned_at": timezone.now()},
     )
     return tariff
+
+
+# --- the funds -----------------------------------------------------------------------------------------
+
+FUNDS = (AccountKind.SOLIDARITY, AccountKind.GUARANTEE)
+
+
+def fund_available(club: Club, kind: str) -> Decimal:
+    """What a fund holds (its account is credited by what comes in, so the balance is negated)."""
+    account = club_account(club, kind)
+    return -from_cents(Entry.objects.filter(account=account).aggregate(t=Sum("cents"))["t"])
+
+
+@transaction.atomic
+def receive_for_fund(*, club: Club, fund: str, amount: object, method: str, source: str, date: datetime.date, by_user=None):
+    """A donation or a grant received for the solidarity or the guarantee fund, through the bank or the cash box."""
+    if fund not in FUNDS:
+        raise ActionError(_("Choose the solidarity fund or the guarantee fund."))
+    value = _amount(amount)
+    if method not in PaymentMethod.values:
+        raise ActionError(field_errors={"method": _("Choose how it was paid.")})
+    source = " ".join(str(source or "").split())[:120]
+    if not source:
+        raise ActionError(field_errors={"source": _("Say where the money comes from (a donor, a grant…).")})
+    money = club_account(club, AccountKind.CASH if method == PaymentMethod.CASH else AccountKind.BANK)
+    return post(club, [(money, value), (club_account(club, fund), -value)],
+                journal=Journal.CASH if method == PaymentMethod.CASH else Journal.BANK,
+                label=_("%(fund)s: %(source)s") % {"fund": AccountKind(fund).label, "source": source}, date=date, by_user=by_user)
+
+
+@transaction.atomic
+def guarantee_payout(*, club: Club, producer: Producer, amount: object, reason: str, date: datetime.date, by_user=None):
+    """Support for a producer after a documented bad harvest (or a contract's shortfall), decided by the
+    club's coordinators: the guarantee fund pays, the producer's account is credited (then paid as usual).
+    The fund never goes negative."""
+    value = _amount(amount)
+    reason = " ".join(str(reason or "").split())[:160]
+    if not reason:
+        raise ActionError(field_errors={"reason": _("Give the reason: the members will read it in the report.")})
+    if producer.club_id != club.pk:
+        raise ActionError(_("This household or producer belongs to another club."))
+    fund = club_account(club, AccountKind.GUARANTEE)
+    Account.objects.select_for_update().filter(pk=fund.pk).first()  # one payout at a time against the fund
+    available = fund_available(club, AccountKind.GUARANTEE)
+    if value > available:
+        raise ActionError(_("The guarantee fund holds %(available)s: it cannot pay %(amount)s.") % {
+            "available": f"{available:.2f} €".replace(".", ","), "amount": f"{value:.2f} €".replace(".", ",")})
+    party = producer_accounts(club, [producer.pk])[producer.pk]
+    return post(club, [(fund, value), (party, -value)], journal=Journal.MISC,
+                label=_("Guarantee fund to %(producer)s: %(reason)s") % {"producer": producer.name, "reason": reason},
+                date=date, by_user=by_user)

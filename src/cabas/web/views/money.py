@@ -120,6 +120,7 @@ def treasury(request, club_id: int):
         "payments": payments, "pending": pending, "methods": PaymentMethod.choices, "today": timezone.localdate(),
         "household_choices": Household.objects.filter(group__club=club).order_by("name"),
         "producer_choices": Producer.objects.filter(club=club).order_by("name"),
+        "coordinates": access_for(request.user).coordinates_club(club.pk),
     })
 
 
@@ -361,3 +362,48 @@ def cycle_money(request, club_id: int, cycle_id: int):
         "households_total": sum((t for _n, t in households), Decimal("0.00")),
         "producers_total": sum((t for _n, t in producers), Decimal("0.00")),
     })
+
+
+@login_required
+@require_POST
+def fund_receive(request, club_id: int):
+    """A donation or grant for a fund (treasurers and coordinators)."""
+    club = club_for_money(request, club_id)
+    day = _date(request.POST.get("date", ""))
+    try:
+        if day is None or day > timezone.localdate():
+            raise ActionError(_("Give the payment's date (not in the future)."))
+        services.receive_for_fund(club=club, fund=request.POST.get("fund", ""), amount=request.POST.get("amount", ""),
+                                  method=request.POST.get("method", ""), source=request.POST.get("source", ""), date=day,
+                                  by_user=request.user)
+    except ActionError as error:
+        for message in error.all_messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The money is recorded in the fund."))
+    return redirect("treasury", club.pk)
+
+
+@login_required
+@require_POST
+def guarantee_payout(request, club_id: int):
+    """Support for a producer from the guarantee fund: decided by the club's coordinators, with a reason."""
+    club = get_object_or_404(Club, pk=club_id)
+    if not access_for(request.user).coordinates_club(club.pk):
+        raise PermissionDenied(_("A payout from the guarantee fund is decided by the club's coordinators."))
+    producer_id = parse_id(request.POST.get("producer", ""))
+    producer = Producer.objects.filter(pk=producer_id, club=club).first() if producer_id else None
+    day = _date(request.POST.get("date", ""))
+    try:
+        if producer is None:
+            raise ActionError(_("Choose a producer of this club."))
+        if day is None or day > timezone.localdate():
+            raise ActionError(_("Give the payment's date (not in the future)."))
+        services.guarantee_payout(club=club, producer=producer, amount=request.POST.get("amount", ""),
+                                  reason=request.POST.get("reason", ""), date=day, by_user=request.user)
+    except ActionError as error:
+        for message in error.all_messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The payout is recorded: the producer's account is credited."))
+    return redirect("treasury", club.pk)
