@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cabas.catalog.models import Producer
 from cabas.core.bulk import insert_rows
 from cabas.core.errors import ActionError
+from cabas.core.formatting import format_money
 from cabas.core.money import vat_breakdown
 from cabas.core.numbers import parse_decimal
 from cabas.members.models import Club, Household
@@ -287,7 +288,7 @@ def check_prepaid(*, club_id: int, household_id: int, room: Decimal | None, befo
     if after > before and after > room:
         raise ActionError(_("Your account holds %(room)s for your orders and they would come to %(total)s: "
                             "top up your account or order less.") % {
-            "room": f"{max(room, Decimal(0)):.2f} €".replace(".", ","), "total": f"{after:.2f} €".replace(".", ",")})
+            "room": format_money(max(room, Decimal(0))), "total": format_money(after)})
 
 
 # --- invoices -------------------------------------------------------------------------------------------
@@ -548,7 +549,7 @@ def guarantee_payout(*, club: Club, producer: Producer, amount: object, reason: 
     available = fund_available(club, AccountKind.GUARANTEE)
     if value > available:
         raise ActionError(_("The guarantee fund holds %(available)s: it cannot pay %(amount)s.") % {
-            "available": f"{available:.2f} €".replace(".", ","), "amount": f"{value:.2f} €".replace(".", ",")})
+            "available": format_money(available), "amount": format_money(value)})
     party = producer_accounts(club, [producer.pk])[producer.pk]
     return post(club, [(fund, value), (party, -value)], journal=Journal.MISC,
                 label=_("Guarantee fund to %(producer)s: %(reason)s") % {"producer": producer.name, "reason": reason},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,11 +16,13 @@ from cabas.catalog.pricing import fair_price
 from cabas.catalog.services import decide_cost_sheet, decide_spec_sheet
 from cabas.contracts.models import Contract, Subscription
 from cabas.contracts.services import contracts_progress, skip_date, subscription_schedule
+from cabas.core.dates import parse_iso_date
 from cabas.core.errors import ActionError
 from cabas.members.models import Club
 from cabas.members.permissions import access_for
 
 from ..access import require_club_coordinator
+from ..feedback import flash_errors
 from .producers import COMPONENT_LABELS
 
 
@@ -71,8 +72,7 @@ def decide_proposal(request, club_id: int, kind: str, sheet_id: int):
         else:
             decide_cost_sheet(sheet_id=sheet_id, agree=decision == "approve", by_user=request.user)
     except ActionError as error:
-        for message in error.all_messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     else:
         messages.success(request, _("Approved: it is now in force.") if decision == "approve" else _("Rejected."))
     return redirect("proposals", club.pk)
@@ -102,16 +102,14 @@ def subscriptions(request):
 def subscription_skip(request, subscription_id: int):
     if request.user.household_id is None:
         raise Http404
-    try:
-        day = datetime.date.fromisoformat(str(request.POST.get("date", ""))[:10])
-    except ValueError:
+    day = parse_iso_date(request.POST.get("date"))
+    if day is None:
         messages.error(request, _("Choose a date."))
         return redirect("subscriptions")
     try:
         skip_date(subscription_id=subscription_id, household_id=request.user.household_id, day=day)
     except ActionError as error:
-        for message in error.all_messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     else:
         messages.success(request, _("Noted: no basket on %(date)s.") % {"date": day.strftime("%d/%m/%Y")})
     return redirect("subscriptions")

@@ -26,6 +26,7 @@ from cabas.ordering.models import Allocation, Offer, Order, OrderCycle, OrderLin
 from cabas.ordering.services import close_cycle, open_cycle, record_deliveries, run_allocation, set_allocation_rules
 
 from ..access import cycle_for_coordination, require_club_coordinator
+from ..feedback import flash_errors
 from ..forms import AllocationRulesForm, CycleForm, DeliveryForm
 
 
@@ -167,8 +168,7 @@ def cycle_close(request, cycle_id: int):
     try:
         outcome = close_cycle(cycle.pk, by_user=request.user)
     except ActionError as error:
-        for message in error.all_messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     except IntegrityError:
         messages.warning(request, _("This cycle was being closed at the same moment; it is closed once."))
     else:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.catalog.models import Producer
+from cabas.core.dates import parse_iso_date
 from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
 from cabas.finance import epc, fec, references, services
@@ -30,6 +31,7 @@ from cabas.members.permissions import access_for
 from cabas.ordering.models import OrderCycle
 
 from ..exports import csv_money, csv_response, csv_text, document_filename, pdf_response
+from ..feedback import flash_errors
 
 
 def club_for_money(request, club_id: int) -> Club:
@@ -124,13 +126,6 @@ def treasury(request, club_id: int):
     })
 
 
-def _date(raw: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(str(raw)[:10])
-    except ValueError:
-        return None
-
-
 @login_required
 @require_POST
 def payment_create(request, club_id: int):
@@ -141,10 +136,10 @@ def payment_create(request, club_id: int):
         household = Household.objects.filter(pk=parse_id(party[2:]), group__club=club).select_related("group").first()
     elif party.startswith("p-") and parse_id(party[2:]):
         producer = Producer.objects.filter(pk=parse_id(party[2:]), club=club).first()
-    day = _date(request.POST.get("date", ""))
+    day = parse_iso_date(request.POST.get("date", ""))
     payee_id = parse_id(request.POST.get("payee", "")) if request.POST.get("payee") else None
     payee = Producer.objects.filter(pk=payee_id, club=club).first() if payee_id else None
-    cash_on = _date(request.POST.get("cash_on", "")) if request.POST.get("cash_on") else None
+    cash_on = parse_iso_date(request.POST.get("cash_on", "")) if request.POST.get("cash_on") else None
     try:
         if request.POST.get("payee") and payee is None:
             raise ActionError(_("Choose a producer of this club."))
@@ -156,8 +151,7 @@ def payment_create(request, club_id: int):
                                 method=request.POST.get("method", ""), date=day, cheque_number=request.POST.get("cheque_number", ""),
                                 note=request.POST.get("note", ""), by_user=request.user, payee=payee, cash_on=cash_on)
     except ActionError as error:
-        for message in error.all_messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     else:
         messages.success(request, _("The payment is recorded."))
     return redirect("treasury", club.pk)
@@ -200,8 +194,7 @@ def payment_reverse(request, club_id: int, payment_id: int):
     try:
         services.reverse(transaction_id=payment.transaction_id, club=club, by_user=request.user)
     except ActionError as error:
-        for message in error.all_messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     else:
         messages.success(request, _("The payment is cancelled by a reversing entry."))
     return redirect("treasury", club.pk)
@@ -217,8 +210,7 @@ def invoices_issue(request, club_id: int, cycle_id: int):
     try:
         count = services.issue_invoices(cycle)
     except ActionError as error:
-        for message in error.all_messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     else:
         messages.success(request, _("%(count)s invoices and credit notes issued.") % {"count": count} if count
                          else _("Every invoice of this cycle is up to date."))
@@ -266,8 +258,7 @@ def bank_lines(request, club_id: int, statement_id: int):
                 raise ActionError(_("Choose a household of this club."))
             services.confirm_bank_line(club=club, line_id=line_id, household_id=household_id, by_user=request.user)
         except ActionError as error:
-            for message in error.all_messages:
-                messages.error(request, message)
+            flash_errors(request, error)
         else:
             messages.success(request, _("The payment is recorded."))
         return redirect("bank-lines", club.pk, statement_id)
@@ -369,7 +360,7 @@ def cycle_money(request, club_id: int, cycle_id: int):
 def fund_receive(request, club_id: int):
     """A donation or grant for a fund (treasurers and coordinators)."""
     club = club_for_money(request, club_id)
-    day = _date(request.POST.get("date", ""))
+    day = parse_iso_date(request.POST.get("date", ""))
     try:
         if day is None or day > timezone.localdate():
             raise ActionError(_("Give the payment's date (not in the future)."))
@@ -377,8 +368,7 @@ def fund_receive(request, club_id: int):
                                   method=request.POST.get("method", ""), source=request.POST.get("source", ""), date=day,
                                   by_user=request.user)
     except ActionError as error:
-        for message in error.all_messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     else:
         messages.success(request, _("The money is recorded in the fund."))
     return redirect("treasury", club.pk)
@@ -393,7 +383,7 @@ def guarantee_payout(request, club_id: int):
         raise PermissionDenied(_("A payout from the guarantee fund is decided by the club's coordinators."))
     producer_id = parse_id(request.POST.get("producer", ""))
     producer = Producer.objects.filter(pk=producer_id, club=club).first() if producer_id else None
-    day = _date(request.POST.get("date", ""))
+    day = parse_iso_date(request.POST.get("date", ""))
     try:
         if producer is None:
             raise ActionError(_("Choose a producer of this club."))
@@ -402,8 +392,7 @@ def guarantee_payout(request, club_id: int):
         services.guarantee_payout(club=club, producer=producer, amount=request.POST.get("amount", ""),
                                   reason=request.POST.get("reason", ""), date=day, by_user=request.user)
     except ActionError as error:
-        for message in error.all_messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     else:
         messages.success(request, _("The payout is recorded: the producer's account is credited."))
     return redirect("treasury", club.pk)

@@ -24,6 +24,7 @@ from cabas.ordering.models import CycleStatus, Offer, OrderCycle
 from cabas.ordering.services import set_producer_supply
 
 from .documents import FORMATS, render_producer_sheet
+from ..feedback import flash_errors
 
 SUPPLY_FIELD = re.compile(rf"^supply-({ID_PATTERN})$")
 
@@ -67,8 +68,7 @@ def producer_supply(request, cycle_id: int):
     try:
         changed = set_producer_supply(cycle_id=cycle_id, producer_id=account.producer_id, supplies=supplies)
     except ActionError as error:
-        for message in error.all_messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     else:
         messages.success(request, _("Your supply is saved (%(count)s products changed).") % {"count": changed})
     return redirect("producer-home")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,12 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from cabas.core.dates import parse_iso_date
 from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
 from cabas.finance import services
 from cabas.finance.models import HouseholdTariff, TariffCategory
 from cabas.members.models import Club, Household
 from cabas.members.permissions import access_for
+
+from ..feedback import flash_errors
 
 
 @login_required
@@ -40,18 +41,14 @@ def tariffs(request, club_id: int):
         household_id = parse_id(request.POST.get("household", ""))
         raw_category = request.POST.get("category", "")
         category_id = parse_id(raw_category) if raw_category else None
-        try:
-            review = datetime.date.fromisoformat(request.POST.get("review_on", "")[:10]) if request.POST.get("review_on") else None
-        except ValueError:
-            review = None
+        review = parse_iso_date(request.POST.get("review_on"))
         try:
             if household_id is None or (raw_category and category_id is None):
                 raise ActionError(_("Choose a household of this club."))
             services.assign_tariff(club=club, household_id=household_id, category_id=category_id, review_on=review,
                                    by_user=request.user)
         except ActionError as error:
-            for message in error.all_messages:
-                messages.error(request, message)
+            flash_errors(request, error)
         else:
             messages.success(request, _("The tariff is saved."))
         return redirect("tariffs", club.pk)

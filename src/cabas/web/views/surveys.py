@@ -19,6 +19,7 @@ from cabas.participation.models import Interest, Survey, SurveyAnswer, SurveyDec
 from cabas.participation.services import answer_survey, decide_survey, survey_projection
 
 from ..access import require_club_coordinator
+from ..feedback import flash_errors
 
 ANSWER_FIELDS = ("interest", "quantity_per_month", "acceptable_price", "comment")
 
@@ -95,8 +96,7 @@ def survey_decide(request, survey_id: int):
         decide_survey(survey_id=survey.pk, decision=request.POST.get("decision", ""), note=request.POST.get("note", ""),
                       trial_product_id=product_id, by_user=request.user)
     except ActionError as error:
-        for message in error.all_messages:
-            messages.error(request, message)
+        flash_errors(request, error)
     else:
         messages.success(request, _("The decision is recorded."))
     return redirect("survey-results", survey.pk)
