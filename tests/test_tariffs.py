@@ -72,3 +72,10 @@ def test_the_tariff_never_shows_on_lists_or_to_other_members(world, login, half)
         assert "Solidaire" not in text and "50 %" not in text
     for page in (reverse("home"), reverse("order", args=[cycle.pk])):
         assert "Solidaire" not in login(world.member_a2).get(page).content.decode()
+
+
+def test_the_solidarity_menu_leads_referents_to_their_club(world, login, referent):
+    client = login(referent)
+    assert client.get(reverse("tariffs-home")).url == reverse("tariffs", args=[world.club.pk])
+    assert "Solidarité" in client.get(reverse("tariffs", args=[world.club.pk])).content.decode()
+    assert login(world.coordinator).get(reverse("tariffs-home")).status_code == 403

@@ -114,7 +114,11 @@ def test_cheques_made_out_to_producers_and_the_producer_statement(world, login):
     assert payment.transaction.journal == "OD"  # no bank movement: the cheque goes to the producer
     client.post(reverse("payment-create", args=[world.club.pk]), {
         "party": f"h-{world.household_a1.pk}", "payee": world.bakery.pk, "amount": "1", "method": "cash", "date": TODAY.isoformat()})
-    assert Payment.objects.count() == 1  # only a cheque can be made out to a producer
+    response = client.post(reverse("payment-create", args=[world.club.pk]), {
+        "party": f"h-{world.household_a1.pk}", "payee": world.bakery.pk, "amount": "1", "method": "cheque",
+        "date": TODAY.isoformat(), "cash_on": "le 5"}, follow=True)
+    assert "encaissé" in response.content.decode()
+    assert Payment.objects.count() == 1  # only a cheque can be made out to a producer; a bad cashing date is refused
     url = reverse("producer-statement", args=[cycle.pk, world.bakery.pk])
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -123,3 +127,15 @@ def test_cheques_made_out_to_producers_and_the_producer_statement(world, login):
     assert login(baker).get(url).status_code == 200
     assert login(baker).get(reverse("producer-statement", args=[cycle.pk, world.farm.pk])).status_code == 404
     assert login(world.member_a1).get(url).status_code == 404
+
+
+def test_a_cycles_money_page_totals_households_and_producers(world, login):
+    cycle, milk, bread = closed_cycle(world)
+    services.issue_invoices(cycle, date=TODAY)
+    url = reverse("cycle-money", args=[world.club.pk, cycle.pk])
+    assert login(world.member_a1).get(url).status_code == 403
+    page = login(world.coordinator).get(url).content.decode()
+    assert "Foyers : 19,50\u00a0€" in page and "Producteurs : 19,50\u00a0€" in page  # 14.30 + 5.20, owed 3.90 + 15.60
+    assert "Foyer Le Goff" in page and "Fournil du Bourg" in page and "19,50\u00a0€ facturés" in page
+    open_cycle = world.open_cycle(name="Encore ouvert")
+    assert login(world.coordinator).get(reverse("cycle-money", args=[world.club.pk, open_cycle.pk])).status_code == 404

@@ -178,3 +178,24 @@ def test_a_producer_sets_its_supply_sees_its_sheets_and_proposes(world, login):
     client.post(reverse("producer-propose", args=["prix"]), {"product": world.bread.pk, "season": "2027", **COSTS})
     assert CostSheet.objects.count() == 1  # not its product
     assert login(world.member_a1).get(reverse("producer-home")).status_code == 403
+
+
+def test_a_producer_proposes_a_spec_sheet_and_the_club_decides(world, login):
+    from cabas.catalog.models import ProducerAccount
+
+    farmer = world.user("ferme@example.org", None)
+    ProducerAccount.objects.create(user=farmer, producer=world.farm)
+    client = login(farmer)
+    url = reverse("producer-propose", args=["fiche"])
+    client.post(url, {"product": world.carrots.pk, "variety": " ", "packaging": ""})  # nothing described
+    client.post(url, {"product": world.bread.pk, "variety": "Blé"})  # not its product
+    client.post(url, {"product": "99999999999999999999", "variety": "Blé"})
+    assert not SpecSheet.objects.exists()
+    client.post(url, {"product": world.carrots.pk, "variety": "Nantaise", "returnable_container": "on",
+                      "change_note": "Première fiche"})
+    sheet = SpecSheet.objects.get()
+    assert (sheet.product, sheet.version, sheet.returnable_container, sheet.proposed_by) == (world.carrots, 1, True, farmer)
+    assert client.post(reverse("producer-propose", args=["autre"]), {"product": world.carrots.pk}).status_code == 404
+    coordinator = login(world.coordinator)
+    coordinator.post(reverse("decide-proposal", args=[world.club.pk, "fiche", sheet.pk]), {"decision": "approve"})
+    assert "Nantaise" in login(world.member_a1).get(reverse("product", args=[world.carrots.pk])).content.decode()

@@ -126,6 +126,14 @@ def treasury(request, club_id: int):
     })
 
 
+def posted_date(request) -> datetime.date:
+    """A payment's date as posted: a date, not in the future (ActionError otherwise)."""
+    day = parse_iso_date(request.POST.get("date"))
+    if day is None or day > timezone.localdate():
+        raise ActionError(_("Give the payment's date (not in the future)."))
+    return day
+
+
 @login_required
 @require_POST
 def payment_create(request, club_id: int):
@@ -136,17 +144,17 @@ def payment_create(request, club_id: int):
         household = Household.objects.filter(pk=parse_id(party[2:]), group__club=club).select_related("group").first()
     elif party.startswith("p-") and parse_id(party[2:]):
         producer = Producer.objects.filter(pk=parse_id(party[2:]), club=club).first()
-    day = parse_iso_date(request.POST.get("date", ""))
     payee_id = parse_id(request.POST.get("payee", "")) if request.POST.get("payee") else None
     payee = Producer.objects.filter(pk=payee_id, club=club).first() if payee_id else None
-    cash_on = parse_iso_date(request.POST.get("cash_on", "")) if request.POST.get("cash_on") else None
+    cash_on = parse_iso_date(request.POST.get("cash_on"))
     try:
         if request.POST.get("payee") and payee is None:
             raise ActionError(_("Choose a producer of this club."))
+        if request.POST.get("cash_on") and cash_on is None:
+            raise ActionError(_("Give the date the cheque may be cashed on, or leave it empty."))
         if household is None and producer is None:
             raise ActionError(_("Choose the household or the producer."))
-        if day is None or day > timezone.localdate():
-            raise ActionError(_("Give the payment's date (not in the future)."))
+        day = posted_date(request)
         services.record_payment(club=club, household=household, producer=producer, amount=request.POST.get("amount", ""),
                                 method=request.POST.get("method", ""), date=day, cheque_number=request.POST.get("cheque_number", ""),
                                 note=request.POST.get("note", ""), by_user=request.user, payee=payee, cash_on=cash_on)
@@ -360,10 +368,8 @@ def cycle_money(request, club_id: int, cycle_id: int):
 def fund_receive(request, club_id: int):
     """A donation or grant for a fund (treasurers and coordinators)."""
     club = club_for_money(request, club_id)
-    day = parse_iso_date(request.POST.get("date", ""))
     try:
-        if day is None or day > timezone.localdate():
-            raise ActionError(_("Give the payment's date (not in the future)."))
+        day = posted_date(request)
         services.receive_for_fund(club=club, fund=request.POST.get("fund", ""), amount=request.POST.get("amount", ""),
                                   method=request.POST.get("method", ""), source=request.POST.get("source", ""), date=day,
                                   by_user=request.user)
@@ -383,12 +389,10 @@ def guarantee_payout(request, club_id: int):
         raise PermissionDenied(_("A payout from the guarantee fund is decided by the club's coordinators."))
     producer_id = parse_id(request.POST.get("producer", ""))
     producer = Producer.objects.filter(pk=producer_id, club=club).first() if producer_id else None
-    day = parse_iso_date(request.POST.get("date", ""))
     try:
         if producer is None:
             raise ActionError(_("Choose a producer of this club."))
-        if day is None or day > timezone.localdate():
-            raise ActionError(_("Give the payment's date (not in the future)."))
+        day = posted_date(request)
         services.guarantee_payout(club=club, producer=producer, amount=request.POST.get("amount", ""),
                                   reason=request.POST.get("reason", ""), date=day, by_user=request.user)
     except ActionError as error:
