@@ -75,10 +75,13 @@ _COUNTS = {
     "producer-sheet-csv": 8,
     # closing: SAVEPOINT, cycle FOR UPDATE, offers' rules, lines' history, lines (values), INSERT outcomes, INSERT allocations, INSERT summaries, distributions,
     # INSERT picking lists, INSERT producer sheets, UPDATE cycle, RELEASE SAVEPOINT
-    "close-service": 24,  # + the offers' rules, the lines' history, the offers' outcomes; then the ledger posting (11):
+    "close-service": 32,  # + the offers' rules, the lines' history, the offers' outcomes; then the ledger posting (11):
     # club, INSERT … SELECT missing accounts of households and of producers, their accounts (2), entries posted
-    # so far, INSERT sequence (if missing), sequence FOR UPDATE, UPDATE sequence, INSERT transaction, INSERT entries
-    "close-view": 28,  # session, user, roles, cycle+club, then the 13 of the service (answered by a redirect)
+    # so far, INSERT sequence (if missing), sequence FOR UPDATE, UPDATE sequence, INSERT transaction, INSERT entries;
+    # then the funds (8): INSERT missing fund accounts, fund accounts FOR UPDATE, the fund before the cycle, money
+    # settings, households' tariffs and pledges, funds posted so far, DELETE shares, upsert the cycle's funds
+    # (with discounts or contributions: + INSERT shares and the posting's 5)
+    "close-view": 36,  # session, user, roles, cycle+club, then the 13 of the service (answered by a redirect)
 }
 EXPECTED = {"sqlite": _COUNTS, "postgresql": _COUNTS}
 

@@ -6,9 +6,9 @@ VAT itself are derived per VAT rate, as a French invoice shows them. No Django i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -73,3 +73,25 @@ def vat_breakdown(amounts: Iterable[tuple[Decimal, Decimal]]) -> VatBreakdown:
         excl = amount_excluding_vat(incl, rate)
         rows.append(VatRow(rate=rate, amount_incl_vat=incl, amount_excl_vat=excl, vat=incl - excl))
     return VatBreakdown(rows=tuple(rows))
+
+
+def split_cents(total: Decimal, weights: Mapping[Hashable, Decimal]) -> dict[Hashable, Decimal]:
+    """Share ``total`` (to the cent) in proportion to ``weights``: each share rounded down to the cent,
+    the cents left over going to the largest remainders (ties in the order of ``weights``), so the
+    shares add up exactly to ``total``. All weights zero: nobody gets anything unless ``total`` is 0."""
+    total = to_cents(total)
+    keys = list(weights)
+    weight_sum = sum((weights[k] for k in keys), Decimal(0))
+    if any(weights[k] < 0 for k in keys):
+        raise ValueError("weights are never negative")
+    if not keys or weight_sum == 0:
+        if total:
+            raise ValueError("cannot share an amount among no weight")
+        return {k: ZERO for k in keys}
+    exact = {k: total * weights[k] / weight_sum for k in keys}
+    floors = {k: exact[k].quantize(CENT, rounding=ROUND_FLOOR) for k in keys}
+    left = int((total - sum(floors.values(), ZERO)) / CENT)
+    order = sorted(range(len(keys)), key=lambda i: (-(exact[keys[i]] - floors[keys[i]]), i))
+    for i in order[:left]:
+        floors[keys[i]] += CENT
+    return floors

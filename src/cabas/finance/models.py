@@ -51,6 +51,20 @@ class FinanceSettings(models.Model):
         _("lowest balance of a prepaid account"), max_digits=10, decimal_places=2, default=Decimal("0.00"),
         help_text=_("0: a household orders only what it has topped up; -20: it may go 20 € below."),
     )
+    suggested_contribution = models.DecimalField(
+        _("suggested solidarity contribution (%)"), max_digits=4, decimal_places=2, default=Decimal("2.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("What the account page suggests to households on the standard tariff; each chooses."),
+    )
+    guarantee_percent = models.DecimalField(
+        _("guarantee fund contribution (% of orders)"), max_digits=4, decimal_places=2, default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    guarantee_per_cycle = models.DecimalField(
+        _("guarantee fund contribution per cycle (€)"), max_digits=8, decimal_places=2, default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Shared among the cycle's households in proportion to their orders."),
+    )
 
     class Meta:
         verbose_name = _("money settings")
@@ -225,6 +239,9 @@ class Invoice(models.Model):
     amount_incl_vat = models.DecimalField(max_digits=12, decimal_places=2)
     amount_excl_vat = models.DecimalField(max_digits=12, decimal_places=2)
     vat = models.JSONField(default=list)  # [[rate, excl, vat, incl], …] as strings
+    # what the funds change in what the household pays, outside VAT: [{label, amount}] (a solidarity
+    # discount paid by the fund is negative, a contribution positive)
+    fund_lines = models.JSONField(default=list)
     reference = models.CharField(_("payment reference"), max_length=40)
     corrects = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrected_by")
 
@@ -237,6 +254,11 @@ class Invoice(models.Model):
     @property
     def display_number(self) -> str:
         return f"{self.issued_on.year}-{self.number:06d}"
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the household pays: the goods at full price, plus or minus the funds' lines."""
+        return self.amount_incl_vat + sum((Decimal(line["amount"]) for line in self.fund_lines), Decimal("0.00"))
 
 
 class PaymentMethod(models.TextChoices):
@@ -351,3 +373,99 @@ class HouseholdTariff(models.Model):
     class Meta:
         verbose_name = _("household tariff")
         verbose_name_plural = _("household tariffs")
+
+
+class ContributionMode(models.TextChoices):
+    PERCENT = "percent", _("a percentage of my orders")
+    ROUND_UP = "round_up", _("rounding my orders up to the euro")
+
+
+class SolidarityPledge(models.Model):
+    """A household's own choice to add a solidarity contribution to its orders (optional; none without a
+    row). Only households on the standard tariff contribute."""
+
+    household = models.OneToOneField(Household, on_delete=models.CASCADE, related_name="solidarity_pledge")
+    mode = models.CharField(_("contribution"), max_length=10, choices=ContributionMode.choices)
+    percent = models.DecimalField(_("percentage"), max_digits=4, decimal_places=2, default=Decimal("0.00"))
+
+    class Meta:
+        verbose_name = _("solidarity contribution")
+        verbose_name_plural = _("solidarity contributions")
+        constraints = [
+            models.CheckConstraint(condition=Q(percent__gte=0) & Q(percent__lte=20), name="pledge_percent_range"),
+        ]
+
+
+class CycleFunds(models.Model):
+    """What a closed cycle took from and gave to the funds, as the last closing or reception computed it:
+    the record of a scaling when the solidarity fund could not cover every discount."""
+
+    cycle = models.OneToOneField("ordering.OrderCycle", on_delete=models.CASCADE, related_name="funds")
+    fund_before = models.DecimalField(max_digits=12, decimal_places=2)
+    wanted = models.DecimalField(max_digits=12, decimal_places=2)  # the discounts the tariffs give
+    discounts = models.DecimalField(max_digits=12, decimal_places=2)  # what the fund paid
+    contributions = models.DecimalField(max_digits=12, decimal_places=2)
+    guarantee = models.DecimalField(max_digits=12, decimal_places=2)
+    factor = models.DecimalField(max_digits=9, decimal_places=6)
+    households_helped = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cycle's funds")
+        verbose_name_plural = _("cycles' funds")
+
+    @property
+    def scaled(self) -> bool:
+        return self.factor < 1
+
+    @property
+    def percent(self) -> Decimal:
+        """The share of each discount that was given, in percent (one decimal, rounded down)."""
+        return (self.factor * 100).quantize(Decimal("0.1"), rounding="ROUND_DOWN")
+
+
+class FundShare(models.Model):
+    """One household's part in a cycle's funds: the discount its tariff wanted, the discount the fund paid,
+    and its solidarity and guarantee contributions. Confidential like the tariff."""
+
+    cycle = models.ForeignKey("ordering.OrderCycle", on_delete=models.CASCADE, related_name="fund_shares")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="fund_shares")
+    discount_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0.00"))
+    wanted = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    discount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    contribution = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    guarantee = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle", "household"], name="fund_share_unique")]
+
+    @property
+    def net(self) -> Decimal:
+        """What the funds change in what the household pays (negative: it pays less)."""
+        return self.contribution + self.guarantee - self.discount
+
+
+class FundMovementKind(models.TextChoices):
+    DONATION = "donation", _("donation")
+    GRANT = "grant", _("grant")
+    PAYOUT = "payout", _("payout to a producer")
+    FEE = "fee", _("membership fee paid by the fund")
+
+
+class FundMovement(models.Model):
+    """Why money entered or left a fund outside the cycles (whose part is in CycleFunds): a donation, a
+    grant, a payout, a fee the fund paid. The ledger transaction holds the amounts; this says what it was,
+    for the yearly report."""
+
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="fund_movements")
+    fund = models.CharField(max_length=12, choices=[(AccountKind.SOLIDARITY, AccountKind.SOLIDARITY.label),
+                                                    (AccountKind.GUARANTEE, AccountKind.GUARANTEE.label)])
+    kind = models.CharField(max_length=10, choices=FundMovementKind.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)  # positive: into the fund
+    date = models.DateField()
+    label = models.CharField(max_length=200)
+    producer = models.ForeignKey(Producer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="fund_movement")
+
+    class Meta:
+        ordering = ["club", "date", "pk"]

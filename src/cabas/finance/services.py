@@ -41,6 +41,18 @@ def settings_for(club: Club) -> FinanceSettings:
     return found or FinanceSettings(club=club, legal_name=club.name)
 
 
+def locked_fund_accounts(club: Club) -> tuple[Account, Account]:
+    """The solidarity and guarantee fund accounts, created if missing, locked until the transaction ends
+    (two queries): whatever takes from a fund takes this lock first."""
+    Account.objects.bulk_create(
+        [Account(club=club, kind=kind, code=CLUB_ACCOUNTS[kind][0], name=CLUB_ACCOUNTS[kind][1]) for kind in FUNDS],
+        ignore_conflicts=True,
+    )
+    codes = [CLUB_ACCOUNTS[kind][0] for kind in FUNDS]
+    found = {a.kind: a for a in Account.objects.select_for_update().filter(club=club, code__in=codes, auxiliary="")}
+    return found[AccountKind.SOLIDARITY], found[AccountKind.GUARANTEE]
+
+
 def club_account(club: Club, kind: str) -> Account:
     code, name = CLUB_ACCOUNTS[kind]
     account, _created = Account.objects.get_or_create(club=club, code=code, auxiliary="", defaults={"kind": kind, "name": name})
@@ -136,32 +148,48 @@ def cycle_key(cycle_id: int) -> str:
     return f"cycle:{cycle_id}"
 
 
+def post_to_target(club: Club, prefix: str, target: Mapping[int, Decimal], *, labels: tuple[str, str], piece: str,
+                   date: datetime.date, by_user=None, first_journal: str = Journal.SALES) -> LedgerTransaction | None:
+    """Bring the entries posted under the key ``prefix`` (and its adjustments ``prefix:n``) to ``target``
+    (account id -> balance): the first call posts it whole (``labels[0]``, in ``first_journal``), later calls post
+    only the difference (``labels[1]``, miscellaneous journal), a call that changes nothing posts nothing."""
+    posted_rows = (
+        Entry.objects.filter(transaction__club=club).filter(Q(transaction__key=prefix) | Q(transaction__key__startswith=prefix + ":"))
+        .values("account_id").annotate(total=Sum("cents")).order_by()
+    )
+    posted = {row["account_id"]: from_cents(row["total"]) for row in posted_rows}
+    lines = ledger.difference(posted, {a: amount for a, amount in target.items() if amount})
+    if not lines:
+        return None
+    first = not posted
+    count = 0 if first else LedgerTransaction.objects.filter(club=club, key__startswith=prefix + ":").count()
+    return post(
+        club, [(l.account, l.amount) for l in lines], journal=first_journal if first else Journal.MISC,
+        label=labels[0] if first else labels[1], date=date, key=prefix if first else f"{prefix}:{count + 1}",
+        piece=piece, by_user=by_user,
+    )
+
+
 def post_cycle(cycle, households: Mapping[int, Decimal], producers: Mapping[int, Decimal], *, date: datetime.date, by_user=None):
     """Bring the ledger to what the cycle's allocation says: each household owes its total, each producer is
-    owed its total. The first call posts the closing; later calls (deliveries recorded at reception) post
-    only the difference, as an adjustment; a call that changes nothing posts nothing."""
+    owed its total; then the cycle's solidarity discounts and fund contributions (``funds.post_cycle_funds``).
+    The first call posts the closing; later calls (deliveries recorded at reception) post only the
+    difference, as an adjustment; a call that changes nothing posts nothing."""
+    from .funds import post_cycle_funds
+
     club = cycle.club
     accounts_h, accounts_p = cycle_accounts(cycle)
     target = {accounts_h[h]: amount for h, amount in households.items() if amount}
     for p, amount in producers.items():
         if amount:
             target[accounts_p[p]] = target.get(accounts_p[p], Decimal(0)) - amount
-    prefix = cycle_key(cycle.pk)
-    posted_rows = (
-        Entry.objects.filter(transaction__club=club).filter(Q(transaction__key=prefix) | Q(transaction__key__startswith=prefix + ":"))
-        .values("account_id").annotate(total=Sum("cents")).order_by()
+    names = {"cycle": cycle.name}
+    posted = post_to_target(
+        club, cycle_key(cycle.pk), target, labels=(_("Closing of %(cycle)s") % names, _("Reception adjustment, %(cycle)s") % names),
+        piece=f"C{cycle.pk}", date=date, by_user=by_user,
     )
-    posted = {row["account_id"]: from_cents(row["total"]) for row in posted_rows}
-    lines = ledger.difference(posted, target)
-    if not lines:
-        return None
-    first = not posted
-    count = 0 if first else LedgerTransaction.objects.filter(club=club, key__startswith=prefix + ":").count()
-    return post(
-        club, [(l.account, l.amount) for l in lines], journal=Journal.SALES if first else Journal.MISC,
-        label=(_("Closing of %(cycle)s") if first else _("Reception adjustment, %(cycle)s")) % {"cycle": cycle.name},
-        date=date, key=prefix if first else f"{prefix}:{count + 1}", piece=f"C{cycle.pk}", by_user=by_user,
-    )
+    post_cycle_funds(cycle, households, accounts_h, date=date, by_user=by_user)
+    return posted
 
 
 def _amount(raw: object, field: str = "amount") -> Decimal:
@@ -307,6 +335,24 @@ def _invoice_lines(cycle, household_ids) -> dict[int, list[dict]]:
     return lines
 
 
+def _fund_lines(cycle) -> dict[int, list[dict]]:
+    """Per household, what the funds change in what it pays for the cycle (outside VAT)."""
+    from .models import FundShare
+
+    lines: dict[int, list[dict]] = {}
+    for share in FundShare.objects.filter(cycle=cycle).order_by("household_id"):
+        rows = []
+        if share.discount:
+            rows.append({"label": _("Solidarity discount, paid by the solidarity fund"), "amount": str(-share.discount)})
+        if share.contribution:
+            rows.append({"label": _("Solidarity contribution"), "amount": str(share.contribution)})
+        if share.guarantee:
+            rows.append({"label": _("Contribution to the guarantee fund"), "amount": str(share.guarantee)})
+        if rows:
+            lines[share.household_id] = rows
+    return lines
+
+
 def _totals(lines: list[dict], sign: int = 1):
     per_rate: dict[Decimal, Decimal] = defaultdict(Decimal)
     for line in lines:
@@ -329,10 +375,12 @@ def issue_invoices(cycle, *, date: datetime.date | None = None) -> int:
     club = cycle.club
     scheme = settings_for(club).reference_scheme
     totals = dict(OrderSummary.objects.filter(cycle=cycle).values_list("household_id", "amount_incl_vat"))
+    fund_lines = _fund_lines(cycle)
     current: dict[int, Invoice] = {}
     for invoice in Invoice.objects.filter(cycle=cycle, kind=InvoiceKind.INVOICE, corrected_by__isnull=True):
         current[invoice.household_id] = invoice
-    changed = [h for h, total in totals.items() if total and (h not in current or current[h].amount_incl_vat != total)]
+    changed = [h for h, total in totals.items() if total and (
+        h not in current or current[h].amount_incl_vat != total or current[h].fund_lines != fund_lines.get(h, []))]
     gone = [h for h, inv in current.items() if not totals.get(h)]
     if not changed and not gone:
         return 0
@@ -345,6 +393,7 @@ def issue_invoices(cycle, *, date: datetime.date | None = None) -> int:
         documents.append(Invoice(
             club=club, number=number, kind=InvoiceKind.CREDIT_NOTE, household_id=old.household_id, cycle=cycle, issued_on=date,
             lines=old.lines, amount_incl_vat=-old.amount_incl_vat, amount_excl_vat=-old.amount_excl_vat,
+            fund_lines=[{**line, "amount": str(-Decimal(line["amount"]))} for line in old.fund_lines],
             vat=[[r, f"-{e}", f"-{v}", f"-{i}"] for r, e, v, i in old.vat], reference=old.reference, corrects=old,
         ))
         number += 1
@@ -353,6 +402,7 @@ def issue_invoices(cycle, *, date: datetime.date | None = None) -> int:
         documents.append(Invoice(
             club=club, number=number, household_id=household_id, cycle=cycle, issued_on=date, lines=lines[household_id],
             amount_incl_vat=breakdown.amount_incl_vat, amount_excl_vat=breakdown.amount_excl_vat, vat=vat_rows,
+            fund_lines=fund_lines.get(household_id, []),
             reference=references.reference_for(scheme, int(f"{date.year % 100:02d}{number:06d}")),
         ))
         number += 1
@@ -517,10 +567,16 @@ def fund_available(club: Club, kind: str) -> Decimal:
 
 
 @transaction.atomic
-def receive_for_fund(*, club: Club, fund: str, amount: object, method: str, source: str, date: datetime.date, by_user=None):
-    """A donation or a grant received for the solidarity or the guarantee fund, through the bank or the cash box."""
+def receive_for_fund(*, club: Club, fund: str, amount: object, method: str, source: str, date: datetime.date,
+                     origin: str = "donation", by_user=None):
+    """A donation or a grant (``origin``) received for the solidarity or the guarantee fund, through the
+    bank or the cash box; recorded as a fund movement for the yearly report."""
+    from .models import FundMovement, FundMovementKind
+
     if fund not in FUNDS:
         raise ActionError(_("Choose the solidarity fund or the guarantee fund."))
+    if origin not in (FundMovementKind.DONATION, FundMovementKind.GRANT):
+        raise ActionError(field_errors={"origin": _("Say whether it is a donation or a grant.")})
     value = _amount(amount)
     if method not in PaymentMethod.values:
         raise ActionError(field_errors={"method": _("Choose how it was paid.")})
@@ -528,9 +584,12 @@ def receive_for_fund(*, club: Club, fund: str, amount: object, method: str, sour
     if not source:
         raise ActionError(field_errors={"source": _("Say where the money comes from (a donor, a grant…).")})
     money = club_account(club, AccountKind.CASH if method == PaymentMethod.CASH else AccountKind.BANK)
-    return post(club, [(money, value), (club_account(club, fund), -value)],
-                journal=Journal.CASH if method == PaymentMethod.CASH else Journal.BANK,
-                label=_("%(fund)s: %(source)s") % {"fund": AccountKind(fund).label, "source": source}, date=date, by_user=by_user)
+    label = _("%(fund)s: %(source)s") % {"fund": AccountKind(fund).label, "source": source}
+    record = post(club, [(money, value), (club_account(club, fund), -value)],
+                  journal=Journal.CASH if method == PaymentMethod.CASH else Journal.BANK, label=label, date=date,
+                  by_user=by_user)
+    FundMovement.objects.create(club=club, fund=fund, kind=origin, amount=value, date=date, label=source, transaction=record)
+    return record
 
 
 @transaction.atomic
@@ -538,19 +597,43 @@ def guarantee_payout(*, club: Club, producer: Producer, amount: object, reason: 
     """Support for a producer after a documented bad harvest (or a contract's shortfall), decided by the
     club's coordinators: the guarantee fund pays, the producer's account is credited (then paid as usual).
     The fund never goes negative."""
+    from .models import FundMovement, FundMovementKind
+
     value = _amount(amount)
     reason = " ".join(str(reason or "").split())[:160]
     if not reason:
         raise ActionError(field_errors={"reason": _("Give the reason: the members will read it in the report.")})
     if producer.club_id != club.pk:
         raise ActionError(_("This household or producer belongs to another club."))
-    fund = club_account(club, AccountKind.GUARANTEE)
-    Account.objects.select_for_update().filter(pk=fund.pk).first()  # one payout at a time against the fund
+    _solidarity, fund = locked_fund_accounts(club)  # one payout at a time against the fund
     available = fund_available(club, AccountKind.GUARANTEE)
     if value > available:
         raise ActionError(_("The guarantee fund holds %(available)s: it cannot pay %(amount)s.") % {
             "available": format_money(available), "amount": format_money(value)})
     party = producer_accounts(club, [producer.pk])[producer.pk]
-    return post(club, [(fund, value), (party, -value)], journal=Journal.MISC,
-                label=_("Guarantee fund to %(producer)s: %(reason)s") % {"producer": producer.name, "reason": reason},
-                date=date, by_user=by_user)
+    record = post(club, [(fund, value), (party, -value)], journal=Journal.MISC,
+                  label=_("Guarantee fund to %(producer)s: %(reason)s") % {"producer": producer.name, "reason": reason},
+                  date=date, by_user=by_user)
+    FundMovement.objects.create(club=club, fund=AccountKind.GUARANTEE, kind=FundMovementKind.PAYOUT, amount=-value,
+                                date=date, label=reason, producer=producer, transaction=record)
+    return record
+
+
+@transaction.atomic
+def set_pledge(*, household: Household, mode: str, percent: object = None):
+    """A household's choice of solidarity contribution: none (``mode`` empty), a percentage of its orders
+    (0.5 to 20 %), or rounding each cycle's total up to the euro. Applies from the next closing."""
+    from .models import ContributionMode, SolidarityPledge
+
+    if not mode:
+        SolidarityPledge.objects.filter(household=household).delete()
+        return None
+    if mode not in ContributionMode.values:
+        raise ActionError(field_errors={"mode": _("Choose how you wish to contribute.")})
+    value = Decimal("0.00")
+    if mode == ContributionMode.PERCENT:
+        value = parse_decimal(percent) if not isinstance(percent, Decimal) else percent
+        if value is None or not Decimal("0.5") <= value <= Decimal("20") or value != value.quantize(Decimal("0.01")):
+            raise ActionError(field_errors={"percent": _("Give a percentage between 0,5 and 20.")})
+    pledge, _created = SolidarityPledge.objects.update_or_create(household=household, defaults={"mode": mode, "percent": value})
+    return pledge

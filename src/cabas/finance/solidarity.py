@@ -9,9 +9,11 @@ by one uniform factor — nobody is favoured — and the cents that rounding dow
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from cabas.core.money import split_cents
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -23,6 +25,9 @@ class HouseholdOrder:
     household: Hashable
     amount: Decimal  # what the household's allocation costs at full price, incl. VAT
     discount_rate: Decimal = ZERO  # percent; 0 on the standard tariff
+    # the household's own choice of contribution (None: the plan's default)
+    contribution_percent: Decimal | None = None
+    round_up: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,11 @@ def plan(
         raise ValueError("the fund is never negative")
     contributions = {
         o.household: c for o in orders if not o.discount_rate
-        for c in [contribution(o.amount, percent=contribution_percent, round_up=round_up)] if c
+        for c in [contribution(
+            o.amount,
+            percent=contribution_percent if o.contribution_percent is None else o.contribution_percent,
+            round_up=round_up if o.round_up is None else o.round_up,
+        )] if c
     }
     available = fund + sum(contributions.values(), ZERO)
     wanted = {
@@ -87,3 +96,19 @@ def plan(
     factor = available / total  # exact to 28 digits: rounding each discount down to the cent keeps the sum within the fund
     discounts = {h: (w * factor).quantize(CENT, rounding=ROUND_DOWN) for h, w in wanted.items()}
     return Plan(factor, wanted, discounts, contributions, available)
+
+
+def guarantee_contributions(
+    amounts: Mapping[Hashable, Decimal], *, percent: Decimal = ZERO, fixed: Decimal = ZERO,
+) -> dict:
+    """What each household adds to the guarantee fund this cycle: ``percent`` of its order, plus its share
+    of a ``fixed`` amount per cycle split in proportion to the orders (to the cent, adding up exactly).
+    Households with nothing allocated pay nothing."""
+    if percent < 0 or fixed < 0:
+        raise ValueError("guarantee contributions are never negative")
+    ordering = {h: a for h, a in amounts.items() if a > 0}
+    result = {h: (a * percent / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP) for h, a in ordering.items()}
+    if fixed and ordering:
+        for h, share in split_cents(fixed, ordering).items():
+            result[h] += share
+    return {h: c for h, c in result.items() if c}

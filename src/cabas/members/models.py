@@ -1,5 +1,8 @@
 """Clubs, their purchasing groups and depots, households and the people who log in."""
 
+from decimal import Decimal
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -19,6 +22,11 @@ class Club(models.Model):
         _("word for a group"), max_length=60, default="groupe d'achat",
         help_text=_("The word members know their group by: GAC, GASAP, AMAP, groupement d'achat…"),
     )
+    membership_fee = models.DecimalField(
+        _("yearly membership fee"), max_digits=8, decimal_places=2, default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("From a symbolic euro to 10–15 €; a group may set its own."),
+    )
 
     class Meta:
         verbose_name = _("club")
@@ -35,6 +43,13 @@ class Group(models.Model):
     club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="groups", verbose_name=_("club"))
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"))
+    capacity = models.PositiveSmallIntegerField(
+        _("households at most"), null=True, blank=True, help_text=_("Empty: no limit. A full group keeps a waitlist."),
+    )
+    membership_fee = models.DecimalField(
+        _("yearly membership fee"), max_digits=8, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))], help_text=_("Empty: the club's fee."),
+    )
 
     class Meta:
         verbose_name = _("group")
@@ -91,6 +106,8 @@ class Household(models.Model):
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="households", verbose_name=_("group"))
     name = models.CharField(_("name"), max_length=200)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    leave_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("household")
@@ -165,6 +182,11 @@ class RoleKind(models.TextChoices):
     SOLIDARITY = "solidarity", _("solidarity referent")
 
 
+# A producer's referent member is named on the producer (catalog.Producer.referent); access_for reads it
+# as this role, scoped to that producer.
+PRODUCER_REFERENT = "producer_referent"
+
+
 class Role(models.Model):
     """A responsibility held by a user, scoped to a club or to one group of it."""
 
@@ -189,3 +211,65 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_kind_display()} ({self.group or self.club})"
+
+
+class ApplicationStatus(models.TextChoices):
+    WAITING = "waiting", _("waiting")
+    APPROVED = "approved", _("approved")
+    DECLINED = "declined", _("declined")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class MembershipApplication(models.Model):
+    """A household asking to join a group, from the group's public page. Waiting applications form the
+    group's waitlist, first come first served; the group's coordinator approves or declines them."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="applications", verbose_name=_("group"))
+    household_name = models.CharField(_("household"), max_length=200)
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    email = models.EmailField(_("e-mail address"))
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    message = models.TextField(_("message"), blank=True, max_length=2000)
+    status = models.CharField(_("status"), max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.WAITING)
+    applied_at = models.DateTimeField(_("applied"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("membership application")
+        verbose_name_plural = _("membership applications")
+        ordering = ["applied_at", "pk"]
+        indexes = [models.Index(fields=["group", "status", "applied_at"], name="application_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.household_name} → {self.group}"
+
+
+class Membership(models.Model):
+    """One year of a household's membership of its group, with its fee (posted to the household's account,
+    or paid by the solidarity fund). Renewing adds the next year; leaving ends the current one. The rows
+    are the history: nothing is deleted."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("household"))
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("group"))
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    fee = models.DecimalField(_("fee"), max_digits=8, decimal_places=2)
+    paid_by_fund = models.BooleanField(_("paid by the solidarity fund"), default=False)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    reminded_on = models.DateField(_("renewal reminded on"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["household", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="membership_ends_after_start"),
+            models.UniqueConstraint(fields=["household", "starts_on"], name="membership_unique_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.starts_on:%Y-%m-%d}–{self.ends_on:%Y-%m-%d}"

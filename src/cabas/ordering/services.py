@@ -235,6 +235,8 @@ def save_order(
     now = now or timezone.now()
     if household.group.club_id != cycle.club_id:
         raise ActionError(_("This household does not belong to this cycle's club."))
+    if household.left_on is not None:
+        raise ActionError(_("Your household has left its group: it no longer orders."))
     with transaction.atomic():
         locked = OrderCycle.objects.select_for_update().get(pk=cycle.pk)
         status = locked.status(now)

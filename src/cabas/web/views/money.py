@@ -80,7 +80,7 @@ def invoice_pdf(request, invoice_id: int):
     if not (access.owns_household(invoice.household_id) or access.handles_money(invoice.club_id)):
         raise Http404
     club_settings = services.settings_for(invoice.household.group.club)
-    qr = payment_qr(club_settings, invoice.amount_incl_vat, invoice.reference) if invoice.kind == InvoiceKind.INVOICE else None
+    qr = payment_qr(club_settings, invoice.amount_due, invoice.reference) if invoice.kind == InvoiceKind.INVOICE else None
     reference = invoice.reference
     if reference.startswith("RF"):
         reference = references.format_creditor_reference(reference)

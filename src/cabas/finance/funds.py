@@ -1,0 +1,153 @@
+"""The funds in a cycle: solidarity discounts paid by the solidarity fund, households' solidarity
+contributions, and the guarantee fund's contributions; the projection before closing, the posting at
+closing (and again at reception, by difference), the record of a scaling and telling the households
+concerned. The rules are in the pure ``solidarity.py``."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from decimal import ROUND_DOWN, Decimal
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cabas.core.formatting import format_money
+
+from . import solidarity
+from cabas.members.models import Household
+
+from .models import AccountKind, ContributionMode, CycleFunds, Entry, FundShare, Journal, from_cents
+
+ZERO = Decimal("0.00")
+
+
+def funds_key(cycle_id: int) -> str:
+    return f"funds:{cycle_id}"
+
+
+def _fund_before(club, account_id: int, cycle_id: int) -> Decimal:
+    """What the solidarity fund holds, leaving out what this cycle already took or gave (one query)."""
+    prefix = funds_key(cycle_id)
+    cents = (Entry.objects.filter(account_id=account_id)
+             .exclude(Q(transaction__key=prefix) | Q(transaction__key__startswith=prefix + ":"))
+             .aggregate(t=Sum("cents"))["t"])
+    return max(-from_cents(cents), ZERO)
+
+
+def plan_for(cycle, amounts: Mapping[int, Decimal], *, fund: Decimal) -> tuple[solidarity.Plan, dict]:
+    """The solidarity plan and the guarantee contributions for households' amounts at full price (two
+    queries: the tariffs and the pledges of the club's households)."""
+    from .services import settings_for
+
+    club_settings = settings_for(cycle.club)
+    terms = {h: (rate, mode, percent) for h, rate, mode, percent in Household.objects.filter(
+        Q(tariff__isnull=False) | Q(solidarity_pledge__isnull=False), group__club_id=cycle.club_id,
+    ).values_list("pk", "tariff__category__discount_rate", "solidarity_pledge__mode", "solidarity_pledge__percent")}
+    orders = []
+    for household, amount in amounts.items():
+        rate, mode, percent = terms.get(household, (None, None, None))
+        orders.append(solidarity.HouseholdOrder(
+            household, amount, rate or ZERO,
+            contribution_percent=percent if mode == ContributionMode.PERCENT else ZERO,
+            round_up=mode == ContributionMode.ROUND_UP,
+        ))
+    result = solidarity.plan(orders, fund=fund)
+    guarantee = solidarity.guarantee_contributions(
+        amounts, percent=club_settings.guarantee_percent, fixed=club_settings.guarantee_per_cycle,
+    )
+    return result, guarantee
+
+
+def project(cycle, amounts: Mapping[int, Decimal]) -> tuple[solidarity.Plan, dict, Decimal]:
+    """Before closing: what the cycle's discounts would cost the fund as the orders stand."""
+    from .services import club_account
+
+    account = club_account(cycle.club, AccountKind.SOLIDARITY)
+    fund = _fund_before(cycle.club, account.pk, cycle.pk)
+    result, guarantee = plan_for(cycle, amounts, fund=fund)
+    return result, guarantee, fund
+
+
+def post_cycle_funds(cycle, amounts: Mapping[int, Decimal], household_accounts: Mapping[int, int], *,
+                     date: datetime.date, by_user=None):
+    """Post the cycle's discounts and contributions (by difference with what was posted before), record
+    them per household and for the cycle, and tell the households whose discount had to be scaled down.
+    Runs inside the closing's (or the reception's) transaction."""
+    from .services import locked_fund_accounts, post_to_target
+
+    club = cycle.club
+    # One closing, reception or payout at a time against the funds, so they never go negative.
+    solidarity_account, guarantee_account = locked_fund_accounts(club)
+    fund = _fund_before(club, solidarity_account.pk, cycle.pk)
+    result, guarantee = plan_for(cycle, amounts, fund=fund)
+    target: dict[int, Decimal] = {}
+    households = set(result.discounts) | set(result.contributions) | set(guarantee)
+    for h in households:
+        net = result.contributions.get(h, ZERO) + guarantee.get(h, ZERO) - result.discounts.get(h, ZERO)
+        if net:
+            target[household_accounts[h]] = net
+    target[solidarity_account.pk] = result.total_discounts - result.total_contributions
+    target[guarantee_account.pk] = -sum(guarantee.values(), ZERO)
+    names = {"cycle": cycle.name}
+    post_to_target(
+        club, funds_key(cycle.pk), target,
+        labels=(_("Solidarity and guarantee funds, %(cycle)s") % names, _("Funds adjustment, %(cycle)s") % names),
+        piece=f"C{cycle.pk}", date=date, by_user=by_user, first_journal=Journal.MISC,
+    )
+    scaled = {h for h, d in result.discounts.items() if d < result.wanted[h]}
+    if scaled:  # tell only those whose discount changed since the last computation
+        previous = dict(FundShare.objects.filter(cycle=cycle, household_id__in=scaled).values_list("household_id", "discount"))
+        scaled = {h for h in scaled if previous.get(h) != result.discounts[h]}
+    FundShare.objects.filter(cycle=cycle).delete()
+    FundShare.objects.bulk_create(
+        FundShare(cycle=cycle, household_id=h, discount_rate=_rate(result, h, amounts), wanted=result.wanted.get(h, ZERO),
+                  discount=result.discounts.get(h, ZERO), contribution=result.contributions.get(h, ZERO),
+                  guarantee=guarantee.get(h, ZERO))
+        for h in sorted(households)
+    )
+    fields = {
+        "fund_before": fund, "wanted": sum(result.wanted.values(), ZERO), "discounts": result.total_discounts,
+        "contributions": result.total_contributions, "guarantee": sum(guarantee.values(), ZERO),
+        "factor": min(result.factor, Decimal(1)).quantize(Decimal("0.000001"), rounding=ROUND_DOWN),
+        "households_helped": sum(1 for d in result.discounts.values() if d), "computed_at": timezone.now(),
+    }
+    CycleFunds.objects.bulk_create([CycleFunds(cycle=cycle, **fields)], update_conflicts=True, unique_fields=["cycle"],
+                                   update_fields=list(fields))
+    if scaled:
+        transaction.on_commit(lambda: tell_scaled(cycle, {h: (result.wanted[h], result.discounts[h]) for h in scaled}))
+    return result
+
+
+def _rate(result: solidarity.Plan, household: int, amounts: Mapping[int, Decimal]) -> Decimal:
+    wanted, amount = result.wanted.get(household), amounts.get(household)
+    if not wanted or not amount:
+        return ZERO
+    return (wanted * 100 / amount).quantize(Decimal("0.01"))
+
+
+def tell_scaled(cycle, discounts: Mapping[int, tuple[Decimal, Decimal]]) -> int:
+    """E-mail the members of each household whose solidarity discount was scaled down (one query, one
+    connection). Sent after the closing commits; a mail failure never undoes the closing."""
+    from cabas.members.models import User
+
+    messages = []
+    for email, household_id in User.objects.filter(household_id__in=list(discounts), is_active=True).values_list(
+            "email", "household_id"):
+        wanted, given = discounts[household_id]
+        messages.append((
+            _("Your solidarity discount for %(cycle)s") % {"cycle": cycle.name},
+            _("Hello,\n\nThe solidarity fund could not cover every discount of %(cycle)s in full this time: "
+              "every household on a solidarity tariff receives the same share of its discount. Yours is "
+              "%(given)s instead of %(wanted)s. The producers are paid in full.\n\nThe coordination team") % {
+                "cycle": cycle.name, "given": format_money(given), "wanted": format_money(wanted)},
+            settings.DEFAULT_FROM_EMAIL, [email],
+        ))
+    try:
+        return send_mass_mail(messages, fail_silently=True)
+    except Exception:  # noqa: BLE001 - a mail server down must not hide the closing's success
+        return 0
