@@ -6,9 +6,11 @@ VAT itself are derived per VAT rate, as a French invoice shows them. No Django i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -75,23 +77,27 @@ def vat_breakdown(amounts: Iterable[tuple[Decimal, Decimal]]) -> VatBreakdown:
     return VatBreakdown(rows=tuple(rows))
 
 
+def apportion(total: Decimal, exact: Mapping[Hashable, Fraction]) -> dict[Hashable, Decimal]:
+    """Round exact values to the cent so that they add up to ``total``: each rounded down, the cents left
+    over one each to the largest remainders (ties in ``exact``'s order). ``exact`` adds up to ``total``
+    (or to an amount that ``total`` rounds half-up), so each result is within a cent of its exact value."""
+    keys = list(exact)
+    in_cents = [exact[k] * 100 for k in keys]
+    cents = [math.floor(value) for value in in_cents]
+    left = int(to_cents(total) / CENT) - sum(cents)
+    for i in sorted(range(len(keys)), key=lambda i: (cents[i] - in_cents[i], i))[:left]:
+        cents[i] += 1
+    return {k: Decimal(c).scaleb(-2) for k, c in zip(keys, cents)}
+
+
 def split_cents(total: Decimal, weights: Mapping[Hashable, Decimal]) -> dict[Hashable, Decimal]:
-    """Share ``total`` (to the cent) in proportion to ``weights``: each share rounded down to the cent,
-    the cents left over going to the largest remainders (ties in the order of ``weights``), so the
-    shares add up exactly to ``total``. All weights zero: nobody gets anything unless ``total`` is 0."""
-    total = to_cents(total)
-    keys = list(weights)
-    weight_sum = sum((weights[k] for k in keys), Decimal(0))
-    if any(weights[k] < 0 for k in keys):
+    """Share ``total`` (to the cent) in proportion to ``weights`` (not negative), adding up exactly to it
+    (``apportion``). All weights zero: an error unless ``total`` is 0."""
+    if any(weights[k] < 0 for k in weights):
         raise ValueError("weights are never negative")
-    if not keys or weight_sum == 0:
+    weight_sum = sum((Fraction(weights[k]) for k in weights), Fraction(0))
+    if weight_sum == 0:
         if total:
             raise ValueError("cannot share an amount among no weight")
-        return {k: ZERO for k in keys}
-    exact = {k: total * weights[k] / weight_sum for k in keys}
-    floors = {k: exact[k].quantize(CENT, rounding=ROUND_FLOOR) for k in keys}
-    left = int((total - sum(floors.values(), ZERO)) / CENT)
-    order = sorted(range(len(keys)), key=lambda i: (-(exact[keys[i]] - floors[keys[i]]), i))
-    for i in order[:left]:
-        floors[keys[i]] += CENT
-    return floors
+        return {k: ZERO for k in weights}
+    return apportion(total, {k: Fraction(to_cents(total)) * Fraction(weights[k]) / weight_sum for k in weights})

@@ -1,0 +1,1 @@
+"""Pooled transport: sites, vehicles, rounds planned with PyVRP, their cost and its fair split."""
