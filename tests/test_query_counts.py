@@ -52,7 +52,7 @@ _COUNTS = {
     "order-progress": 6,  # session, user, cycle, offers, pooled totals per offer, roles (context processor); polled by the order page
     "order-get-closed": 6,  # session, user, cycle, household, allocations+offer+producer, roles
     "order-detail": 5,  # session, user, roles, order+cycle+club+household+group, lines+offer+producer
-    "order-detail-closed": 5,  # … allocations instead of lines
+    "order-detail-closed": 6,  # … allocations instead of lines, and the household's own part in the funds
     "home": 7,  # session, user, roles, household+group+club+depot, cycles, orders, summaries
     # saving an order (POST answered by a redirect): session, user, cycle, household+group, then save_order:
     # SAVEPOINT, cycle FOR UPDATE, offers, order, lines, <writes>, RELEASE SAVEPOINT

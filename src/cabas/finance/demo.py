@@ -1,5 +1,6 @@
-"""The demo club's money (called by `cabas seed-demo` once its cycles are closed): settings with a
-bank account, a treasurer, invoices for both closed cycles, a short delivery corrected by credit notes,
+"""The demo club's money. Before the cycles close (`seed_solidarity`): the settings with a bank account,
+solidarity tariffs, households' contributions and the funds' first money. Once they are closed
+(`seed_money`): a treasurer, invoices for both closed cycles, a short delivery corrected by credit notes,
 payments from households (cheques, cash, transfers) and to producers, and a cancelled payment.
 Everything goes through the services, so `cabas ledger-check` passes on the demo."""
 
@@ -20,14 +21,45 @@ from . import services
 from .models import Entry, FinanceSettings, Invoice, from_cents
 
 TREASURER_EMAIL = "tresorerie@example.org"
+SOLIDARITY_EMAIL = "solidarite@example.org"
+
+
+def seed_solidarity(*, club: Club, households, featured, password: str, rng: random.Random, today: datetime.date) -> None:
+    """Before the demo's cycles close: the money settings (with a guarantee contribution of 1 % of orders),
+    two solidarity tariffs given to six households by a solidarity referent, households' own contributions,
+    a donation and a grant to the solidarity fund, a grant to the guarantee fund."""
+    from .models import SolidarityPledge, TariffCategory
+
+    FinanceSettings.objects.create(
+        club=club, legal_name=club.name, address="Maison des associations, 6 cours des Alliés, 35000 Rennes",
+        siren="W353012345", iban="FR76 3000 6000 0112 3456 7890 189", bic="AGRIFRPP", reference_scheme="rf",
+        guarantee_percent=Decimal("1.00"), suggested_contribution=Decimal("2.00"),
+    )
+    referent = User.objects.create(email=SOLIDARITY_EMAIL, first_name="Gwenola", last_name="Tanguy", password=password)
+    Role.objects.create(user=referent, kind=RoleKind.SOLIDARITY, club=club)
+    minus_30 = TariffCategory.objects.create(club=club, name="Solidaire −30 %", discount_rate=Decimal("30"))
+    minus_50 = TariffCategory.objects.create(club=club, name="Solidaire −50 %", discount_rate=Decimal("50"))
+    others = [h for h in households if h not in featured]
+    helped = [featured[1], *rng.sample(others, 5)]  # one demo member sees a tariff on their account page
+    for i, household in enumerate(helped):
+        services.assign_tariff(club=club, household_id=household.pk, category_id=(minus_50 if i % 3 == 0 else minus_30).pk,
+                               review_on=today + datetime.timedelta(days=60 + 30 * i), by_user=referent, today=today)
+    contributors = rng.sample([h for h in others if h not in helped], 12)
+    SolidarityPledge.objects.bulk_create(
+        SolidarityPledge(household=h, mode="round_up" if i % 2 else "percent", percent=Decimal("0") if i % 2 else Decimal("2"))
+        for i, h in enumerate(contributors)
+    )
+    day = today - datetime.timedelta(days=35)
+    services.receive_for_fund(club=club, fund="solidarity", amount="120", method="cheque", origin="donation",
+                              source="Don de l'AMAP du Thabor", date=day, by_user=referent)
+    services.receive_for_fund(club=club, fund="solidarity", amount="300", method="transfer", origin="grant",
+                              source="CCAS de Rennes", date=day, by_user=referent)
+    services.receive_for_fund(club=club, fund="guarantee", amount="800", method="transfer", origin="grant",
+                              source="Région Bretagne, fonds pour l'agriculture paysanne", date=day, by_user=referent)
 
 
 def seed_money(*, club: Club, older: OrderCycle, past: OrderCycle, coordinator: User, password: str, rng: random.Random,
                today: datetime.date) -> None:
-    FinanceSettings.objects.create(
-        club=club, legal_name=club.name, address="Maison des associations, 6 cours des Alliés, 35000 Rennes",
-        siren="W353012345", iban="FR76 3000 6000 0112 3456 7890 189", bic="AGRIFRPP", reference_scheme="rf",
-    )
     treasurer = User.objects.create(email=TREASURER_EMAIL, first_name="Maïwenn", last_name="Riou", password=password)
     Role.objects.create(user=treasurer, kind=RoleKind.TREASURER, club=club)
 
@@ -36,7 +68,7 @@ def seed_money(*, club: Club, older: OrderCycle, past: OrderCycle, coordinator: 
     methods = ["cheque", "cheque", "transfer", "cash", "card"]
     for invoice in Invoice.objects.filter(cycle=older).select_related("household__group").order_by("number"):
         if rng.random() < 0.9:
-            services.record_payment(club=club, household=invoice.household, amount=invoice.amount_incl_vat,
+            services.record_payment(club=club, household=invoice.household, amount=invoice.amount_due,
                                     method=rng.choice(methods), date=today - datetime.timedelta(days=rng.randint(12, 19)),
                                     cheque_number=str(rng.randint(1000000, 9999999)), by_user=treasurer)
     producers = {p.pk: p for p in Producer.objects.filter(club=club)}
@@ -53,7 +85,7 @@ def seed_money(*, club: Club, older: OrderCycle, past: OrderCycle, coordinator: 
     services.issue_invoices(past, date=today - datetime.timedelta(days=6))
     for invoice in Invoice.objects.filter(cycle=past, kind="invoice", corrected_by__isnull=True).select_related("household__group"):
         if rng.random() < 0.5:
-            services.record_payment(club=club, household=invoice.household, amount=invoice.amount_incl_vat,
+            services.record_payment(club=club, household=invoice.household, amount=invoice.amount_due,
                                     method=rng.choice(methods), date=today - datetime.timedelta(days=rng.randint(1, 5)),
                                     by_user=treasurer)
     # A cheque recorded twice by mistake, cancelled by a reversing entry.

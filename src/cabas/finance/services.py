@@ -513,6 +513,11 @@ def delete_money(club: Club) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL cabas.ledger_maintenance = 'on'")
+    from .models import CycleFunds, FundMovement, FundShare
+
+    FundMovement.objects.filter(club=club).delete()
+    FundShare.objects.filter(cycle__club=club).delete()
+    CycleFunds.objects.filter(cycle__club=club).delete()
     BankLine.objects.filter(statement__club=club).delete()
     BankStatement.objects.filter(club=club).delete()
     Payment.objects.filter(club=club).delete()
@@ -637,3 +642,31 @@ def set_pledge(*, household: Household, mode: str, percent: object = None):
             raise ActionError(field_errors={"percent": _("Give a percentage between 0,5 and 20.")})
     pledge, _created = SolidarityPledge.objects.update_or_create(household=household, defaults={"mode": mode, "percent": value})
     return pledge
+
+
+def post_membership_fee(membership, *, by_user=None):
+    """A year's membership fee: owed by the household, or paid by the solidarity fund (never beyond what it
+    holds). Runs inside the caller's transaction; a fee of 0 posts nothing."""
+    from .models import FundMovement, FundMovementKind
+
+    if not membership.fee:
+        return None
+    club = membership.group.club
+    fees = club_account(club, AccountKind.FEES)
+    names = {"household": membership.household.name, "year": membership.starts_on.year}
+    if not membership.paid_by_fund:
+        account = household_accounts(club, [membership.household_id])[membership.household_id]
+        return post(club, [(account, membership.fee), (fees, -membership.fee)], journal=Journal.MISC,
+                    label=_("Membership fee %(year)s, %(household)s") % names, date=membership.starts_on,
+                    key=f"membership:{membership.pk}", by_user=by_user)
+    fund, _guarantee = locked_fund_accounts(club)
+    available = fund_available(club, AccountKind.SOLIDARITY)
+    if membership.fee > available:
+        raise ActionError(_("The solidarity fund holds %(available)s: it cannot pay this fee of %(amount)s.") % {
+            "available": format_money(available), "amount": format_money(membership.fee)})
+    record = post(club, [(fund, membership.fee), (fees, -membership.fee)], journal=Journal.MISC,
+                  label=_("Membership fee %(year)s paid by the solidarity fund") % names, date=membership.starts_on,
+                  key=f"membership:{membership.pk}", by_user=by_user)
+    FundMovement.objects.create(club=club, fund=AccountKind.SOLIDARITY, kind=FundMovementKind.FEE, amount=-membership.fee,
+                                date=membership.starts_on, label=_("Membership fee %(year)s") % names, transaction=record)
+    return record

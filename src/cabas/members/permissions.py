@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .models import RoleKind
+from .models import PRODUCER_REFERENT, RoleKind
 
 
 @dataclass
@@ -21,6 +21,8 @@ class Access:
     group_role_club_ids: frozenset[int] = field(default_factory=frozenset)
     treasurer_club_ids: frozenset[int] = field(default_factory=frozenset)
     solidarity_club_ids: frozenset[int] = field(default_factory=frozenset)
+    # producers whose referent member this user is (catalog.Producer.referent)
+    referent_producer_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_coordinator(self) -> bool:
@@ -46,6 +48,10 @@ class Access:
         see them (not every coordinator)."""
         return self.is_superuser or club_id in self.solidarity_club_ids
 
+    def refers_producer(self, producer_id: int) -> bool:
+        """The producer's referent member follows its orders with the club (its order sheets)."""
+        return producer_id in self.referent_producer_ids
+
     def sees_club(self, club_id: int) -> bool:
         return self.coordinates_club(club_id) or club_id in self.group_role_club_ids
 
@@ -67,7 +73,17 @@ def access_for(user) -> Access:
     group_clubs: set[int] = set()
     treasurer_clubs: set[int] = set()
     solidarity_clubs: set[int] = set()
-    for kind, club_id, group_id in user.roles.values_list("kind", "club_id", "group_id"):
+    referent_producers: set[int] = set()
+    from django.db.models import CharField, Value
+
+    from cabas.catalog.models import Producer
+
+    rows = user.roles.order_by().values_list("kind", "club_id", "group_id").union(
+        Producer.objects.filter(referent=user).order_by().values_list(
+            Value(PRODUCER_REFERENT, output_field=CharField()), "club_id", "pk"),
+        all=True,
+    )
+    for kind, club_id, group_id in rows:  # one query: the roles and the producers referred
         if kind == RoleKind.CLUB_COORDINATOR:
             clubs.add(club_id)
         elif kind == RoleKind.GROUP_COORDINATOR and group_id is not None:
@@ -77,6 +93,8 @@ def access_for(user) -> Access:
             treasurer_clubs.add(club_id)
         elif kind == RoleKind.SOLIDARITY:
             solidarity_clubs.add(club_id)
+        elif kind == PRODUCER_REFERENT:
+            referent_producers.add(group_id)  # the producer's id, in the third column
     access = Access(
         user_id=user.pk,
         household_id=user.household_id,
@@ -86,6 +104,7 @@ def access_for(user) -> Access:
         group_role_club_ids=frozenset(group_clubs),
         treasurer_club_ids=frozenset(treasurer_clubs),
         solidarity_club_ids=frozenset(solidarity_clubs),
+        referent_producer_ids=frozenset(referent_producers),
     )
     user._cabas_access = access
     return access

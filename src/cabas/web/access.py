@@ -64,7 +64,8 @@ def distribution_for_user(request, cycle: OrderCycle, access: Access, group_id: 
 
 
 def producer_sheet_for_user(cycle: OrderCycle, access: Access, producer_id: int) -> ProducerSheet:
-    require_club_coordinator(access, cycle.club_id, _("Only the club's coordinators can see producers' order sheets."))
+    if not access.refers_producer(producer_id):
+        require_club_coordinator(access, cycle.club_id, _("Only the club's coordinators can see producers' order sheets."))
     sheet = ProducerSheet.objects.filter(cycle=cycle, producer_id=producer_id).select_related("producer").first()
     if sheet is None:
         raise Http404

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, register_converter
+from django.urls import path, register_converter, reverse_lazy
 
 from cabas.core.ids import ID_PATTERN
 
@@ -7,6 +7,7 @@ from .forms import LoginForm
 from .views import (
     contracts, coordination, documents, imports, member, money, producer_account, producers, solidarity, surveys,
 )
+from .views import membership, personal_data
 
 
 class IdConverter:
@@ -31,6 +32,24 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mot-de-passe/oublie/", auth_views.PasswordResetView.as_view(
+        template_name="web/password_reset.html", success_url=reverse_lazy("password-reset-done")), name="password-reset"),
+    path("mot-de-passe/envoye/", auth_views.PasswordResetDoneView.as_view(
+        template_name="web/password_reset.html", extra_context={"done": True}), name="password-reset-done"),
+    path("mot-de-passe/<str:uidb64>/<str:token>/", auth_views.PasswordResetConfirmView.as_view(
+        template_name="web/password_set.html", success_url=reverse_lazy("password-reset-complete")),
+         name="password-reset-confirm"),
+    path("mot-de-passe/enregistre/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="web/password_set.html", extra_context={"complete": True}), name="password-reset-complete"),
+    path("club/<slug:club_slug>/adherer/", membership.join_groups, name="join-groups"),
+    path("club/<slug:club_slug>/adherer/<slug:group_slug>/", membership.join, name="join"),
+    path("coordination/membres/", membership.my_groups, name="my-groups"),
+    path("coordination/groupes/<id:group_id>/membres/", membership.group_members, name="group-members"),
+    path("coordination/groupes/<id:group_id>/adhesions/<id:application_id>/", membership.application_decide,
+         name="application-decide"),
+    path("coordination/groupes/<id:group_id>/renouveler/", membership.membership_renew, name="membership-renew"),
+    path("coordination/groupes/<id:group_id>/depart/", membership.household_leave, name="household-leave"),
+    path("referent/", producers.referent_home, name="referent-home"),
     path("cycles/<id:cycle_id>/commande/", member.order_page, name="order"),
     path("cycles/<id:cycle_id>/commande/total/", member.order_total_preview, name="order-total"),
     path("cycles/<id:cycle_id>/commande/avancement/", member.order_progress, name="order-progress"),
@@ -45,9 +64,17 @@ urlpatterns = [
          name="producer-own-sheet-file"),
     path("producteur/propositions/<str:kind>/", producer_account.producer_propose, name="producer-propose"),
     path("compte/", money.account, name="account"),
+    path("mes-donnees/", personal_data.personal_data_page, name="personal-data"),
+    path("mes-donnees/telecharger/", personal_data.personal_data_download, name="personal-data-download"),
+    path("mes-donnees/effacer/", personal_data.erase_own_account, name="erase-own-account"),
+    path("coordination/clubs/<id:club_id>/membres/effacer/", personal_data.erase_member, name="erase-member"),
     path("factures/<id:invoice_id>.pdf", money.invoice_pdf, name="invoice-pdf"),
     path("solidarite/", solidarity.tariffs_home, name="tariffs-home"),
     path("solidarite/clubs/<id:club_id>/", solidarity.tariffs, name="tariffs"),
+    path("solidarite/clubs/<id:club_id>/rapport/", solidarity.solidarity_report, name="solidarity-report"),
+    path("solidarite/clubs/<id:club_id>/rapport/<int:year>/", solidarity.solidarity_report, name="solidarity-report-year"),
+    path("solidarite/cycles/<id:cycle_id>/", solidarity.cycle_funds, name="cycle-funds"),
+    path("compte/contribution/", solidarity.pledge, name="pledge"),
     path("tresorerie/", money.treasury_home, name="treasury-home"),
     path("tresorerie/clubs/<id:club_id>/", money.treasury, name="treasury"),
     path("tresorerie/clubs/<id:club_id>/paiements/", money.payment_create, name="payment-create"),

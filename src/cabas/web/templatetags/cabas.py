@@ -37,6 +37,12 @@ def get_item(mapping, key):
 
 
 @register.filter
+def add_money(value, other):
+    """Two Decimal amounts added (the add filter would go through int)."""
+    return Decimal(value or 0) + Decimal(other or 0)
+
+
+@register.filter
 def money_abs(value):
     """-12.5 → « 12,50 € » (what is owed, said without a sign)."""
     return format_money(abs(Decimal(value))) if value not in (None, "") else ""

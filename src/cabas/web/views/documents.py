@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from cabas.distribution.documents import picking_list, producer_sheet
+from cabas.members.permissions import access_for
+from cabas.ordering.models import OrderCycle
 
 from ..access import cycle_for_coordination, distribution_for_user, producer_sheet_for_user
 from ..exports import csv_response, document_filename, pdf_response, picking_list_rows, producer_sheet_rows
@@ -22,11 +26,20 @@ def closed_cycle(request, cycle_id):
     return cycle, access
 
 
-@coordinator_required
+@login_required
 def producer_sheet_view(request, cycle_id: int, producer_id: int, fmt: str = "html"):
+    """For the club's coordinators, and for the producer's referent member."""
     if fmt not in FORMATS:
         raise Http404
-    cycle, access = closed_cycle(request, cycle_id)
+    access = access_for(request.user)
+    if access.refers_producer(producer_id):
+        cycle = OrderCycle.objects.filter(pk=cycle_id, closed_at__isnull=False, club__producers__pk=producer_id).first()
+        if cycle is None:
+            raise Http404
+    elif access.is_coordinator:
+        cycle, access = closed_cycle(request, cycle_id)
+    else:
+        raise PermissionDenied(_("This page is for coordinators."))
     return render_producer_sheet(request, cycle, producer_sheet_for_user(cycle, access, producer_id), fmt)
 
 

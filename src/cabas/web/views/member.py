@@ -18,6 +18,7 @@ from cabas.core.formatting import format_quantity
 from cabas.core.ids import ID_PATTERN
 from cabas.core.money import ZERO, line_amount
 from cabas.distribution.documents import household_summary
+from cabas.finance.models import CycleFunds, FundShare
 from cabas.members.models import Household
 from cabas.members.permissions import access_for
 from cabas.ordering.models import Offer, Order, OrderCycle, OrderLine, OrderSummary
@@ -181,7 +182,13 @@ def order_detail(request, order_id: int):
     order, access = order_for_user(request, order_id)
     cycle = order.cycle
     if cycle.is_closed:
-        return render(request, "web/order_summary.html", {"doc": household_summary(cycle, order.household), "cycle": cycle, "order": order})
+        # the funds' part is the household's own business: never shown to its group's coordinator
+        share = (FundShare.objects.filter(cycle=cycle, household_id=order.household_id).first()
+                 if access.owns_household(order.household_id) else None)
+        return render(request, "web/order_summary.html", {
+            "doc": household_summary(cycle, order.household), "cycle": cycle, "order": order, "share": share,
+            "funds": CycleFunds.objects.filter(cycle=cycle).first() if share and share.discount else None,
+        })
     lines = list(OrderLine.objects.filter(order=order).select_related("offer__producer").order_by("offer__producer__name", "offer__name"))
     for line in lines:
         line.amount = line_amount(line.quantity, line.offer.unit_price)

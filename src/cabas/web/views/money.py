@@ -59,13 +59,15 @@ def payment_qr(club_settings, amount: Decimal, reference: str) -> str | None:
 def account(request):
     if request.user.household_id is None:
         raise Http404
-    household = Household.objects.select_related("group__club").get(pk=request.user.household_id)
+    household = Household.objects.select_related("group__club", "tariff__category", "solidarity_pledge").get(
+        pk=request.user.household_id)
     club_settings = services.settings_for(household.group.club)
     rows = services.statement(household)
     balance = rows[-1]["balance"] if rows else Decimal("0.00")
     reference = services.account_reference(club_settings.reference_scheme, household.pk)
     invoices = list(Invoice.objects.filter(household=household).select_related("cycle").order_by("-number")[:50])
     return render(request, "web/account.html", {
+        "tariff": getattr(household, "tariff", None), "pledge": getattr(household, "solidarity_pledge", None),
         "household": household, "rows": rows[-100:], "balance": balance, "settings": club_settings, "invoices": invoices,
         "reference": reference, "qr": payment_qr(club_settings, -balance, reference) if balance < 0 else None,
     })
@@ -372,7 +374,7 @@ def fund_receive(request, club_id: int):
         day = posted_date(request)
         services.receive_for_fund(club=club, fund=request.POST.get("fund", ""), amount=request.POST.get("amount", ""),
                                   method=request.POST.get("method", ""), source=request.POST.get("source", ""), date=day,
-                                  by_user=request.user)
+                                  origin=request.POST.get("origin", "donation"), by_user=request.user)
     except ActionError as error:
         flash_errors(request, error)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -133,3 +134,22 @@ def product_page(request, product_id: int):
         "product": product, "visit": visit, "current": current, "sheets": sheets, "cost_sheet": cost_sheet, "composition": composition,
         "history": price_history(product),
     })
+
+
+@login_required
+def referent_home(request):
+    """The producers this member is the referent of, with their order sheets of the closed cycles."""
+    access = access_for(request.user)
+    if not access.referent_producer_ids:
+        raise PermissionDenied(_("This page is for producers' referent members."))
+    from cabas.distribution.models import ProducerSheet
+
+    producers = list(Producer.objects.filter(pk__in=access.referent_producer_ids).select_related("club").order_by("name"))
+    sheets = (ProducerSheet.objects.filter(producer_id__in=access.referent_producer_ids)
+              .select_related("cycle").order_by("-cycle__closes_at"))
+    by_producer: dict[int, list] = {}
+    for sheet in sheets:
+        by_producer.setdefault(sheet.producer_id, []).append(sheet)
+    for producer in producers:
+        producer.recent_sheets = by_producer.get(producer.pk, [])[:12]
+    return render(request, "web/referent_home.html", {"producers": producers})

@@ -27,11 +27,12 @@ from cabas.catalog.models import CertificationVisit, Category, CostSheet, PriceC
 from cabas.contracts.demo import PRODUCER_EMAIL, seed_partnerships
 from cabas.contracts.models import Contract, Subscription
 from cabas.distribution.models import PickingList, ProducerSheet
-from cabas.members.models import Club, Depot, Group, Household, Role, RoleKind, User, Weekday
+from cabas.members.models import Club, Depot, Group, Household, Membership, Role, RoleKind, User, Weekday
 from cabas.ordering.models import (
     Allocation, CycleStatus, LineChange, Offer, Order, OrderCycle, OrderLine, OrderSummary,
 )
-from cabas.finance.demo import TREASURER_EMAIL, seed_money
+from cabas.finance.demo import SOLIDARITY_EMAIL, TREASURER_EMAIL, seed_money, seed_solidarity
+from cabas.members.demo import seed_memberships
 from cabas.finance.services import delete_money
 from cabas.participation.models import Survey
 from cabas.ordering.services import close_cycle, open_cycle, save_order
@@ -386,7 +387,8 @@ def plan_households(rng: random.Random) -> list[HouseholdPlan]:
 
 def login_lines() -> list[tuple[str, str]]:
     lines = [("coordination du club", CLUB_COORDINATOR_EMAIL), ("administration Django (/admin/)", ADMIN_EMAIL),
-             ("producteur (GAEC du Chêne Vert)", PRODUCER_EMAIL), ("trésorerie du club", TREASURER_EMAIL)]
+             ("producteur (GAEC du Chêne Vert)", PRODUCER_EMAIL), ("trésorerie du club", TREASURER_EMAIL),
+             ("référente solidarité du club", SOLIDARITY_EMAIL)]
     for spec in GROUPS:
         lines.append((f"coordination {spec.name}", f"coordination.{spec.slug}@example.org"))
     for spec in GROUPS:
@@ -414,7 +416,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         rng = random.Random(SEED)
         households = plan_households(rng)
-        demo_emails = {CLUB_COORDINATOR_EMAIL, ADMIN_EMAIL, PRODUCER_EMAIL, TREASURER_EMAIL} | {m.email for h in households for m in h.members}
+        demo_emails = {CLUB_COORDINATOR_EMAIL, ADMIN_EMAIL, PRODUCER_EMAIL, TREASURER_EMAIL, SOLIDARITY_EMAIL} | {m.email for h in households for m in h.members}
         with transaction.atomic():
             existing = Club.objects.filter(slug=CLUB_SLUG).first()
             if existing is not None and not options["reset"]:
@@ -468,6 +470,7 @@ class Command(BaseCommand):
                 Producer.objects.filter(club=club).delete()
             User.objects.filter(pk__in=list(User.objects.filter(users).values_list("pk", flat=True))).delete()
             if club is not None:
+                Membership.objects.filter(group__club=club).delete()
                 Household.objects.filter(group__club=club).delete()
                 Group.objects.filter(club=club).delete()  # with their depots and roles
                 club.delete()
@@ -562,6 +565,10 @@ class Command(BaseCommand):
         seed_partnerships(club=club, producers=producers, households=households, featured=featured,
                           coordinator=coordinator, password=encoded, rng=rng)
         product_ids = list(Product.objects.filter(producer__club=club).values_list("pk", flat=True))
+        # Memberships and their fees, solidarity tariffs and the funds (before the cycles close: the closings
+        # apply the discounts and contributions).
+        seed_memberships(club=club, households=households, rng=rng, today=today)
+        seed_solidarity(club=club, households=households, featured=featured, password=encoded, rng=rng, today=today)
 
         # Two past cycles, closed, their lists written and their money handled; then the current one, open.
         older_opens = local_datetime(today - datetime.timedelta(days=29), 8)

@@ -1,0 +1,253 @@
+"""Memberships: applying to a group (its waitlist when full, and the nearest groups with room), approving
+or declining, the yearly fee (posted to the household's account or paid by the solidarity fund),
+renewals and their reminders, leaving. One function per action, one transaction each."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail, send_mass_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import Count, F, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from cabas.core.errors import ActionError
+from cabas.core.formatting import format_money
+
+from . import referral
+from .models import ApplicationStatus, Group, Household, Membership, MembershipApplication, User
+
+REMINDER_DAYS = 30
+
+
+def fee_for(group: Group) -> Decimal:
+    return group.membership_fee if group.membership_fee is not None else group.club.membership_fee
+
+
+def one_year_from(day: datetime.date) -> datetime.date:
+    """The last day of a year's membership starting on ``day`` (29 February counts as 28 the next year)."""
+    try:
+        return day.replace(year=day.year + 1) - datetime.timedelta(days=1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def places(club_id: int) -> list[referral.GroupPlace]:
+    """Every group of the club with its capacity, households and waitlist (one query)."""
+    groups = Group.objects.filter(club_id=club_id).select_related("depot").annotate(
+        members=Count("households", filter=Q(households__left_on__isnull=True), distinct=True),
+        waiting=Count("applications", filter=Q(applications__status=ApplicationStatus.WAITING), distinct=True),
+    )
+    return [
+        referral.GroupPlace(
+            group=g.pk, name=g.name, capacity=g.capacity, members=g.members, waiting=g.waiting,
+            latitude=getattr(getattr(g, "depot", None), "latitude", None),
+            longitude=getattr(getattr(g, "depot", None), "longitude", None),
+        )
+        for g in groups
+    ]
+
+
+def _clean(value: object, limit: int) -> str:
+    return " ".join(str(value or "").split())[:limit]
+
+
+@dataclass(frozen=True)
+class Applied:
+    application: MembershipApplication
+    position: int  # in the group's waitlist (1: next)
+    full: bool
+    referrals: list[referral.Referral]
+
+
+@transaction.atomic
+def apply(*, group: Group, data: dict, now: datetime.datetime | None = None) -> Applied:
+    """A household asks to join ``group`` (from the public page). ``data``: household_name, first_name,
+    last_name, email, phone, message — nothing else is read. When the group is full, the application waits
+    in the queue and the nearest groups of the club with room are offered."""
+    now = now or timezone.now()
+    fields = {
+        "household_name": _clean(data.get("household_name"), 200), "first_name": _clean(data.get("first_name"), 150),
+        "last_name": _clean(data.get("last_name"), 150), "email": _clean(data.get("email"), 254).lower(),
+        "phone": _clean(data.get("phone"), 30), "message": str(data.get("message") or "").strip()[:2000],
+    }
+    errors = {}
+    if not fields["first_name"]:
+        errors["first_name"] = _("Give your first name.")
+    if not fields["last_name"]:
+        errors["last_name"] = _("Give your last name.")
+    try:
+        validate_email(fields["email"])
+    except ValidationError:
+        errors["email"] = _("Give an e-mail address, e.g. marie@example.org.")
+    if errors:
+        raise ActionError(field_errors=errors)
+    if not fields["household_name"]:
+        fields["household_name"] = _("%(last_name)s household") % {"last_name": fields["last_name"]}
+    if User.objects.filter(email=fields["email"], is_active=True).exists():
+        raise ActionError(field_errors={"email": _("This address already has an account: log in instead.")})
+    if MembershipApplication.objects.filter(group__club_id=group.club_id, email=fields["email"],
+                                            status=ApplicationStatus.WAITING).exists():
+        raise ActionError(field_errors={"email": _("An application with this address is already waiting.")})
+    application = MembershipApplication.objects.create(group=group, applied_at=now, **fields)
+    everyone = places(group.club_id)
+    chosen = next(p for p in everyone if p.group == group.pk)
+    full = chosen.capacity is not None and chosen.members >= chosen.capacity
+    return Applied(application=application, position=chosen.waiting, full=full,
+                   referrals=referral.referrals(chosen, everyone) if full else [])
+
+
+def waitlist(group: Group) -> list[MembershipApplication]:
+    """The group's waiting applications, first come first served."""
+    return list(MembershipApplication.objects.filter(group=group, status=ApplicationStatus.WAITING).order_by("applied_at", "pk"))
+
+
+def _pending(group_id: int, application_id: int) -> MembershipApplication:
+    application = (MembershipApplication.objects.select_for_update().select_related("group__club")
+                   .filter(pk=application_id, group_id=group_id).first())
+    if application is None:
+        raise ActionError(_("This application is not in this group's list."))
+    if application.status != ApplicationStatus.WAITING:
+        raise ActionError(_("This application has already been handled."))
+    return application
+
+
+def start_membership(*, household: Household, group: Group, starts_on: datetime.date, paid_by_fund: bool = False,
+                     by_user=None) -> Membership:
+    """A year of membership from ``starts_on``, its fee posted. Runs inside the caller's transaction."""
+    from cabas.finance.services import post_membership_fee
+
+    membership = Membership.objects.create(
+        household=household, group=group, starts_on=starts_on, ends_on=one_year_from(starts_on),
+        fee=fee_for(group), paid_by_fund=paid_by_fund,
+    )
+    post_membership_fee(membership, by_user=by_user)
+    return membership
+
+
+@transaction.atomic
+def approve(*, group: Group, application_id: int, by_user=None, paid_by_fund: bool = False,
+            today: datetime.date | None = None) -> Household:
+    """The group's coordinator accepts an application: a household and its member account are created, the
+    first year's fee is posted, and the applicant receives an e-mail to choose a password."""
+    today = today or timezone.localdate()
+    Group.objects.select_for_update().filter(pk=group.pk).first()  # one approval at a time per group: capacity holds
+    application = _pending(group.pk, application_id)
+    if group.capacity is not None and group.households.filter(left_on__isnull=True).count() >= group.capacity:
+        raise ActionError(_("The group is full (%(capacity)s households): the application stays on the waitlist.") % {
+            "capacity": group.capacity})
+    if User.objects.filter(email=application.email).exists():
+        raise ActionError(_("An account with this e-mail address exists already: add the person to a household in the "
+                            "administration instead."))
+    household = Household.objects.create(group=group, name=application.household_name)
+    user = User.objects.create_user(email=application.email, household=household, first_name=application.first_name,
+                                    last_name=application.last_name)  # no password yet: chosen from the e-mail
+    start_membership(household=household, group=group, starts_on=today, paid_by_fund=paid_by_fund, by_user=by_user)
+    MembershipApplication.objects.filter(pk=application.pk).update(
+        status=ApplicationStatus.APPROVED, decided_at=timezone.now(), decided_by=by_user, household=household)
+    transaction.on_commit(lambda: send_welcome(user, group))
+    return household
+
+
+def password_link(user) -> str:
+    """The path where a new member chooses a password (Django's password reset confirmation)."""
+    return reverse("password-reset-confirm", args=[urlsafe_base64_encode(force_bytes(user.pk)),
+                                                   default_token_generator.make_token(user)])
+
+
+def send_welcome(user, group: Group) -> None:
+    body = _("Hello %(name)s,\n\nWelcome to %(group)s! Choose your password here to order with your household:\n"
+             "%(link)s\n\nThe coordination team") % {"name": user.first_name, "group": group.name,
+                                                      "link": settings.SITE_URL + password_link(user)}
+    send_mail(_("Welcome to %(group)s") % {"group": group.name}, body, settings.DEFAULT_FROM_EMAIL, [user.email],
+              fail_silently=True)
+
+
+@transaction.atomic
+def decline(*, group: Group, application_id: int, by_user=None) -> None:
+    application = _pending(group.pk, application_id)
+    MembershipApplication.objects.filter(pk=application.pk).update(
+        status=ApplicationStatus.DECLINED, decided_at=timezone.now(), decided_by=by_user)
+
+
+def current_membership(household: Household, today: datetime.date) -> Membership | None:
+    return (Membership.objects.filter(household=household, starts_on__lte=today, ends_on__gte=today, left_on__isnull=True)
+            .order_by("-starts_on").first())
+
+
+@transaction.atomic
+def renew(*, household: Household, by_user=None, paid_by_fund: bool = False, today: datetime.date | None = None) -> Membership:
+    """The next year: from the day after the last membership ends, or from today if it has lapsed."""
+    today = today or timezone.localdate()
+    household = Household.objects.select_for_update().select_related("group__club").get(pk=household.pk)
+    if household.left_on is not None:
+        raise ActionError(_("This household has left the group."))
+    last = Membership.objects.filter(household=household).aggregate(end=Max("ends_on"))["end"]
+    if last is not None and last - today > datetime.timedelta(days=60):
+        raise ActionError(_("The membership runs until %(date)s: it can be renewed in the last two months.") % {
+            "date": last.strftime("%d/%m/%Y")})
+    starts_on = max(today, last + datetime.timedelta(days=1)) if last else today
+    return start_membership(household=household, group=household.group, starts_on=starts_on, paid_by_fund=paid_by_fund,
+                            by_user=by_user)
+
+
+@transaction.atomic
+def leave(*, household: Household, reason: str = "", today: datetime.date | None = None) -> None:
+    """The household leaves its group: recorded with the date and reason; its history (orders, accounts,
+    memberships) is kept. Refused while it has an order in a cycle still open or awaiting closing."""
+    from cabas.ordering.models import Order
+
+    today = today or timezone.localdate()
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.left_on is not None:
+        return
+    pending = Order.objects.filter(household=household, cycle__closed_at__isnull=True).select_related("cycle").first()
+    if pending is not None:
+        raise ActionError(_("The household has an order in %(cycle)s: remove it, or leave after that cycle closes.") % {
+            "cycle": pending.cycle.name})
+    Household.objects.filter(pk=household.pk).update(left_on=today, leave_reason=_clean(reason, 200))
+    Membership.objects.filter(household=household, ends_on__gte=today, left_on__isnull=True).update(left_on=today)
+
+
+def due_for_renewal(club_id: int, today: datetime.date, within: int = REMINDER_DAYS):
+    """Memberships of households still in the club that end within ``within`` days (or have ended) with no
+    later year (one query)."""
+    return (Membership.objects.filter(group__club_id=club_id, household__left_on__isnull=True, left_on__isnull=True,
+                                      ends_on__lte=today + datetime.timedelta(days=within))
+            .exclude(household__memberships__starts_on__gt=F("ends_on"))
+            .select_related("household", "group").order_by("ends_on"))
+
+
+def remind_renewals(*, today: datetime.date | None = None, within: int = REMINDER_DAYS) -> int:
+    """E-mail the members of each household whose membership ends within ``within`` days, once per
+    membership (what cron runs daily). Returns the number of e-mails sent."""
+    today = today or timezone.localdate()
+    due = list(Membership.objects.filter(
+        household__left_on__isnull=True, left_on__isnull=True, reminded_on__isnull=True,
+        ends_on__gte=today, ends_on__lte=today + datetime.timedelta(days=within),
+    ).exclude(household__memberships__starts_on__gt=F("ends_on")).select_related("group__club"))
+    if not due:
+        return 0
+    emails = {}
+    for household_id, email in User.objects.filter(household_id__in=[m.household_id for m in due], is_active=True).values_list(
+            "household_id", "email"):
+        emails.setdefault(household_id, []).append(email)
+    messages = [(
+        _("Your membership of %(group)s ends on %(date)s") % {"group": m.group.name, "date": m.ends_on.strftime("%d/%m/%Y")},
+        _("Hello,\n\nYour household's membership of %(group)s ends on %(date)s. To keep ordering, renew it with your "
+          "group's coordinator (fee: %(fee)s).\n\nThe coordination team") % {
+            "group": m.group.name, "date": m.ends_on.strftime("%d/%m/%Y"), "fee": format_money(fee_for(m.group))},
+        settings.DEFAULT_FROM_EMAIL, emails[m.household_id],
+    ) for m in due if m.household_id in emails]
+    Membership.objects.filter(pk__in=[m.pk for m in due]).update(reminded_on=today)
+    return send_mass_mail(messages, fail_silently=True)

@@ -1,0 +1,93 @@
+"""Every role against every scoped page, in its own group and club and in the others: club coordinator,
+group coordinator, treasurer, solidarity referent, producer referent, member, producer account, and a
+coordinator of another club. A page either answers (200), refuses an action the user may see (403), or
+hides what is out of scope (404); an anonymous visitor is sent to log in (302)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from cabas.catalog.models import Producer, ProducerAccount
+from cabas.members.models import Role, RoleKind
+from cabas.ordering.models import Offer
+from cabas.ordering.services import close_cycle, save_order
+
+OK, FORBIDDEN, HIDDEN, LOGIN = 200, 403, 404, 302
+
+ROLES = ["anonymous", "member_a", "group_coordinator_a", "club_coordinator", "treasurer", "solidarity_referent",
+         "producer_referent", "producer_account", "other_club_coordinator"]
+
+# page -> expected status per role, in the order of ROLES
+MATRIX = {
+    "group_members_a":   [LOGIN, HIDDEN, OK, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN],
+    "group_members_b":   [LOGIN, HIDDEN, FORBIDDEN, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN],
+    "group_orders_b":    [LOGIN, FORBIDDEN, HIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN],
+    "picking_list_a":    [LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN],
+    "producer_sheet":    [LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, HIDDEN],
+    "other_sheet":       [LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN],
+    "cycle_preview":     [LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN],
+    "cycle_funds":       [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+    "solidarity_report": [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+    "tariffs":           [LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+    "treasury":          [LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+    "referent_home":     [LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN],
+    "producer_home":     [LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN],
+    "join_a":            [OK, OK, OK, OK, OK, OK, OK, OK, OK],
+}
+
+
+@pytest.fixture
+def scene(world):
+    users = {"member_a": world.member_a1, "group_coordinator_a": world.group_coordinator_a,
+             "club_coordinator": world.coordinator}
+    for key, kind in (("treasurer", RoleKind.TREASURER), ("solidarity_referent", RoleKind.SOLIDARITY)):
+        users[key] = world.user(f"{key}@example.org", None)
+        Role.objects.create(user=users[key], kind=kind, club=world.club)
+    users["producer_referent"] = world.user("referent@example.org", world.household_b2)
+    Producer.objects.filter(pk=world.farm.pk).update(referent=users["producer_referent"])
+    users["producer_account"] = world.user("ferme@example.org", None)
+    ProducerAccount.objects.create(user=users["producer_account"], producer=world.bakery)
+    other_club = world.other_club()[0]
+    users["other_club_coordinator"] = world.user("voisin@example.org", None)
+    Role.objects.create(user=users["other_club_coordinator"], kind=RoleKind.CLUB_COORDINATOR, club=other_club)
+    cycle = world.open_cycle()
+    offers = {o.product_id: o.pk for o in Offer.objects.filter(cycle=cycle)}
+    for household in (world.household_a1, world.household_b1):
+        save_order(cycle=cycle, household=household, quantities={offers[world.milk.pk]: "2", offers[world.bread.pk]: "1"})
+    close_cycle(cycle.pk)
+    urls = {
+        "group_members_a": reverse("group-members", args=[world.group_a.pk]),
+        "group_members_b": reverse("group-members", args=[world.group_b.pk]),
+        "group_orders_b": reverse("group-orders", args=[cycle.pk, world.group_b.pk]),
+        "picking_list_a": reverse("picking-list", args=[cycle.pk, world.group_a.pk]),
+        "producer_sheet": reverse("producer-sheet", args=[cycle.pk, world.farm.pk]),
+        "other_sheet": reverse("producer-sheet", args=[cycle.pk, world.bakery.pk]),
+        "cycle_preview": reverse("cycle-preview", args=[cycle.pk]),
+        "cycle_funds": reverse("cycle-funds", args=[cycle.pk]),
+        "solidarity_report": reverse("solidarity-report", args=[world.club.pk]),
+        "tariffs": reverse("tariffs", args=[world.club.pk]),
+        "treasury": reverse("treasury", args=[world.club.pk]),
+        "referent_home": reverse("referent-home"),
+        "producer_home": reverse("producer-home"),
+        "join_a": reverse("join", args=[world.club.slug, world.group_a.slug]),
+    }
+    return users, urls
+
+
+@pytest.mark.parametrize("role_index, role", list(enumerate(ROLES)))
+def test_each_role_on_each_page(scene, client, role_index, role):
+    users, urls = scene
+    if role != "anonymous":
+        client.force_login(users[role])
+    seen = {page: client.get(url).status_code for page, url in urls.items()}
+    expected = {page: statuses[role_index] for page, statuses in MATRIX.items()}
+    assert seen == expected
+
+
+def test_the_producer_referent_sees_only_its_producers_sheet_not_the_groups(scene, client):
+    users, urls = scene
+    client.force_login(users["producer_referent"])
+    page = client.get(urls["producer_sheet"]).content.decode()
+    assert "Lait cru" in page and "Pain de campagne" not in page
+    assert client.get(urls["referent_home"]).content.decode().count("bon de commande") == 1
