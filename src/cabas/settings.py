@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs' own static files (no CDN: an instance may be offline)
     "cabas.core",
     "cabas.members",
     "cabas.catalog",
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "cabas.participation",
     "cabas.finance",
     "cabas.distribution",
+    "cabas.api",
     "cabas.web",
 ]
 
