@@ -181,20 +181,37 @@ OPERATIONS = st.lists(st.one_of(
     st.tuples(st.just("reverse"), st.integers(0, 20)),
     st.tuples(st.just("deliver"), st.integers(0, 3)),
     st.tuples(st.just("invoice")),
+    st.tuples(st.just("donate"), st.sampled_from(["solidarity", "guarantee"]), st.integers(1, 3000)),
+    st.tuples(st.just("payout"), st.integers(1, 3000)),
+    st.tuples(st.just("fee"), st.booleans()),
 ), max_size=12)
 
 
 class TestAnySequenceOfOperations(HypothesisTestCase):
-    """Closings, reception adjustments, payments, reversals and invoices in any order: every rule of the
-    ledger holds after each step, and a reversal restores the balances it found."""
+    """Closings (with a household on a solidarity tariff, one contributing, and a guarantee contribution),
+    reception adjustments, payments, reversals, invoices, gifts to the funds, guarantee payouts and
+    membership fees (some paid by the solidarity fund) in any order: every rule of the ledger holds after
+    each step, a reversal restores the balances it found, and neither fund ever goes negative."""
 
     @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(OPERATIONS)
     def test_the_ledger_stays_right(self, operations):
         from .conftest import World
 
+        from django.db import transaction
+
+        from cabas.core.errors import ActionError
+        from cabas.finance.models import FinanceSettings, HouseholdTariff, TariffCategory
+        from cabas.members.services import start_membership
+
         world = World()
+        FinanceSettings.objects.create(club=world.club, legal_name="Club", guarantee_percent=D("1.5"))
+        category = TariffCategory.objects.create(club=world.club, name="Solidaire", discount_rate=D(50))
+        HouseholdTariff.objects.create(household=world.household_a1, category=category, review_on=TODAY)
+        services.set_pledge(household=world.household_b1, mode="round_up")
+        services.receive_for_fund(club=world.club, fund="solidarity", amount="2", method="cash", source="Don", date=TODAY)
         cycle, milk, bread = closed_cycle(world)
+        fees = 0
         parties = {"a1": world.household_a1, "b1": world.household_b1, "farm": world.farm, "bakery": world.bakery}
         for operation in operations:
             kind = operation[0]
@@ -217,9 +234,28 @@ class TestAnySequenceOfOperations(HypothesisTestCase):
                         assert after[account_id] == before[account_id] - moved
             elif kind == "deliver":
                 record_deliveries(cycle.pk, {bread.pk: D(operation[1])})
+            elif kind == "donate":
+                services.receive_for_fund(club=world.club, fund=operation[1], amount=D(operation[2]) / 100, method="transfer",
+                                          source="Don", date=TODAY)
+            elif kind == "payout":
+                try:
+                    services.guarantee_payout(club=world.club, producer=world.farm, amount=D(operation[1]) / 100,
+                                              reason="Grêle", date=TODAY)
+                except ActionError:
+                    pass  # beyond what the fund holds: refused, nothing written (checked below)
+            elif kind == "fee":
+                fees += 1
+                try:
+                    with transaction.atomic():  # as approving or renewing does: a refused fee leaves nothing
+                        start_membership(household=world.household_b2, group=world.group_b, paid_by_fund=operation[1],
+                                         starts_on=TODAY.replace(year=TODAY.year + fees))
+                except ActionError:
+                    pass
             else:
                 services.issue_invoices(cycle, date=TODAY)
             assert check_ledger() == []
+            assert services.fund_available(world.club, "solidarity") >= 0
+            assert services.fund_available(world.club, "guarantee") >= 0
         totals = {a.pk: b for a, b in services.balances(world.club)}
         for account_id, balance in totals.items():
             assert balance == sum((e.amount for e in Entry.objects.filter(account_id=account_id)), D("0.00"))
