@@ -6,6 +6,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from cabas.catalog.models import Producer, Product
@@ -192,3 +193,25 @@ def test_the_demo_has_a_money_history_that_passes_ledger_check(db):
     out = StringIO()
     call_command("ledger-check", stdout=out)
     assert "tout est juste" in out.getvalue()
+
+
+def test_the_demo_closes_cycles_with_solidarity_households_funded_funds_and_memberships(db, client):
+    from cabas.finance.models import CycleFunds, FundShare, HouseholdTariff
+    from cabas.finance.services import fund_available
+    from cabas.members.models import Membership, MembershipApplication
+
+    seed()
+    club = Club.objects.get(slug="pays-de-rennes")
+    assert HouseholdTariff.objects.filter(household__group__club=club).count() == 6
+    for record in CycleFunds.objects.filter(cycle__club=club):  # both closed cycles helped households
+        assert record.households_helped > 0 and record.discounts == record.wanted and record.contributions > 0
+    assert FundShare.objects.filter(cycle__club=club, discount__gt=0).exists()
+    assert fund_available(club, "solidarity") > 0 and fund_available(club, "guarantee") > 0
+    assert Membership.objects.filter(group__club=club).count() == 60
+    assert MembershipApplication.objects.filter(group__club=club, status="waiting").count() == 3
+    out = StringIO()
+    call_command("ledger-check", stdout=out)
+    assert "tout est juste" in out.getvalue()
+    client.force_login(User.objects.get(email="solidarite@example.org"))
+    assert client.get(reverse("tariffs", args=[club.pk])).status_code == 200
+    assert client.get(reverse("solidarity-report", args=[club.pk])).status_code == 200

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "cabas.participation",
     "cabas.finance",
     "cabas.distribution",
+    "cabas.logistics",
     "cabas.api",
     "cabas.web",
 ]

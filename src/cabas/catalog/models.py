@@ -121,6 +121,19 @@ class Product(models.Model):
         help_text=_("The producer's own code for this product; imports match products by it."),
     )
     is_trial = models.BooleanField(_("trial"), default=False, help_text=_("Offered for a trial after a survey."))
+    unit_weight_kg = models.DecimalField(
+        _("weight per unit (kg)"), max_digits=8, decimal_places=3, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("What one unit weighs, packaging included, to load the transport rounds (a litre of milk "
+                    "about 1.03 kg, a loaf 0.5 to 1 kg). Empty: worked out from the unit: 1 kg per kg or litre, "
+                    "0.001 kg per gram, 0.5 kg per piece or bunch, 0.7 kg per dozen."),
+    )
+    crates_per_unit = models.DecimalField(
+        _("crates per unit"), max_digits=8, decimal_places=4, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("The part of a standard crate one unit takes (0.1: ten units to a crate), to load the transport "
+                    "rounds. Empty: one crate per 10 kg of the unit's weight."),
+    )
 
     class Meta:
         verbose_name = _("product")

@@ -8,6 +8,7 @@ from .views import (
     contracts, coordination, documents, imports, member, money, producer_account, producers, solidarity, surveys,
 )
 from .views import membership, personal_data
+from .views import logistics
 
 
 class IdConverter:
@@ -105,6 +106,14 @@ urlpatterns = [
     path("coordination/cycles/<id:cycle_id>/", coordination.cycle_detail, name="cycle-detail"),
     path("coordination/cycles/<id:cycle_id>/cloturer/", coordination.cycle_close, name="cycle-close"),
     path("coordination/cycles/<id:cycle_id>/repartition/", coordination.cycle_preview, name="cycle-preview"),
+    path("coordination/cycles/<id:cycle_id>/transport/", logistics.transport, name="transport"),
+    path("coordination/cycles/<id:cycle_id>/transport/planifier/", logistics.transport_plan, name="transport-plan"),
+    path("coordination/cycles/<id:cycle_id>/transport/<id:plan_id>/partager/", logistics.transport_share, name="transport-share"),
+    path("coordination/cycles/<id:cycle_id>/transport/<id:plan_id>/choisir/", logistics.transport_choose, name="transport-choose"),
+    path("coordination/cycles/<id:cycle_id>/transport/<id:plan_id>/comptabiliser/", logistics.transport_post, name="transport-post"),
+    path("coordination/cycles/<id:cycle_id>/transport/<id:plan_id>/tournees.svg", logistics.transport_svg, name="transport-svg"),
+    path("coordination/cycles/<id:cycle_id>/transport/tournees/<id:round_id>/feuille-de-route.pdf", logistics.driver_sheet,
+         name="driver-sheet"),
     path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/", coordination.group_orders, name="group-orders"),
     path(
         "coordination/cycles/<id:cycle_id>/producteurs/<id:producer_id>/bon-de-commande.<str:fmt>",

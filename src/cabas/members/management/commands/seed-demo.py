@@ -34,6 +34,8 @@ from cabas.ordering.models import (
 from cabas.finance.demo import SOLIDARITY_EMAIL, TREASURER_EMAIL, seed_money, seed_solidarity
 from cabas.members.demo import seed_memberships
 from cabas.finance.services import delete_money
+from cabas.logistics.demo import seed_logistics
+from cabas.logistics.services import delete_logistics
 from cabas.participation.models import Survey
 from cabas.ordering.services import close_cycle, open_cycle, save_order
 
@@ -449,6 +451,7 @@ class Command(BaseCommand):
             users |= Q(household__group__club=club)  # people who joined a demo household
         try:
             if club is not None:
+                delete_logistics(club)  # first: a posted transport plan holds its ledger transaction
                 delete_money(club)
                 cycles = OrderCycle.objects.filter(club=club)
                 PickingList.objects.filter(distribution__cycle__in=cycles).delete()
@@ -582,6 +585,7 @@ class Command(BaseCommand):
         self._orders(rng, past, households, featured, CLOSED_CYCLE_ORDERS, product_specs, closed_opens, closed_closes)
         close_cycle(past.pk, by_user=coordinator, now=closed_closes + datetime.timedelta(minutes=3))
         seed_money(club=club, older=older, past=past, coordinator=coordinator, password=encoded, rng=rng, today=today)
+        seed_logistics(club, past, coordinator=coordinator)  # sites, vehicles and a transport plan in each scheme
 
         open_opens = local_datetime(today - datetime.timedelta(days=1), 8)
         open_closes = local_datetime(today + datetime.timedelta(days=3), 20)

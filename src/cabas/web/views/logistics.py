@@ -1,0 +1,206 @@
+"""Pooled transport of a closed cycle, for the club's coordinators: a plan in each scheme against the baseline
+(each producer on its own), the rounds with their stops, a diagram, drivers' sheets, the cost sharing and its
+posting to the ledger."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cabas.core.errors import ActionError
+from cabas.core.ids import parse_id
+from cabas.logistics import diagram, services
+from cabas.logistics.models import (
+    Echelon, Participants, Round, RoundStop, Scheme, SharingMethod, SiteKind, TransportPlan,
+)
+
+from ..access import cycle_for_coordination, require_club_coordinator
+from ..exports import document_filename, pdf_response
+from ..feedback import flash_errors
+from .coordination import coordinator_required
+
+SCHEME_ORDER = [Scheme.OWN, Scheme.DIRECT, Scheme.HUB]
+
+
+def _cycle(request, cycle_id: int):
+    """The cycle, for its club's coordinators only (another club's: 404; a group coordinator: 403)."""
+    cycle, access = cycle_for_coordination(request, cycle_id)
+    require_club_coordinator(access, cycle.club_id, _("Only the club's coordinators plan the transport."))
+    return cycle
+
+
+def _plan(cycle, plan_id) -> TransportPlan:
+    plan = TransportPlan.objects.filter(pk=plan_id, cycle=cycle).first() if plan_id is not None else None
+    if plan is None:
+        raise Http404
+    plan.cycle = cycle
+    return plan
+
+
+def _warnings(plan: TransportPlan) -> list[str]:
+    texts = []
+    for warning in plan.warnings or []:
+        params = dict(warning.get("params") or {})
+        reason = warning.get("reason")
+        if reason:
+            params["reason"] = _(reason["message"]) % reason.get("params", {})
+        texts.append(_(warning["message"]) % params)
+    return texts
+
+
+def _kind_labels() -> dict[str, str]:
+    return {SiteKind.PRODUCER: _("producer"), SiteKind.HUB: _("hub"), SiteKind.DEPOT: _("depot"),
+            SiteKind.OTHER: _("other place")}
+
+
+def _svg(plan: TransportPlan, rounds: list[Round], stops: dict[int, list[RoundStop]]) -> str:
+    sites = {}
+    routes = []
+    for r in rounds:
+        calls = stops.get(r.pk, [])
+        for stop in calls:
+            sites.setdefault((stop.kind, stop.name, stop.latitude, stop.longitude),
+                             diagram.SitePoint(stop.kind, stop.name, stop.latitude, stop.longitude))
+        routes.append(diagram.RouteLine(
+            f"{r.position}. {r.vehicle_name}", [(stop.latitude, stop.longitude) for stop in calls],
+            dashed=r.echelon in (Echelon.OWN, Echelon.FETCH),
+        ))
+    title = _("Rounds — %(scheme)s — %(cycle)s") % {"scheme": plan.get_scheme_display(), "cycle": plan.cycle.name}
+    return diagram.render(list(sites.values()), routes, title=title, kind_labels=_kind_labels())
+
+
+def _rounds_and_stops(plan: TransportPlan):
+    rounds = list(Round.objects.filter(plan=plan).order_by("position"))
+    stops: dict[int, list[RoundStop]] = {}
+    for stop in RoundStop.objects.filter(round__plan=plan).order_by("round_id", "sequence"):
+        stops.setdefault(stop.round_id, []).append(stop)
+    return rounds, stops
+
+
+@coordinator_required
+@require_GET
+def transport(request, cycle_id: int):
+    cycle = _cycle(request, cycle_id)
+    plans = {p.scheme: p for p in TransportPlan.objects.filter(cycle=cycle).select_related("ledger_transaction")}
+    for each in plans.values():
+        each.cycle = cycle
+    ordered = [plans[s] for s in SCHEME_ORDER if s in plans]
+    wanted = parse_id(request.GET.get("plan"))
+    selected = next((p for p in ordered if p.pk == wanted), None) or next((p for p in ordered if p.chosen), None) \
+        or (ordered[0] if ordered else None)
+    context = {
+        "cycle": cycle, "plans": ordered, "selected": selected, "schemes": [(s.value, s.label) for s in SCHEME_ORDER],
+        "methods": SharingMethod.choices, "participant_choices": Participants.choices,
+        "settings": services.settings_for(cycle.club), "posted": next((p for p in ordered if p.posted), None),
+    }
+    if selected is not None:
+        rounds, stops = _rounds_and_stops(selected)
+        context.update({
+            "rounds": [(r, stops.get(r.pk, [])) for r in rounds],
+            "shares": list(selected.shares.order_by("position")),
+            "warnings": _warnings(selected),
+            "svg": mark_safe(_svg(selected, rounds, stops)),  # every text in it is escaped by diagram.render
+        })
+    return render(request, "web/transport.html", context)
+
+
+@coordinator_required
+@require_POST
+def transport_plan(request, cycle_id: int):
+    cycle = _cycle(request, cycle_id)
+    scheme = request.POST.get("scheme", "")
+    wanted = list(SCHEME_ORDER) if scheme == "all" else [scheme] if scheme in Scheme.values else []
+    if not wanted:
+        messages.error(request, _("Choose a scheme."))
+        return redirect("transport", cycle.pk)
+    last = None
+    for each in wanted:
+        try:
+            last = services.plan_cycle(cycle, each)
+        except ActionError as error:
+            flash_errors(request, error)
+        else:
+            messages.success(request, _("Rounds planned: %(scheme)s.") % {"scheme": Scheme(each).label})
+    if last is not None and len(wanted) == 1:
+        return redirect(f"{_transport_url(cycle.pk)}?plan={last.pk}")
+    return redirect("transport", cycle.pk)
+
+
+def _transport_url(cycle_id: int) -> str:
+    return reverse("transport", args=[cycle_id])
+
+
+@coordinator_required
+@require_POST
+def transport_share(request, cycle_id: int, plan_id: int):
+    cycle = _cycle(request, cycle_id)
+    plan = _plan(cycle, plan_id)
+    method, participants = request.POST.get("method", ""), request.POST.get("participants", "")
+    try:
+        services.share_plan(plan, method=method, participants=participants)
+    except ActionError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, _("The cost is shared again."))
+    return redirect(f"{_transport_url(cycle.pk)}?plan={plan.pk}")
+
+
+@coordinator_required
+@require_POST
+def transport_choose(request, cycle_id: int, plan_id: int):
+    cycle = _cycle(request, cycle_id)
+    plan = _plan(cycle, plan_id)
+    try:
+        services.choose_plan(plan)
+    except ActionError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, _("This plan is the chosen one."))
+    return redirect(f"{_transport_url(cycle.pk)}?plan={plan.pk}")
+
+
+@coordinator_required
+@require_POST
+def transport_post(request, cycle_id: int, plan_id: int):
+    cycle = _cycle(request, cycle_id)
+    plan = _plan(cycle, plan_id)
+    try:
+        record = services.post_plan_shares(plan, by_user=request.user)
+    except ActionError as error:
+        flash_errors(request, error)
+    else:
+        if record is None:
+            messages.info(request, _("These shares were already posted; nothing was changed."))
+        else:
+            messages.success(request, _("The shares are posted to the ledger (transport pool)."))
+    return redirect(f"{_transport_url(cycle.pk)}?plan={plan.pk}")
+
+
+@coordinator_required
+@require_GET
+def transport_svg(request, cycle_id: int, plan_id: int):
+    cycle = _cycle(request, cycle_id)
+    plan = _plan(cycle, plan_id)
+    rounds, stops = _rounds_and_stops(plan)
+    svg = '<?xml version="1.0" encoding="UTF-8"?>\n' + _svg(plan, rounds, stops)
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{document_filename(_("rounds"), plan.scheme, cycle.name)}.svg"'
+    return response
+
+
+@coordinator_required
+@require_GET
+def driver_sheet(request, cycle_id: int, round_id: int):
+    cycle = _cycle(request, cycle_id)
+    row = Round.objects.filter(pk=round_id, plan__cycle=cycle).select_related("plan").first()
+    if row is None:
+        raise Http404
+    stops = list(RoundStop.objects.filter(round=row).order_by("sequence"))
+    filename = document_filename(_("driver-sheet"), row.position, row.vehicle_name, cycle.name)
+    return pdf_response(request, "web/pdf/driver_sheet.html", {"cycle": cycle, "round": row, "stops": stops, "plan": row.plan},
+                        filename)
