@@ -17,3 +17,21 @@ class ActionError(Exception):
     @property
     def all_messages(self) -> list[str]:
         return self.messages + list(self.field_errors.values())
+
+
+class CodedError(ValueError):
+    """What a pure module (no Django) raises on input it cannot work on: a stable ``code``, an English
+    ``message`` with %(name)s fields, marked for translation, and the ``params`` that fill them. The caller
+    shows ``gettext(error.message) % error.params`` in the user's language."""
+
+    def __init__(self, code: str, message: str, **params):
+        self.code = code
+        self.message = message
+        self.params = params
+        super().__init__(message % params)
+
+
+def translatable(message: str) -> str:
+    """Marks a message for translation without importing Django: pure modules import it as ``_`` (so
+    ``makemessages`` finds their messages), and their caller translates the text with ``gettext``."""
+    return message

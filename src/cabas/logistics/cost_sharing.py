@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from fractions import Fraction
 
+from cabas.core.errors import CodedError
+from cabas.core.errors import translatable as _
 from cabas.core.money import CENT, apportion, to_cents
 
 # Sharing methods
@@ -64,20 +66,9 @@ Participant = Hashable
 CostFunction = Callable[[frozenset], Decimal]
 
 
-def _(message: str) -> str:
-    """Marks a message for translation (the caller translates it) without importing Django."""
-    return message
 
-
-class CostSharingError(ValueError):
-    """Input that cannot be shared. ``code`` is one of the module's codes; ``message`` is an English text
-    with %(name)s fields, marked for translation; ``params`` fills them."""
-
-    def __init__(self, code: str, message: str, **params):
-        self.code = code
-        self.message = message
-        self.params = params
-        super().__init__(message % params)
+class CostSharingError(CodedError):
+    """Input that cannot be shared (``code``: one of the module's codes)."""
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from cabas.core.errors import CodedError
+from cabas.core.errors import translatable as _
 from cabas.core.geo import great_circle_km
 
 # DistanceError codes
@@ -54,20 +56,9 @@ MALFORMED = "malformed"  # the answer is not the expected JSON table
 NO_ROUTE = "no_route"  # the service knows no road between two of the points
 
 
-def _(message: str) -> str:
-    """Marks a message for translation (the caller translates it) without importing Django."""
-    return message
 
-
-class DistanceError(Exception):
-    """A provider could not give a matrix. ``code`` is one of the module's codes; ``message`` is an English
-    text with %(name)s fields, marked for translation; ``params`` fills them."""
-
-    def __init__(self, code: str, message: str, **params):
-        self.code = code
-        self.message = message
-        self.params = params
-        super().__init__(message % params)
+class DistanceError(CodedError):
+    """A provider could not give a matrix (``code``: one of the module's codes)."""
 
 
 @dataclass(frozen=True)

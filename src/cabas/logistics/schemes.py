@@ -49,6 +49,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from cabas.core.errors import CodedError
+from cabas.core.errors import translatable as _
+
 from . import routing
 from .distances import Matrix
 
@@ -77,20 +80,9 @@ UNKNOWN_PLACE = "unknown_place"
 UNKNOWN_SCHEME = "unknown_scheme"
 
 
-def _(message: str) -> str:
-    """Marks a message for translation (the caller translates it) without importing Django."""
-    return message
 
-
-class SchemeError(ValueError):
-    """Inputs a scheme cannot plan. ``code`` is one of the module's codes; ``message`` an English text with
-    %(name)s fields, marked for translation; ``params`` fills them."""
-
-    def __init__(self, code: str, message: str, **params):
-        self.code = code
-        self.message = message
-        self.params = params
-        super().__init__(message % params)
+class SchemeError(CodedError):
+    """Inputs a scheme cannot plan (``code``: one of the module's codes)."""
 
 
 # --- inputs ---------------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
+from cabas.core.errors import translatable as _
+
 EQUAL_SHARE = "equal-share"
 PROPORTIONAL = "proportional"
 FIRST_COME = "first-come"
@@ -61,10 +63,6 @@ REASONS = (BELOW_THRESHOLD, CAPPED, RATIONED, PACK_NOT_FILLED, TOLERANCE)
 
 ZERO = Decimal(0)
 
-
-def _(message: str) -> str:
-    """Marks a message for translation (the caller translates it) without importing Django."""
-    return message
 
 
 class AllocationInputError(ValueError):

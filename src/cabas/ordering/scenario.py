@@ -9,16 +9,13 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from cabas.core.errors import translatable as _
 from .allocation import STRATEGIES, AllocationInputError, AllocationResult, ProductRules, Request
 
 PRODUCT_KEYS = {"id", "pack_size", "step", "min_total", "supply_cap", "per_household_cap", "delivered"}
 REQUEST_KEYS = {"household", "product", "quantity", "tolerance", "at"}
 TOP_KEYS = {"strategy", "products", "requests"}
 
-
-def _(message: str) -> str:
-    """Marks a message for translation (the command translates it) without importing Django."""
-    return message
 
 
 def _number(value, *, field: str, where: str, required: bool = False) -> Decimal | None:
