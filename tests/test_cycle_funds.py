@@ -202,3 +202,20 @@ def test_a_household_that_left_no_longer_orders(world, cycle):
     world.household_a1.save()
     with pytest.raises(ActionError, match="quitté"):
         order_bread(world, cycle, world.household_a1, 1)
+
+
+def test_a_household_chooses_its_contribution_on_its_account_page(world, login):
+    client = login(world.member_b1)
+    page = client.get(reverse("account")).content.decode()
+    assert "Arrondir mes commandes à l’euro supérieur" in page and 'value="2"' in page  # the club's suggestion
+    response = client.post(reverse("pledge"), {"mode": "percent", "percent": "3,5"}, follow=True)
+    assert "Votre choix est enregistré" in response.content.decode()
+    assert SolidarityPledge.objects.get(household=world.household_b1).percent == D("3.5")
+    response = client.post(reverse("pledge"), {"mode": "percent", "percent": "50"}, follow=True)
+    assert "entre 0,5 et 20" in response.content.decode()
+    assert SolidarityPledge.objects.get(household=world.household_b1).percent == D("3.5")  # unchanged
+    client.post(reverse("pledge"), {"mode": ""})
+    assert not SolidarityPledge.objects.exists()
+    give_tariff(world, world.household_a1, 30)
+    own = login(world.member_a1).get(reverse("account")).content.decode()
+    assert "Solidaire −30 %" in own and "Arrondir" not in own  # a household helped sees its tariff, not the form

@@ -191,3 +191,18 @@ def test_the_members_page_is_for_the_groups_coordinators(world, login):
     bad = login(world.group_coordinator_a).post(reverse("application-decide", args=[world.group_a.pk, application.pk]),
                                                 {"decision": "maybe"}, follow=True)
     assert "approuver" in bad.content.decode()
+
+
+def test_renewing_from_the_members_page(world, login):
+    start = TODAY - datetime.timedelta(days=350)
+    services.start_membership(household=world.household_a1, group=world.group_a, starts_on=start)
+    client = login(world.group_coordinator_a)
+    page = client.get(reverse("group-members", args=[world.group_a.pk])).content.decode()
+    assert "à renouveler" in page or "échue" in page
+    response = client.post(reverse("membership-renew", args=[world.group_a.pk]), {"household": world.household_a1.pk},
+                           follow=True)
+    assert "Adhésion renouvelée jusqu’au" in response.content.decode()
+    assert Membership.objects.filter(household=world.household_a1).count() == 2
+    response = client.post(reverse("membership-renew", args=[world.group_a.pk]), {"household": world.household_b1.pk},
+                           follow=True)  # another group's household
+    assert "Choisissez un foyer de ce groupe" in response.content.decode()
