@@ -219,3 +219,12 @@ def test_a_household_chooses_its_contribution_on_its_account_page(world, login):
     give_tariff(world, world.household_a1, 30)
     own = login(world.member_a1).get(reverse("account")).content.decode()
     assert "Solidaire −30 %" in own and "Arrondir" not in own  # a household helped sees its tariff, not the form
+
+
+def test_a_share_records_the_tariffs_rate_not_one_computed_back_from_rounded_amounts(world, cycle):
+    services.receive_for_fund(club=world.club, fund=AccountKind.SOLIDARITY, amount="50", method="cash", source="Don", date=TODAY)
+    give_tariff(world, world.household_a1, 33, name="Solidaire −33 %")
+    order_bread(world, cycle, world.household_a1, 2)  # 10.40 × 33 % = 3.432 → 3.43 (3.43 / 10.40 would be 32.98 %)
+    close_cycle(cycle.pk)
+    share = FundShare.objects.get(cycle=cycle, household=world.household_a1)
+    assert (share.discount_rate, share.discount) == (D("33.00"), D("3.43"))

@@ -41,7 +41,7 @@ def _fund_before(club, account_id: int, cycle_id: int) -> Decimal:
 
 def plan_for(cycle, amounts: Mapping[int, Decimal], *, fund: Decimal) -> tuple[solidarity.Plan, dict]:
     """The solidarity plan and the guarantee contributions for households' amounts at full price (two
-    queries: the tariffs and the pledges of the club's households)."""
+    queries: the money settings, and the tariffs and pledges of the club's households)."""
     from .services import settings_for
 
     club_settings = settings_for(cycle.club)
@@ -105,7 +105,7 @@ def post_cycle_funds(cycle, amounts: Mapping[int, Decimal], household_accounts: 
         scaled = {h for h in scaled if previous.get(h) != result.discounts[h]}
     FundShare.objects.filter(cycle=cycle).delete()
     FundShare.objects.bulk_create(
-        FundShare(cycle=cycle, household_id=h, discount_rate=_rate(result, h, amounts), wanted=result.wanted.get(h, ZERO),
+        FundShare(cycle=cycle, household_id=h, discount_rate=result.rates.get(h, ZERO), wanted=result.wanted.get(h, ZERO),
                   discount=result.discounts.get(h, ZERO), contribution=result.contributions.get(h, ZERO),
                   guarantee=guarantee.get(h, ZERO))
         for h in sorted(households)
@@ -121,13 +121,6 @@ def post_cycle_funds(cycle, amounts: Mapping[int, Decimal], household_accounts: 
     if scaled:
         transaction.on_commit(lambda: tell_scaled(cycle, {h: (result.wanted[h], result.discounts[h]) for h in scaled}))
     return result
-
-
-def _rate(result: solidarity.Plan, household: int, amounts: Mapping[int, Decimal]) -> Decimal:
-    wanted, amount = result.wanted.get(household), amounts.get(household)
-    if not wanted or not amount:
-        return ZERO
-    return (wanted * 100 / amount).quantize(Decimal("0.01"))
 
 
 def tell_scaled(cycle, discounts: Mapping[int, tuple[Decimal, Decimal]]) -> int:

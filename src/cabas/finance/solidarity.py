@@ -37,6 +37,7 @@ class Plan:
     discounts: dict  # household -> the discount it gets
     contributions: dict  # household -> its solidarity contribution
     available: Decimal  # the fund before the cycle, plus the cycle's contributions
+    rates: dict  # household -> its tariff's discount rate (percent), for those on a solidarity tariff
 
     @property
     def scaled(self) -> bool:
@@ -90,12 +91,13 @@ def plan(
         o.household: (o.amount * o.discount_rate / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
         for o in orders if o.discount_rate and o.amount
     }
+    rates = {o.household: o.discount_rate for o in orders if o.discount_rate}
     total = sum(wanted.values(), ZERO)
     if total <= available:
-        return Plan(Decimal(1), wanted, dict(wanted), contributions, available)
+        return Plan(Decimal(1), wanted, dict(wanted), contributions, available, rates)
     factor = available / total  # exact to 28 digits: rounding each discount down to the cent keeps the sum within the fund
     discounts = {h: (w * factor).quantize(CENT, rounding=ROUND_DOWN) for h, w in wanted.items()}
-    return Plan(factor, wanted, discounts, contributions, available)
+    return Plan(factor, wanted, discounts, contributions, available, rates)
 
 
 def guarantee_contributions(

@@ -219,15 +219,6 @@ def leave(*, household: Household, reason: str = "", today: datetime.date | None
     Membership.objects.filter(household=household, ends_on__gte=today, left_on__isnull=True).update(left_on=today)
 
 
-def due_for_renewal(club_id: int, today: datetime.date, within: int = REMINDER_DAYS):
-    """Memberships of households still in the club that end within ``within`` days (or have ended) with no
-    later year (one query)."""
-    return (Membership.objects.filter(group__club_id=club_id, household__left_on__isnull=True, left_on__isnull=True,
-                                      ends_on__lte=today + datetime.timedelta(days=within))
-            .exclude(household__memberships__starts_on__gt=F("ends_on"))
-            .select_related("household", "group").order_by("ends_on"))
-
-
 def remind_renewals(*, today: datetime.date | None = None, within: int = REMINDER_DAYS) -> int:
     """E-mail the members of each household whose membership ends within ``within`` days, once per
     membership (what cron runs daily). Returns the number of e-mails sent."""
