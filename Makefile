@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install migrate seed serve messages clean
+.PHONY: demo test lint install migrate seed serve messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,11 @@ serve: install
 demo: seed serve
 
 test: install
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/lint-imports --no-cache
 
 messages: install
 	cd src/cabas && ../../$(BIN)/cabas makemessages -l fr --no-obsolete && ../../$(BIN)/cabas compilemessages

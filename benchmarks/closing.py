@@ -56,7 +56,7 @@ def run(args, CaptureQueriesContext, connection) -> dict:
     from cabas.catalog.models import Category, Producer, Product, Unit
     from cabas.members.models import Club, Depot, Group, Household
     from cabas.ordering.models import Offer, Order, OrderLine
-    from cabas.ordering.services import close_cycle, open_cycle, save_order
+    from cabas.flows import close_cycle, open_cycle, save_order
 
     rng = random.Random(2026)
     started = time.perf_counter()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cabas.catalog.models import Category, Producer, Product, Unit
 from cabas.members.models import Club, Depot, Group, Household, Role, RoleKind, User
-from cabas.ordering.services import open_cycle
+from cabas.flows import open_cycle
 
 PASSWORD = "un-mot-de-passe-solide"
 

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 from django.urls import reverse
 
 from cabas.ordering.models import Offer, OrderCycle
-from cabas.ordering.services import save_order
+from cabas.flows import save_order
 
 
 def setup(world):
@@ -71,7 +71,7 @@ def test_only_the_club_coordinator_sees_and_sets_the_rules(world, login):
 def test_a_short_delivery_is_shared_out_and_every_list_follows(world, login):
     from cabas.distribution.models import PickingList
     from cabas.ordering.models import Allocation, OrderSummary
-    from cabas.ordering.services import close_cycle
+    from cabas.flows import close_cycle
 
     cycle, milk = setup(world)
     save_order(cycle=cycle, household=world.household_a2, quantities={milk.pk: "4"})  # 12 l: 2 packs
@@ -94,7 +94,7 @@ def test_deliveries_wait_for_the_closing(world):
     import pytest
 
     from cabas.core.errors import ActionError
-    from cabas.ordering.services import record_deliveries
+    from cabas.flows import record_deliveries
 
     cycle, milk = setup(world)
     with pytest.raises(ActionError):

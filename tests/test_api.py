@@ -24,7 +24,7 @@ from cabas.distribution.models import Distribution
 from cabas.finance.models import HouseholdTariff, TariffCategory
 from cabas.members.models import Household, Role, RoleKind, User
 from cabas.ordering.models import LineChange, Offer, Order, OrderLine
-from cabas.ordering.services import close_cycle, open_cycle, save_order
+from cabas.flows import close_cycle, open_cycle, save_order
 
 DAY = datetime.timedelta(days=1)
 

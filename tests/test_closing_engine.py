@@ -9,7 +9,7 @@ from django.utils import timezone
 from cabas.distribution.documents import picking_list
 from cabas.distribution.models import Distribution
 from cabas.ordering.models import Allocation, LineChange, Offer, OfferOutcome, Rationing
-from cabas.ordering.services import close_cycle, save_order
+from cabas.flows import close_cycle, save_order
 
 
 def milk_in_packs(world, **rules):

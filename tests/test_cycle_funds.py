@@ -20,7 +20,7 @@ from cabas.finance.models import (
 from cabas.finance.reports import solidarity_report
 from cabas.members.models import Role, RoleKind
 from cabas.ordering.models import Offer
-from cabas.ordering.services import close_cycle, record_deliveries, save_order
+from cabas.flows import close_cycle, record_deliveries, save_order
 
 TODAY = datetime.date.today()
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 
 from cabas.catalog.models import Unit
 from cabas.ordering.models import Offer
-from cabas.ordering.services import close_cycle, save_order
+from cabas.flows import close_cycle, save_order
 from cabas.web.exports import csv_money, csv_number, document_filename
 
 D = Decimal

@@ -16,7 +16,7 @@ from cabas.finance.models import (
     Account, BankLine, BankStatement, Entry, FinanceSettings, ImmutableError, Invoice, LedgerTransaction, Payment,
 )
 from cabas.ordering.models import Offer
-from cabas.ordering.services import close_cycle, record_deliveries, save_order
+from cabas.flows import close_cycle, record_deliveries, save_order
 
 from .test_finance_rules import camt
 
@@ -202,7 +202,7 @@ class TestAnySequenceOfOperations(HypothesisTestCase):
 
         from cabas.core.errors import ActionError
         from cabas.finance.models import FinanceSettings, HouseholdTariff, TariffCategory
-        from cabas.members.services import start_membership
+        from cabas.flows import start_membership
 
         world = World()
         FinanceSettings.objects.create(club=world.club, legal_name="Club", guarantee_percent=D("1.5"))

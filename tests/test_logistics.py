@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
+from cabas.flows import post_transport_shares
 from cabas.core.errors import ActionError
 from cabas.finance.checks import check_ledger
 from cabas.finance.models import Account, AccountKind, Entry, LedgerTransaction, from_cents
@@ -21,7 +22,7 @@ from cabas.logistics.models import (
 )
 from cabas.members.models import Depot
 from cabas.ordering.models import Allocation
-from cabas.ordering.services import close_cycle, save_order
+from cabas.flows import close_cycle, save_order
 from tests.test_distances import osrm  # noqa: F401  (the fake OSRM server fixture)
 
 FAST = {"seconds": 2, "max_iterations": 60, "coalition_iterations": 20}
@@ -317,7 +318,7 @@ def balance(account_filter) -> D:
 def test_posting_a_groups_split_debits_its_households_to_the_cent(placed):
     cycle = closed_cycle(placed)
     direct = plan(cycle, "direct")
-    record = services.post_plan_shares(direct)
+    record = post_transport_shares(direct)
     assert record is not None and record.key == f"transport:{direct.pk}"
     assert check_ledger() == []
     direct.refresh_from_db()
@@ -336,12 +337,12 @@ def test_posting_a_groups_split_debits_its_households_to_the_cent(placed):
     assert abs(debited[a1] / debited[a2] - amounts[a1] / amounts[a2]) < D("0.01")
 
     # twice: nothing more
-    assert services.post_plan_shares(direct) is None
+    assert post_transport_shares(direct) is None
     assert LedgerTransaction.objects.filter(key__startswith="transport:").count() == 1
     # another plan of the cycle can no longer be posted, chosen, nor this one planned again
     hub = plan(cycle, "hub")
     with pytest.raises(ActionError):
-        services.post_plan_shares(hub)
+        post_transport_shares(hub)
     with pytest.raises(ActionError):
         services.choose_plan(hub)
     with pytest.raises(ActionError):
@@ -355,7 +356,7 @@ def test_posting_producers_shares_debits_their_accounts(placed):
     LogisticsSettings.objects.filter(pk=placed.settings.pk).update(participants="producers", sharing_method="ton_km")
     cycle = closed_cycle(placed)
     result = plan(cycle, "hub")
-    record = services.post_plan_shares(result)
+    record = post_transport_shares(result)
     by_producer = shares(result)
     for producer in (placed.farm, placed.bakery):
         entry = Entry.objects.get(transaction=record, account__producer=producer)
@@ -367,7 +368,7 @@ def test_posting_households_shares(placed):
     LogisticsSettings.objects.filter(pk=placed.settings.pk).update(participants="households")
     cycle = closed_cycle(placed)
     result = plan(cycle, "own")
-    record = services.post_plan_shares(result)
+    record = post_transport_shares(result)
     assert Entry.objects.filter(transaction=record, account__household__isnull=False).count() == 4
     assert balance({"kind": AccountKind.TRANSPORT}) == -result.cost
     assert check_ledger() == []
@@ -387,14 +388,14 @@ def test_posting_is_refused_for_an_open_cycle_or_an_unshared_plan(placed):
     result = plan(cycle, "direct")
     CostShare.objects.filter(plan=result).delete()
     with pytest.raises(ActionError):
-        services.post_plan_shares(result)
+        post_transport_shares(result)
     open_cycle = placed.open_cycle(name="Pas clos")
     fake = TransportPlan.objects.create(cycle=open_cycle, scheme="direct", km=1, hours=1, cost=D("10.00"), co2_kg=1,
                                         baseline_km=1, baseline_hours=1, baseline_cost=1, baseline_co2_kg=1)
     CostShare.objects.create(plan=fake, position=1, participant_kind="groups", participant_id=placed.group_a.pk,
                              name="A", share=D("10.00"), stand_alone=D("10.00"), saving=0, method="proportional")
     with pytest.raises(ActionError, match="clos|closed"):
-        services.post_plan_shares(fake)
+        post_transport_shares(fake)
     assert not LedgerTransaction.objects.filter(key__startswith="transport:").exists()
 
 
@@ -413,7 +414,7 @@ def test_the_admin_edits_sites_vehicles_and_settings_and_reads_plans(placed, cli
     from django.contrib.auth.models import Group as AuthGroup
     from django.urls import reverse
 
-    from cabas.logistics.demo import _admin_permissions
+    from cabas.demo.transport import _admin_permissions
 
     cycle = closed_cycle(placed)
     result = plan(cycle, "hub")

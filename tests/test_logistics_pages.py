@@ -10,6 +10,7 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
+from cabas.flows import post_transport_shares
 from cabas.finance.checks import check_ledger
 from cabas.logistics import services
 from cabas.logistics.models import LogisticsSettings, Round, TransportPlan
@@ -172,7 +173,7 @@ def test_the_transport_page_costs_the_same_for_4_and_40_households(world, client
     def page(scenario):
         _coordinates(world)
         result = plan(scenario.cycle, "direct")
-        services.post_plan_shares(result)
+        post_transport_shares(result)
         count, ctx, response = measure(lambda: client.get(url("transport", scenario.cycle.pk)))
         assert response.status_code == 200
         return count, ctx
@@ -199,7 +200,7 @@ def test_planning_and_posting_cost_the_same_for_4_and_40_households(world, monke
         planned = measure(lambda: plan(scenario.cycle, "direct"))
         assert planned[2].shares.count() == len({h.pk for h in scenario.households}) if participants == "households" \
             else planned[2].shares.count() >= 2
-        posted = measure(lambda: services.post_plan_shares(planned[2]))
+        posted = measure(lambda: post_transport_shares(planned[2]))
         assert posted[2] is not None
         return planned[:2], posted[:2]
 

@@ -14,12 +14,13 @@ from cabas.core.errors import ActionError
 from cabas.finance import services as money
 from cabas.finance.checks import check_ledger
 from cabas.finance.models import AccountKind, FundMovement
+from cabas import flows
 from cabas.members import services
 from cabas.members.models import (
     ApplicationStatus, Depot, Group, Household, Membership, MembershipApplication, Role, RoleKind, User,
 )
 from cabas.ordering.models import Offer
-from cabas.ordering.services import save_order
+from cabas.flows import save_order
 
 TODAY = datetime.date(2026, 11, 26)
 APPLICANT = {"first_name": "Léa", "last_name": "Morin", "email": "Lea.Morin@example.org", "phone": "06 12 34 56 78",
@@ -116,7 +117,7 @@ def test_approving_creates_the_household_posts_the_fee_and_invites_to_choose_a_p
     assert client.login(username="lea.morin@example.org", password="un-nouveau-mot-2026")
     # handled once
     with pytest.raises(ActionError, match="déjà été traitée"):
-        services.approve(group=world.group_a, application_id=application.pk)
+        flows.approve_membership(group=world.group_a, application_id=application.pk)
 
 
 def test_a_fee_paid_by_the_solidarity_fund_never_empties_it(world):
@@ -124,10 +125,10 @@ def test_a_fee_paid_by_the_solidarity_fund_never_empties_it(world):
     world.club.save()
     first = apply(world, world.group_a).application
     with pytest.raises(ActionError, match="caisse de solidarité"):
-        services.approve(group=world.group_a, application_id=first.pk, paid_by_fund=True)
+        flows.approve_membership(group=world.group_a, application_id=first.pk, paid_by_fund=True)
     assert not Household.objects.filter(name="Foyer Morin").exists()  # nothing half-written
     money.receive_for_fund(club=world.club, fund=AccountKind.SOLIDARITY, amount="15", method="cash", source="Don", date=TODAY)
-    household = services.approve(group=world.group_a, application_id=first.pk, paid_by_fund=True)
+    household = flows.approve_membership(group=world.group_a, application_id=first.pk, paid_by_fund=True)
     assert money.household_balance(household.pk) == 0
     assert money.fund_available(world.club, AccountKind.SOLIDARITY) == D("5.00")
     assert FundMovement.objects.get(kind="fee").amount == D("-10.00")
@@ -138,30 +139,30 @@ def test_a_full_group_refuses_an_approval_and_a_decline_is_recorded(full_a):
     world = full_a
     application = apply(world, world.group_a).application
     with pytest.raises(ActionError, match="complet"):
-        services.approve(group=world.group_a, application_id=application.pk)
+        flows.approve_membership(group=world.group_a, application_id=application.pk)
     services.decline(group=world.group_a, application_id=application.pk)
     assert MembershipApplication.objects.get().status == ApplicationStatus.DECLINED
     with pytest.raises(ActionError):
-        services.approve(group=world.group_b, application_id=application.pk)  # not that group's application
+        flows.approve_membership(group=world.group_b, application_id=application.pk)  # not that group's application
 
 
 def test_renewal_reminders_and_leaving(world, login):
     start = TODAY - datetime.timedelta(days=350)
-    membership = services.start_membership(household=world.household_a1, group=world.group_a, starts_on=start)
+    membership = flows.start_membership(household=world.household_a1, group=world.group_a, starts_on=start)
     with pytest.raises(ActionError, match="deux derniers mois"):
-        services.renew(household=world.household_a1, today=start + datetime.timedelta(days=30))
+        flows.renew_membership(household=world.household_a1, today=start + datetime.timedelta(days=30))
     assert services.remind_renewals(today=TODAY) == 1
     assert sorted(mail.outbox[-1].to) == ["a1@example.org", "a1bis@example.org"]
     assert services.remind_renewals(today=TODAY) == 0  # once per membership
     call_command("remind-renewals")
-    following = services.renew(household=world.household_a1, today=TODAY)
+    following = flows.renew_membership(household=world.household_a1, today=TODAY)
     assert following.starts_on == membership.ends_on + datetime.timedelta(days=1)
     # leaving: refused while an order waits for its cycle to close
     cycle = world.open_cycle()
     offer = Offer.objects.get(cycle=cycle, product=world.bread)
     save_order(cycle=cycle, household=world.household_a1, quantities={offer.pk: "1"})
     with pytest.raises(ActionError, match="Semaine 47"):
-        services.leave(household=world.household_a1, today=TODAY)
+        flows.leave_group(household=world.household_a1, today=TODAY)
     save_order(cycle=cycle, household=world.household_a1, quantities={offer.pk: "0"})
     login(world.group_coordinator_a).post(reverse("household-leave", args=[world.group_a.pk]),
                                           {"household": world.household_a1.pk, "reason": "Déménagement"})
@@ -170,7 +171,7 @@ def test_renewal_reminders_and_leaving(world, login):
     assert Membership.objects.filter(household=world.household_a1).count() == 2  # the history stays
     assert not Membership.objects.filter(household=world.household_a1, left_on__isnull=True, ends_on__gte=TODAY).exists()
     with pytest.raises(ActionError):
-        services.renew(household=world.household_a1)
+        flows.renew_membership(household=world.household_a1)
 
 
 def test_the_members_page_is_for_the_groups_coordinators(world, login):
@@ -195,7 +196,7 @@ def test_the_members_page_is_for_the_groups_coordinators(world, login):
 
 def test_renewing_from_the_members_page(world, login):
     start = TODAY - datetime.timedelta(days=350)
-    services.start_membership(household=world.household_a1, group=world.group_a, starts_on=start)
+    flows.start_membership(household=world.household_a1, group=world.group_a, starts_on=start)
     client = login(world.group_coordinator_a)
     page = client.get(reverse("group-members", args=[world.group_a.pk])).content.decode()
     assert "à renouveler" in page or "échue" in page

@@ -23,11 +23,11 @@ from cabas.core.errors import ActionError
 from cabas.finance import services as finance
 from cabas.finance.checks import check_ledger
 from cabas.finance.models import Account, Entry, HouseholdTariff, Invoice, LedgerTransaction, Payment, TariffCategory
-from cabas.members import personal_data
+from cabas.flows import personal_data
 from cabas.members.models import Household, Membership, MembershipApplication, Role, RoleKind, User
-from cabas.members.personal_data import erase_member, export_member_data
+from cabas.flows.personal_data import erase_member, export_member_data
 from cabas.ordering.models import Allocation, Offer, Order, OrderLine
-from cabas.ordering.services import close_cycle, save_order
+from cabas.flows import close_cycle, save_order
 from cabas.participation.models import Survey, SurveyAnswer
 
 from .conftest import PASSWORD

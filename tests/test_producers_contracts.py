@@ -8,12 +8,13 @@ import pytest
 from django.utils import timezone
 
 from cabas.catalog.models import CostSheet, PriceChange, ProposalStatus, SpecSheet
-from cabas.catalog.services import decide_cost_sheet, decide_spec_sheet, propose_cost_sheet, propose_spec_sheet
+from cabas.catalog.services import decide_spec_sheet, propose_cost_sheet, propose_spec_sheet
+from cabas.flows import decide_cost_sheet
 from cabas.contracts.models import Contract, ContractProduct, Subscription, SubscriptionLine, SubscriptionSkip
 from cabas.contracts.services import contracts_progress, skip_date, subscription_schedule
 from cabas.core.errors import ActionError
 from cabas.ordering.models import LineChange, Offer, OrderLine
-from cabas.ordering.services import close_cycle, save_order
+from cabas.flows import close_cycle, save_order
 from cabas.participation.models import Survey, SurveyAnswer
 from cabas.participation.services import answer_survey, decide_survey, survey_projection
 

@@ -32,7 +32,7 @@ from django.utils import timezone
 from cabas.catalog.models import Producer, Product, Unit
 from cabas.members.models import Depot, Group, Household, User
 from cabas.ordering.models import Offer, OrderCycle
-from cabas.ordering.services import close_cycle, open_cycle, save_order
+from cabas.flows import close_cycle, open_cycle, save_order
 
 D = Decimal
 DAY = datetime.timedelta(days=1)

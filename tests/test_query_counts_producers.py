@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cabas.catalog.models import CertificationVisit, Label, Producer, Product, Unit
-from cabas.catalog.services import decide_cost_sheet, decide_spec_sheet, propose_cost_sheet, propose_spec_sheet
+from cabas.catalog.services import decide_spec_sheet, propose_cost_sheet, propose_spec_sheet
+from cabas.flows import decide_cost_sheet
 from cabas.contracts.models import Contract, ContractProduct, Subscription, SubscriptionLine
 
 EXPECTED = {"directory": 9, "contracts": 8, "subscriptions": 7, "product": 10}

@@ -11,7 +11,7 @@ from django.urls import reverse
 from cabas.catalog.models import Producer, ProducerAccount
 from cabas.members.models import Role, RoleKind
 from cabas.ordering.models import Offer
-from cabas.ordering.services import close_cycle, save_order
+from cabas.flows import close_cycle, save_order
 
 OK, FORBIDDEN, HIDDEN, LOGIN = 200, 403, 404, 302
 

@@ -22,7 +22,8 @@ from cabas.distribution import documents
 from cabas.distribution.models import Distribution, PickingList, ProducerSheet
 from cabas.members.models import Household
 from cabas.ordering.models import Allocation, CycleStatus, Offer, Order, OrderCycle, OrderLine, OrderSummary
-from cabas.ordering.services import close_cycle, close_due_cycles, open_cycle, order_total, save_order
+from cabas.flows import close_cycle, close_due_cycles, open_cycle, save_order
+from cabas.ordering.services import order_total
 
 D = Decimal
 HOUR = datetime.timedelta(hours=1)

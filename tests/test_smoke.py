@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from cabas.ordering.models import Offer
-from cabas.ordering.services import save_order
+from cabas.flows import save_order
 
 
 def test_member_orders_and_coordinator_closes(world, client):

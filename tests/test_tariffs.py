@@ -13,7 +13,7 @@ from cabas.finance import services
 from cabas.finance.models import HouseholdTariff, TariffCategory
 from cabas.members.models import Role, RoleKind
 from cabas.ordering.models import Offer
-from cabas.ordering.services import close_cycle, save_order
+from cabas.flows import close_cycle, save_order
 
 
 @pytest.fixture

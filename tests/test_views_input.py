@@ -19,7 +19,7 @@ from django.utils.html import escape
 
 from cabas.distribution.models import Distribution, PickingList, ProducerSheet
 from cabas.ordering.models import Allocation, Offer, Order, OrderCycle, OrderLine, OrderSummary
-from cabas.ordering.services import close_cycle, save_order
+from cabas.flows import close_cycle, save_order
 
 D = Decimal
 HOUR = datetime.timedelta(hours=1)

@@ -27,7 +27,7 @@ from django.utils import timezone
 from cabas.distribution.models import PickingList, ProducerSheet
 from cabas.members.models import Role, RoleKind
 from cabas.ordering.models import Allocation, Offer, OrderCycle, OrderSummary
-from cabas.ordering.services import close_cycle, open_cycle, save_order
+from cabas.flows import close_cycle, open_cycle, save_order
 
 D = Decimal
 

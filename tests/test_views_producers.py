@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cabas.catalog.models import CertificationVisit, CharterPoint, Label, ProposalStatus, SpecSheet, VisitCheck
-from cabas.catalog.services import decide_cost_sheet, decide_spec_sheet, propose_cost_sheet, propose_spec_sheet
+from cabas.catalog.services import decide_spec_sheet, propose_cost_sheet, propose_spec_sheet
+from cabas.flows import decide_cost_sheet
 from cabas.contracts.models import Contract, ContractProduct, Subscription, SubscriptionLine, SubscriptionSkip
 from cabas.participation.models import Survey, SurveyAnswer
 
@@ -151,7 +152,7 @@ def test_members_answer_a_survey_and_coordinators_decide(world, login):
 def test_a_producer_sets_its_supply_sees_its_sheets_and_proposes(world, login):
     from cabas.catalog.models import CostSheet, ProducerAccount
     from cabas.ordering.models import Offer
-    from cabas.ordering.services import close_cycle, save_order
+    from cabas.flows import close_cycle, save_order
 
     farmer = world.user("ferme@example.org", None)
     ProducerAccount.objects.create(user=farmer, producer=world.farm)

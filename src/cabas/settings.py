@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "cabas.logistics",
     "cabas.api",
     "cabas.web",
+    "cabas.commands",
+    "cabas.demo",
 ]
 
 MIDDLEWARE = [

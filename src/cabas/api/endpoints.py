@@ -19,7 +19,8 @@ from cabas.distribution.documents import picking_list
 from cabas.members.models import Household, Role, User
 from cabas.members.permissions import access_for
 from cabas.ordering.models import Allocation, CycleStatus, Offer, Order, OrderCycle, OrderLine
-from cabas.ordering.services import offer_progress, save_order
+from cabas.flows import save_order
+from cabas.ordering.services import offer_progress
 
 from . import access as checks
 from .schemas import (

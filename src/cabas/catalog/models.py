@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cabas.members.models import Club
 
+from .pricing import SeasonCosts
+
 
 class Unit(models.TextChoices):
     """The unit a product is counted and priced in; every quantity carries one."""
@@ -289,8 +291,6 @@ class CostSheet(Proposal):
         return f"{self.product.name} — {self.season}"
 
     def season_costs(self):
-        from .pricing import SeasonCosts
-
         return SeasonCosts(
             inputs=self.inputs, labour_hours=self.labour_hours, hourly_rate=self.hourly_rate, packaging=self.packaging,
             transport=self.transport, overheads=self.overheads, depreciation=self.depreciation, income=self.income,

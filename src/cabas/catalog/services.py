@@ -97,18 +97,13 @@ def propose_cost_sheet(*, product: Product, season: str, values: Mapping[str, ob
 @transaction.atomic
 def decide_cost_sheet(*, sheet_id: int, agree: bool, by_user=None, now=None) -> CostSheet:
     """Agreeing a cost sheet sets its price in the catalogue (next cycles; a cycle already opened keeps
-    its price) and in the contracts of the product that have not ended, and records it in the history."""
-    from cabas.contracts.models import ContractProduct
-
+    its price) and records it in the history. The flow ``flows.cost_sheets`` also sets it in the contracts."""
     now = now or timezone.now()
     sheet = CostSheet.objects.select_for_update().select_related("product").get(pk=sheet_id)
     _decide(sheet, agree, by_user, now, _("This cost sheet has already been decided."))
     if agree:
         Product.objects.filter(pk=sheet.product_id).update(unit_price=sheet.unit_price)
         PriceChange.objects.create(product_id=sheet.product_id, unit_price=sheet.unit_price, since=now, cost_sheet=sheet)
-        ContractProduct.objects.filter(product_id=sheet.product_id, contract__ends_on__gt=timezone.localdate(now)).update(
-            agreed_price=sheet.unit_price
-        )
     return sheet
 
 

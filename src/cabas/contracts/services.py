@@ -1,9 +1,11 @@
-"""Contracts' guarantee progress and subscriptions' skipped dates and payment schedules."""
+"""Contracts' guarantee progress; subscriptions put into each cycle's orders, their skipped dates and payment
+schedules."""
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from cabas.core.errors import ActionError
 from cabas.core.money import line_amount
+from cabas.ordering.models import Allocation, LineChange, Offer, Order, OrderCycle, OrderLine
 
 from . import guarantee, schedule
-from .models import Contract, GuaranteeKind, Subscription, SubscriptionSkip
+from .models import Contract, ContractProduct, GuaranteeKind, Subscription, SubscriptionSkip
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,6 @@ class ContractProgress:
 def contracts_progress(contracts: list[Contract], *, today: datetime.date | None = None) -> list[ContractProgress]:
     """Each contract's periods against what the club bought of its products in closed cycles, dated by
     the cycle's closing day (one query for all the contracts, whatever their number)."""
-    from cabas.ordering.models import Allocation
-
     today = today or timezone.localdate()
     product_ids = {cp.product_id for c in contracts for cp in c.products.all()}
     purchases: dict[tuple[int, int], list[tuple[datetime.date, Decimal, Decimal, str]]] = defaultdict(list)
@@ -65,6 +66,50 @@ def contracts_progress(contracts: list[Contract], *, today: datetime.date | None
     return result
 
 
+def put_in_subscriptions(cycle: OrderCycle, distribution_dates: Mapping[int, datetime.date]) -> int:
+    """Put the baskets of the subscriptions due at each group's distribution into the households' orders,
+    as committed quantities (a constant number of queries). Returns the number of lines written.
+
+    A basket line whose product is not on offer in this cycle is left out: the coordinator chose the offers."""
+    if not distribution_dates:
+        return 0
+    offers = {o.product_id: o for o in Offer.objects.filter(cycle=cycle)}
+    subscriptions = (
+        Subscription.objects.filter(
+            household__group__club_id=cycle.club_id, starts_on__lte=max(distribution_dates.values()),
+            ends_on__gte=min(distribution_dates.values()),
+        )
+        .select_related("household")
+        .prefetch_related("lines", "skips")
+    )
+    wanted: dict[tuple[int, int], Decimal] = {}
+    for subscription in subscriptions:
+        day = distribution_dates.get(subscription.household.group_id)
+        skipped = {skip.date for skip in subscription.skips.all()}
+        if day is None or not schedule.basket_due(day=day, starts_on=subscription.starts_on, ends_on=subscription.ends_on, skipped=skipped):
+            continue
+        for line in subscription.lines.all():
+            if line.product_id in offers:
+                key = (subscription.household_id, offers[line.product_id].pk)
+                wanted[key] = wanted.get(key, Decimal(0)) + line.quantity
+    if not wanted:
+        return 0
+    households = sorted({h for h, _ in wanted})
+    orders = {o.household_id: o for o in Order.objects.bulk_create(
+        Order(cycle=cycle, household_id=h, updated_at=cycle.opens_at) for h in households
+    )}
+    if any(o.pk is None for o in orders.values()):  # backends that do not return ids from a bulk insert
+        orders = {o.household_id: o for o in Order.objects.filter(cycle=cycle)}
+    OrderLine.objects.bulk_create(
+        OrderLine(order=orders[h], offer_id=offer_id, quantity=q, committed=q) for (h, offer_id), q in sorted(wanted.items())
+    )
+    LineChange.objects.bulk_create(
+        LineChange(cycle=cycle, household_id=h, offer_id=offer_id, quantity=q, at=cycle.opens_at)
+        for (h, offer_id), q in sorted(wanted.items())
+    )
+    return len(wanted)
+
+
 SKIP_MESSAGES = {
     "outside": lambda s: _("This date is outside the season of the subscription."),
     "already": lambda s: _("This date is already skipped."),
@@ -77,8 +122,6 @@ SKIP_MESSAGES = {
 def skip_date(*, subscription_id: int, household_id: int, day: datetime.date, today: datetime.date | None = None) -> SubscriptionSkip:
     """Skip one distribution of a household's own subscription. If that distribution's cycle is already
     open, the basket's committed quantities come out of the order at once."""
-    from cabas.ordering.models import LineChange, OrderLine
-
     today = today or timezone.localdate()
     subscription = (
         Subscription.objects.select_for_update().filter(pk=subscription_id, household_id=household_id).first()
@@ -136,3 +179,9 @@ def subscription_schedule(subscription: Subscription) -> tuple[list[datetime.dat
     total = basket * len(days)
     return days, total, schedule.instalments(total, schedule=subscription.payment_schedule,
                                              starts_on=subscription.starts_on, ends_on=subscription.ends_on)
+
+
+def apply_agreed_price(*, product_id: int, unit_price: Decimal, today: datetime.date) -> int:
+    """A price agreed for a product (its cost sheet) becomes the agreed price of the contracts of the product
+    that have not ended (one statement). Returns the number of contract lines changed."""
+    return ContractProduct.objects.filter(product_id=product_id, contract__ends_on__gt=today).update(agreed_price=unit_price)

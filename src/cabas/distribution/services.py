@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 
 from cabas.ordering.closing import ClosingResult
 from cabas.ordering.models import OrderCycle
@@ -31,3 +32,14 @@ def write_closing_documents(cycle: OrderCycle, result: ClosingResult, *, now: da
         )
         for t in result.producers
     )
+
+
+def create_distributions(cycle: OrderCycle, dates: Mapping[int, datetime.date]) -> None:
+    """One distribution per group (group id -> its pick-up date) for a cycle being opened."""
+    Distribution.objects.bulk_create(Distribution(cycle=cycle, group_id=pk, date=dates[pk]) for pk in sorted(dates))
+
+
+def delete_closing_documents(cycle: OrderCycle) -> None:
+    """The cycle's picking lists and producer sheets, before they are written anew (reception)."""
+    PickingList.objects.filter(distribution__cycle=cycle).delete()
+    ProducerSheet.objects.filter(cycle=cycle).delete()

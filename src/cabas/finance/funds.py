@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cabas.core.formatting import format_money
+from cabas.members.models import Household, User
 
 from . import solidarity
-from cabas.members.models import Household
-
+from .accounts import club_account, locked_fund_accounts, post_to_target, settings_for
 from .models import AccountKind, ContributionMode, CycleFunds, Entry, FundShare, Journal, from_cents
 
 ZERO = Decimal("0.00")
@@ -42,8 +42,6 @@ def _fund_before(club, account_id: int, cycle_id: int) -> Decimal:
 def plan_for(cycle, amounts: Mapping[int, Decimal], *, fund: Decimal) -> tuple[solidarity.Plan, dict]:
     """The solidarity plan and the guarantee contributions for households' amounts at full price (two
     queries: the money settings, and the tariffs and pledges of the club's households)."""
-    from .services import settings_for
-
     club_settings = settings_for(cycle.club)
     terms = {h: (rate, mode, percent) for h, rate, mode, percent in Household.objects.filter(
         Q(tariff__isnull=False) | Q(solidarity_pledge__isnull=False), group__club_id=cycle.club_id,
@@ -65,8 +63,6 @@ def plan_for(cycle, amounts: Mapping[int, Decimal], *, fund: Decimal) -> tuple[s
 
 def project(cycle, amounts: Mapping[int, Decimal]) -> tuple[solidarity.Plan, dict, Decimal]:
     """Before closing: what the cycle's discounts would cost the fund as the orders stand."""
-    from .services import club_account
-
     account = club_account(cycle.club, AccountKind.SOLIDARITY)
     fund = _fund_before(cycle.club, account.pk, cycle.pk)
     result, guarantee = plan_for(cycle, amounts, fund=fund)
@@ -78,8 +74,6 @@ def post_cycle_funds(cycle, amounts: Mapping[int, Decimal], household_accounts: 
     """Post the cycle's discounts and contributions (by difference with what was posted before), record
     them per household and for the cycle, and tell the households whose discount had to be scaled down.
     Runs inside the closing's (or the reception's) transaction."""
-    from .services import locked_fund_accounts, post_to_target
-
     club = cycle.club
     # One closing, reception or payout at a time against the funds, so they never go negative.
     solidarity_account, guarantee_account = locked_fund_accounts(club)
@@ -126,8 +120,6 @@ def post_cycle_funds(cycle, amounts: Mapping[int, Decimal], household_accounts: 
 def tell_scaled(cycle, discounts: Mapping[int, tuple[Decimal, Decimal]]) -> int:
     """E-mail the members of each household whose solidarity discount was scaled down (one query, one
     connection). Sent after the closing commits; a mail failure never undoes the closing."""
-    from cabas.members.models import User
-
     messages = []
     for email, household_id in User.objects.filter(household_id__in=list(discounts), is_active=True).values_list(
             "email", "household_id"):

@@ -6,168 +6,36 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cabas.catalog.models import Producer
-from cabas.core.bulk import insert_rows
 from cabas.core.errors import ActionError
 from cabas.core.formatting import format_money
-from cabas.core.money import vat_breakdown
+from cabas.core.money import line_amount, vat_breakdown
 from cabas.core.numbers import parse_decimal
 from cabas.members.models import Club, Household
+from cabas.ordering.models import Allocation, OrderCycle, OrderLine, OrderSummary
 
 from . import bank, ledger, references
+from .accounts import (
+    FUNDS, club_account, cycle_accounts, cycle_key, household_accounts, locked_fund_accounts, next_number, post,
+    post_to_target, producer_accounts, settings_for,
+)
+from .funds import post_cycle_funds
 from .models import (
-    CLUB_ACCOUNTS, HOUSEHOLD_CODE, PRODUCER_CODE, Account, AccountKind, BankLine, BankLineStatus, BankStatement, Entry,
-    FinanceSettings, Invoice, InvoiceKind, Journal, LedgerTransaction, Payment, PaymentMethod, PaymentMode, Sequence,
-    from_cents, to_cents,
+    CLUB_ACCOUNTS, Account, AccountKind, BankLine, BankLineStatus, BankStatement, ContributionMode, CycleFunds, Entry, FinanceSettings,
+    FundMovement, FundMovementKind, FundShare, HouseholdTariff, Invoice, InvoiceKind, Journal, LedgerTransaction, Payment,
+    PaymentMethod, PaymentMode, Sequence, SolidarityPledge, TariffCategory, from_cents,
 )
 
 MAX_PAYMENT = Decimal("100000")
-
-
-# --- accounts ---------------------------------------------------------------------------------------
-
-
-def settings_for(club: Club) -> FinanceSettings:
-    found = FinanceSettings.objects.filter(club=club).first()
-    return found or FinanceSettings(club=club, legal_name=club.name)
-
-
-def locked_fund_accounts(club: Club) -> tuple[Account, Account]:
-    """The solidarity and guarantee fund accounts, created if missing, locked until the transaction ends
-    (two queries): whatever takes from a fund takes this lock first."""
-    Account.objects.bulk_create(
-        [Account(club=club, kind=kind, code=CLUB_ACCOUNTS[kind][0], name=CLUB_ACCOUNTS[kind][1]) for kind in FUNDS],
-        ignore_conflicts=True,
-    )
-    codes = [CLUB_ACCOUNTS[kind][0] for kind in FUNDS]
-    found = {a.kind: a for a in Account.objects.select_for_update().filter(club=club, code__in=codes, auxiliary="")}
-    return found[AccountKind.SOLIDARITY], found[AccountKind.GUARANTEE]
-
-
-def club_account(club: Club, kind: str) -> Account:
-    code, name = CLUB_ACCOUNTS[kind]
-    account, _created = Account.objects.get_or_create(club=club, code=code, auxiliary="", defaults={"kind": kind, "name": name})
-    return account
-
-
-PARTY_ACCOUNTS = {  # kind: (owner model, owner field, general account, auxiliary prefix)
-    AccountKind.HOUSEHOLD: (Household, "household_id", HOUSEHOLD_CODE, "H"),
-    AccountKind.PRODUCER: (Producer, "producer_id", PRODUCER_CODE, "P"),
-}
-
-
-def party_accounts(club: Club, kind: str, owner_ids: Iterable[int]) -> dict[int, Account]:
-    """The accounts of households or producers (by id), created for those that have none (three queries
-    whatever their number)."""
-    model, field, code, prefix = PARTY_ACCOUNTS[kind]
-    wanted = set(owner_ids)
-    Account.objects.bulk_create(
-        (Account(club=club, kind=kind, code=code, auxiliary=f"{prefix}{pk:06d}", name=name, **{field: pk})
-         for pk, name in model.objects.filter(pk__in=wanted).values_list("pk", "name")),
-        ignore_conflicts=True,
-    )
-    return {getattr(a, field): a for a in Account.objects.filter(**{f"{field}__in": wanted})}
-
-
-def household_accounts(club: Club, household_ids: Iterable[int]) -> dict[int, Account]:
-    return party_accounts(club, AccountKind.HOUSEHOLD, household_ids)
-
-
-def producer_accounts(club: Club, producer_ids: Iterable[int]) -> dict[int, Account]:
-    return party_accounts(club, AccountKind.PRODUCER, producer_ids)
-
-
-def cycle_accounts(cycle) -> tuple[dict[int, int], dict[int, int]]:
-    """Account ids of every household and producer the cycle's closing documents name (its household
-    summaries and producer sheets), the missing ones created by one INSERT … SELECT each (four statements,
-    whatever the number of households)."""
-    from django.db import connection
-
-    from cabas.distribution.models import ProducerSheet
-    from cabas.ordering.models import OrderSummary
-
-    pad = "lpad({}::text, 6, '0')" if connection.vendor == "postgresql" else "printf('%%06d', {})"
-    account = Account._meta.db_table
-    for kind, code, prefix, table, column, source in (
-        (AccountKind.HOUSEHOLD, HOUSEHOLD_CODE, "H", Household._meta.db_table, "household_id",
-         f"SELECT household_id FROM {OrderSummary._meta.db_table} WHERE cycle_id = %s"),
-        (AccountKind.PRODUCER, PRODUCER_CODE, "P", Producer._meta.db_table, "producer_id",
-         f"SELECT producer_id FROM {ProducerSheet._meta.db_table} WHERE cycle_id = %s"),
-    ):
-        other = "producer_id" if column == "household_id" else "household_id"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {account} (club_id, kind, code, auxiliary, name, {column}, {other}) "
-                f"SELECT %s, %s, %s, %s || {pad.format('t.id')}, t.name, t.id, NULL FROM {table} t "
-                f"WHERE t.id IN ({source}) AND NOT EXISTS (SELECT 1 FROM {account} a WHERE a.{column} = t.id)",
-                [cycle.club_id, kind, code, prefix, cycle.pk],
-            )
-    households = dict(Account.objects.filter(household__order_summaries__cycle=cycle).values_list("household_id", "pk"))
-    producers = dict(Account.objects.filter(producer__sheets__cycle=cycle).values_list("producer_id", "pk"))
-    return households, producers
-
-
-def next_number(club: Club, name: str, count: int = 1) -> int:
-    """The first of ``count`` consecutive numbers of the club's sequence, under a row lock (gapless: the
-    lock holds until the transaction commits, and a rollback gives the numbers back)."""
-    Sequence.objects.bulk_create([Sequence(club=club, name=name)], ignore_conflicts=True)
-    sequence = Sequence.objects.select_for_update().get(club=club, name=name)
-    first = sequence.last + 1
-    Sequence.objects.filter(pk=sequence.pk).update(last=sequence.last + count)
-    return first
-
-
-# --- posting ----------------------------------------------------------------------------------------
-
-
-def post(
-    club: Club, lines: Iterable[tuple[Account, Decimal]], *, journal: str, label: str, date: datetime.date,
-    key: str | None = None, piece: str = "", reverses: LedgerTransaction | None = None, by_user=None,
-) -> LedgerTransaction:
-    """Write one balanced transaction (LedgerError if it is not). Must run inside the caller's transaction."""
-    checked = ledger.check(ledger.Line(getattr(account, "pk", account), amount) for account, amount in lines)
-    record = LedgerTransaction(
-        club=club, number=next_number(club, "ledger"), journal=journal, date=date, label=label[:200], piece=piece[:40],
-        key=key, reverses=reverses, created_by=by_user,
-    )
-    record.save(force_insert=True)
-    insert_rows(Entry, ["transaction", "account", "cents", "currency"], ((record.pk, l.account, to_cents(l.amount), "EUR") for l in checked))
-    return record
-
-
-def cycle_key(cycle_id: int) -> str:
-    return f"cycle:{cycle_id}"
-
-
-def post_to_target(club: Club, prefix: str, target: Mapping[int, Decimal], *, labels: tuple[str, str], piece: str,
-                   date: datetime.date, by_user=None, first_journal: str = Journal.SALES) -> LedgerTransaction | None:
-    """Bring the entries posted under the key ``prefix`` (and its adjustments ``prefix:n``) to ``target``
-    (account id -> balance): the first call posts it whole (``labels[0]``, in ``first_journal``), later calls post
-    only the difference (``labels[1]``, miscellaneous journal), a call that changes nothing posts nothing."""
-    posted_rows = (
-        Entry.objects.filter(transaction__club=club).filter(Q(transaction__key=prefix) | Q(transaction__key__startswith=prefix + ":"))
-        .values("account_id").annotate(total=Sum("cents")).order_by()
-    )
-    posted = {row["account_id"]: from_cents(row["total"]) for row in posted_rows}
-    lines = ledger.difference(posted, {a: amount for a, amount in target.items() if amount})
-    if not lines:
-        return None
-    first = not posted
-    count = 0 if first else LedgerTransaction.objects.filter(club=club, key__startswith=prefix + ":").count()
-    return post(
-        club, [(l.account, l.amount) for l in lines], journal=first_journal if first else Journal.MISC,
-        label=labels[0] if first else labels[1], date=date, key=prefix if first else f"{prefix}:{count + 1}",
-        piece=piece, by_user=by_user,
-    )
 
 
 def post_cycle(cycle, households: Mapping[int, Decimal], producers: Mapping[int, Decimal], *, date: datetime.date, by_user=None):
@@ -175,8 +43,6 @@ def post_cycle(cycle, households: Mapping[int, Decimal], producers: Mapping[int,
     owed its total; then the cycle's solidarity discounts and fund contributions (``funds.post_cycle_funds``).
     The first call posts the closing; later calls (deliveries recorded at reception) post only the
     difference, as an adjustment; a call that changes nothing posts nothing."""
-    from .funds import post_cycle_funds
-
     club = cycle.club
     accounts_h, accounts_p = cycle_accounts(cycle)
     target = {accounts_h[h]: amount for h, amount in households.items() if amount}
@@ -290,9 +156,6 @@ def statement(household: Household) -> list[dict]:
 
 def open_orders_total(club_id: int, household_id: int) -> Decimal:
     """What the household has ordered in the club's cycles not yet closed (one query)."""
-    from cabas.core.money import line_amount
-    from cabas.ordering.models import OrderLine
-
     rows = OrderLine.objects.filter(
         order__household_id=household_id, order__cycle__closed_at__isnull=True, order__cycle__club_id=club_id,
     ).values_list("quantity", "offer__unit_price")
@@ -323,8 +186,6 @@ def check_prepaid(*, club_id: int, household_id: int, room: Decimal | None, befo
 
 
 def _invoice_lines(cycle, household_ids) -> dict[int, list[dict]]:
-    from cabas.ordering.models import Allocation
-
     lines: dict[int, list[dict]] = defaultdict(list)
     for a in (Allocation.objects.filter(cycle=cycle, household_id__in=household_ids, quantity__gt=0)
               .select_related("offer__producer").order_by("household_id", "offer__producer__name", "offer__name")):
@@ -337,8 +198,6 @@ def _invoice_lines(cycle, household_ids) -> dict[int, list[dict]]:
 
 def _fund_lines(cycle) -> dict[int, list[dict]]:
     """Per household, what the funds change in what it pays for the cycle (outside VAT)."""
-    from .models import FundShare
-
     lines: dict[int, list[dict]] = {}
     for share in FundShare.objects.filter(cycle=cycle).order_by("household_id"):
         rows = []
@@ -366,8 +225,6 @@ def issue_invoices(cycle, *, date: datetime.date | None = None) -> int:
     """One invoice per household of a closed cycle, from its allocations; run again after deliveries
     changed amounts, it cancels each changed invoice by a credit note and issues a new one. Returns the
     number of documents issued (0 when nothing changed)."""
-    from cabas.ordering.models import OrderCycle, OrderSummary
-
     cycle = OrderCycle.objects.select_for_update().select_related("club").get(pk=cycle.pk)
     if cycle.closed_at is None:
         raise ActionError(_("Invoices are issued once the cycle is closed."))
@@ -506,15 +363,9 @@ def delete_money(club: Club) -> None:
     """Delete a club's whole ledger, invoices, payments and statements: only for removing a club that never
     really existed (the demo). Must run inside the caller's transaction; on PostgreSQL it lifts the
     database's guard for that transaction only."""
-    from django.db import connection
-
-    from .models import Sequence
-
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL cabas.ledger_maintenance = 'on'")
-    from .models import CycleFunds, FundMovement, FundShare
-
     FundMovement.objects.filter(club=club).delete()
     FundShare.objects.filter(cycle__club=club).delete()
     CycleFunds.objects.filter(cycle__club=club).delete()
@@ -539,8 +390,6 @@ def assign_tariff(*, club: Club, household_id: int, category_id: int | None, rev
                   by_user=None, today: datetime.date | None = None):
     """Give a household of the club a solidarity tariff until its review date, or take it back to the
     standard tariff (``category_id`` None). The caller checks that the user is a solidarity referent."""
-    from .models import HouseholdTariff, TariffCategory
-
     today = today or timezone.localdate()
     household = Household.objects.filter(pk=household_id, group__club=club).first()
     if household is None:
@@ -562,9 +411,6 @@ def assign_tariff(*, club: Club, household_id: int, category_id: int | None, rev
 
 # --- the funds -----------------------------------------------------------------------------------------
 
-FUNDS = (AccountKind.SOLIDARITY, AccountKind.GUARANTEE)
-
-
 def fund_available(club: Club, kind: str) -> Decimal:
     """What a fund holds (its account is credited by what comes in, so the balance is negated)."""
     account = club_account(club, kind)
@@ -576,8 +422,6 @@ def receive_for_fund(*, club: Club, fund: str, amount: object, method: str, sour
                      origin: str = "donation", by_user=None):
     """A donation or a grant (``origin``) received for the solidarity or the guarantee fund, through the
     bank or the cash box; recorded as a fund movement for the yearly report."""
-    from .models import FundMovement, FundMovementKind
-
     if fund not in FUNDS:
         raise ActionError(_("Choose the solidarity fund or the guarantee fund."))
     if origin not in (FundMovementKind.DONATION, FundMovementKind.GRANT):
@@ -602,8 +446,6 @@ def guarantee_payout(*, club: Club, producer: Producer, amount: object, reason: 
     """Support for a producer after a documented bad harvest (or a contract's shortfall), decided by the
     club's coordinators: the guarantee fund pays, the producer's account is credited (then paid as usual).
     The fund never goes negative."""
-    from .models import FundMovement, FundMovementKind
-
     value = _amount(amount)
     reason = " ".join(str(reason or "").split())[:160]
     if not reason:
@@ -628,8 +470,6 @@ def guarantee_payout(*, club: Club, producer: Producer, amount: object, reason: 
 def set_pledge(*, household: Household, mode: str, percent: object = None):
     """A household's choice of solidarity contribution: none (``mode`` empty), a percentage of its orders
     (0.5 to 20 %), or rounding each cycle's total up to the euro. Applies from the next closing."""
-    from .models import ContributionMode, SolidarityPledge
-
     if not mode:
         SolidarityPledge.objects.filter(household=household).delete()
         return None
@@ -647,8 +487,6 @@ def set_pledge(*, household: Household, mode: str, percent: object = None):
 def post_membership_fee(membership, *, by_user=None):
     """A year's membership fee: owed by the household, or paid by the solidarity fund (never beyond what it
     holds). Runs inside the caller's transaction; a fee of 0 posts nothing."""
-    from .models import FundMovement, FundMovementKind
-
     if not membership.fee:
         return None
     club = membership.group.club
@@ -670,3 +508,28 @@ def post_membership_fee(membership, *, by_user=None):
     FundMovement.objects.create(club=club, fund=AccountKind.SOLIDARITY, kind=FundMovementKind.FEE, amount=-membership.fee,
                                 date=membership.starts_on, label=_("Membership fee %(year)s") % names, transaction=record)
     return record
+
+
+def post_pooled_cost(club: Club, *, pool: str, total: Decimal, debits: Mapping[tuple[str, int], Decimal], label: str,
+                     date: datetime.date, key: str, piece: str, by_user=None) -> LedgerTransaction:
+    """Post a pooled cost shared among parties: the club's ``pool`` account (e.g. transport) is credited
+    ``total``, each party's account — keyed ("household" | "producer", id) — debited its share. Refused when
+    an entry with this key exists (a cost is posted once). Runs inside the caller's transaction."""
+    if LedgerTransaction.objects.filter(club=club, key=key).exists():
+        raise ActionError(_("These shares are already in the ledger."))
+    household_ids = [pk for (what, pk) in debits if what == "household"]
+    producer_ids = [pk for (what, pk) in debits if what == "producer"]
+    accounts = {}
+    if household_ids:
+        accounts.update({("household", pk): a for pk, a in household_accounts(club, household_ids).items()})
+    if producer_ids:
+        accounts.update({("producer", pk): a for pk, a in producer_accounts(club, producer_ids).items()})
+    # the pool, created if missing: two statements either way
+    code, name = CLUB_ACCOUNTS[pool]
+    Account.objects.bulk_create([Account(club=club, kind=pool, code=code, name=name)], ignore_conflicts=True)
+    pool_account = Account.objects.get(club=club, code=code, auxiliary="")
+    lines = ledger.merged(
+        [ledger.Line(pool_account.pk, -total)] + [ledger.Line(accounts[party].pk, amount) for party, amount in debits.items()]
+    )
+    return post(club, [(line.account, line.amount) for line in lines], journal=Journal.MISC, label=label, date=date,
+                key=key, piece=piece, by_user=by_user)

@@ -6,8 +6,8 @@ database transaction each. The routing and the sharing are the pure modules' (``
   with the baseline's totals, and shares its cost with the club's method.
 - :func:`share_plan` shares a plan's cost again with another method or among other participants.
 - :func:`choose_plan` marks the plan the club goes with.
-- :func:`post_plan_shares` posts the shares to the ledger: the transport pool is credited the plan's cost, each
-  participant debited its share (a group's share is split among its households); posting twice posts nothing.
+- :func:`lock_plan_to_post`, :func:`plan_debits` and :func:`mark_posted` are the steps of posting the shares to
+  the ledger, a workflow of ``cabas.flows.transport``.
 
 The number of queries does not depend on the number of households, allocations or stops.
 """
@@ -620,83 +620,65 @@ def transport_key(plan_id: int) -> str:
     return f"transport:{plan_id}"
 
 
-def post_plan_shares(plan: TransportPlan, *, by_user=None, date: datetime.date | None = None):
-    """Post the plan's shares: the transport pool account is credited the plan's cost, each participant's
-    account debited its share (a group's share split among its households in proportion to what they were
-    allocated, to the cent). The plan becomes the chosen one. Returns the ledger transaction, or None when
-    the shares were posted already (posting twice posts nothing)."""
-    from cabas.finance import ledger
-    from cabas.finance.models import CLUB_ACCOUNTS, Account, AccountKind, Journal, LedgerTransaction
-    from cabas.finance.services import household_accounts, post, producer_accounts
+def lock_plan_to_post(plan: TransportPlan) -> TransportPlan | None:
+    """The plan, row-locked with its cycle and club, if its shares can be posted; None when they were posted
+    already (posting twice posts nothing). ActionError when they cannot be. Runs inside the caller's
+    transaction; the flow ``flows.transport`` posts them."""
+    plan = TransportPlan.objects.select_for_update().select_related("cycle__club").get(pk=plan.pk)
+    if plan.posted:
+        return None
+    if not plan.cycle.is_closed:
+        raise ActionError(_("The cycle is not closed: its transport cannot be posted."))
+    if not plan.feasible:
+        raise ActionError(_("This plan is not feasible: its shares are not posted."))
+    if TransportPlan.objects.filter(cycle=plan.cycle, ledger_transaction__isnull=False).exclude(pk=plan.pk).exists():
+        raise ActionError(_("Another plan of this cycle is already posted to the ledger."))
+    return plan
 
-    with transaction.atomic():
-        plan = TransportPlan.objects.select_for_update().select_related("cycle__club").get(pk=plan.pk)
-        if plan.posted:
-            return None
-        cycle, club = plan.cycle, plan.cycle.club
-        if not cycle.is_closed:
-            raise ActionError(_("The cycle is not closed: its transport cannot be posted."))
-        if not plan.feasible:
-            raise ActionError(_("This plan is not feasible: its shares are not posted."))
-        if TransportPlan.objects.filter(cycle=cycle, ledger_transaction__isnull=False).exclude(pk=plan.pk).exists():
-            raise ActionError(_("Another plan of this cycle is already posted to the ledger."))
-        key = transport_key(plan.pk)
-        if LedgerTransaction.objects.filter(club=club, key=key).exists():
-            raise ActionError(_("These shares are already in the ledger."))
-        shares = list(CostShare.objects.filter(plan=plan).order_by("position"))
-        if not shares:
-            raise ActionError(_("This plan's cost is not shared yet: share it first."))
-        if sum((s.share for s in shares), ZERO) != plan.cost:
-            raise ActionError(_("The shares do not add up to the plan's cost: share it again."))
-        if plan.cost == 0:
-            raise ActionError(_("This plan costs nothing: there is nothing to post."))
-        kind = shares[0].participant_kind
-        debits: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)  # (household|producer, id) -> amount
-        if kind == Participants.GROUPS:
-            amounts: dict[int, dict[int, Decimal]] = defaultdict(dict)
-            for group_id, household_id, amount in (
-                Allocation.objects.filter(cycle=cycle, group_id__in=[s.participant_id for s in shares])
-                .values("group_id", "household_id").annotate(amount=Sum("amount_incl_vat"))
-                .values_list("group_id", "household_id", "amount").order_by("group_id", "household_id")
-            ):
-                amounts[group_id][household_id] = Decimal(str(amount or 0))
-            for s in shares:
-                weights = amounts.get(s.participant_id)
-                if not weights:
-                    raise ActionError(_("%(group)s has no household in this cycle to share its part with.") % {"group": s.name})
-                if not any(weights.values()):
-                    weights = dict.fromkeys(weights, Decimal(1))
-                for household_id, amount in split_cents(s.share, weights).items():
-                    debits["household", household_id] += amount
-        elif kind == Participants.HOUSEHOLDS:
-            for s in shares:
-                debits["household", s.participant_id] += s.share
-        else:
-            for s in shares:
-                debits["producer", s.participant_id] += s.share
-        household_ids = [pk for (what, pk) in debits if what == "household"]
-        producer_ids = [pk for (what, pk) in debits if what == "producer"]
-        accounts = {}
-        if household_ids:
-            accounts.update({("household", pk): a for pk, a in household_accounts(club, household_ids).items()})
-        if producer_ids:
-            accounts.update({("producer", pk): a for pk, a in producer_accounts(club, producer_ids).items()})
-        # the transport pool, created if missing: two statements either way
-        code, name = CLUB_ACCOUNTS[AccountKind.TRANSPORT]
-        Account.objects.bulk_create([Account(club=club, kind=AccountKind.TRANSPORT, code=code, name=name)], ignore_conflicts=True)
-        pool = Account.objects.get(club=club, code=code, auxiliary="")
-        lines = ledger.merged(
-            [ledger.Line(pool.pk, -plan.cost)] + [ledger.Line(accounts[party].pk, amount) for party, amount in debits.items()]
-        )
-        record = post(
-            club, [(line.account, line.amount) for line in lines], journal=Journal.MISC,
-            label=_("Pooled transport, %(cycle)s") % {"cycle": cycle.name}, date=date or timezone.localdate(),
-            key=key, piece=f"T{plan.pk}", by_user=by_user,
-        )
-        TransportPlan.objects.filter(cycle=cycle, chosen=True).exclude(pk=plan.pk).update(chosen=False)
-        TransportPlan.objects.filter(pk=plan.pk).update(ledger_transaction=record, chosen=True)
-        plan.ledger_transaction, plan.chosen = record, True
-    return record
+
+def plan_debits(plan: TransportPlan) -> dict[tuple[str, int], Decimal]:
+    """What each party pays of the plan's cost, keyed ("household" | "producer", id): a group's share is split
+    among its households in proportion to what they were allocated, to the cent (two queries)."""
+    cycle = plan.cycle
+    shares = list(CostShare.objects.filter(plan=plan).order_by("position"))
+    if not shares:
+        raise ActionError(_("This plan's cost is not shared yet: share it first."))
+    if sum((s.share for s in shares), ZERO) != plan.cost:
+        raise ActionError(_("The shares do not add up to the plan's cost: share it again."))
+    if plan.cost == 0:
+        raise ActionError(_("This plan costs nothing: there is nothing to post."))
+    kind = shares[0].participant_kind
+    debits: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
+    if kind == Participants.GROUPS:
+        amounts: dict[int, dict[int, Decimal]] = defaultdict(dict)
+        for group_id, household_id, amount in (
+            Allocation.objects.filter(cycle=cycle, group_id__in=[s.participant_id for s in shares])
+            .values("group_id", "household_id").annotate(amount=Sum("amount_incl_vat"))
+            .values_list("group_id", "household_id", "amount").order_by("group_id", "household_id")
+        ):
+            amounts[group_id][household_id] = Decimal(str(amount or 0))
+        for s in shares:
+            weights = amounts.get(s.participant_id)
+            if not weights:
+                raise ActionError(_("%(group)s has no household in this cycle to share its part with.") % {"group": s.name})
+            if not any(weights.values()):
+                weights = dict.fromkeys(weights, Decimal(1))
+            for household_id, amount in split_cents(s.share, weights).items():
+                debits["household", household_id] += amount
+    elif kind == Participants.HOUSEHOLDS:
+        for s in shares:
+            debits["household", s.participant_id] += s.share
+    else:
+        for s in shares:
+            debits["producer", s.participant_id] += s.share
+    return dict(debits)
+
+
+def mark_posted(plan: TransportPlan, record) -> None:
+    """The plan whose shares were posted (``record``, the ledger transaction) is the cycle's chosen one."""
+    TransportPlan.objects.filter(cycle=plan.cycle, chosen=True).exclude(pk=plan.pk).update(chosen=False)
+    TransportPlan.objects.filter(pk=plan.pk).update(ledger_transaction=record, chosen=True)
+    plan.ledger_transaction, plan.chosen = record, True
 
 
 def delete_logistics(club: Club) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import CharField, Value
+
 from .models import PRODUCER_REFERENT, RoleKind
 
 
@@ -74,12 +76,10 @@ def access_for(user) -> Access:
     treasurer_clubs: set[int] = set()
     solidarity_clubs: set[int] = set()
     referent_producers: set[int] = set()
-    from django.db.models import CharField, Value
-
-    from cabas.catalog.models import Producer
-
+    # The producers this person is the referent of come through the reverse relation of catalog's
+    # Producer.referent (``referent_for``): members imports nothing of the layers above it.
     rows = user.roles.order_by().values_list("kind", "club_id", "group_id").union(
-        Producer.objects.filter(referent=user).order_by().values_list(
+        user.referent_for.order_by().values_list(
             Value(PRODUCER_REFERENT, output_field=CharField()), "club_id", "pk"),
         all=True,
     )

@@ -122,24 +122,22 @@ def _pending(group_id: int, application_id: int) -> MembershipApplication:
     return application
 
 
-def start_membership(*, household: Household, group: Group, starts_on: datetime.date, paid_by_fund: bool = False,
-                     by_user=None) -> Membership:
-    """A year of membership from ``starts_on``, its fee posted. Runs inside the caller's transaction."""
-    from cabas.finance.services import post_membership_fee
-
-    membership = Membership.objects.create(
+def start_membership(*, household: Household, group: Group, starts_on: datetime.date,
+                     paid_by_fund: bool = False) -> Membership:
+    """A year of membership from ``starts_on`` at the group's fee (the flow ``flows.memberships`` posts the fee).
+    Runs inside the caller's transaction."""
+    return Membership.objects.create(
         household=household, group=group, starts_on=starts_on, ends_on=one_year_from(starts_on),
         fee=fee_for(group), paid_by_fund=paid_by_fund,
     )
-    post_membership_fee(membership, by_user=by_user)
-    return membership
 
 
 @transaction.atomic
 def approve(*, group: Group, application_id: int, by_user=None, paid_by_fund: bool = False,
-            today: datetime.date | None = None) -> Household:
-    """The group's coordinator accepts an application: a household and its member account are created, the
-    first year's fee is posted, and the applicant receives an e-mail to choose a password."""
+            today: datetime.date | None = None) -> Membership:
+    """The group's coordinator accepts an application: a household, its member account and its first year of
+    membership are created, and the applicant receives an e-mail to choose a password (after the commit).
+    Returns the membership; the flow ``flows.memberships.approve_membership`` posts its fee."""
     today = today or timezone.localdate()
     Group.objects.select_for_update().filter(pk=group.pk).first()  # one approval at a time per group: capacity holds
     application = _pending(group.pk, application_id)
@@ -152,11 +150,11 @@ def approve(*, group: Group, application_id: int, by_user=None, paid_by_fund: bo
     household = Household.objects.create(group=group, name=application.household_name)
     user = User.objects.create_user(email=application.email, household=household, first_name=application.first_name,
                                     last_name=application.last_name)  # no password yet: chosen from the e-mail
-    start_membership(household=household, group=group, starts_on=today, paid_by_fund=paid_by_fund, by_user=by_user)
+    membership = start_membership(household=household, group=group, starts_on=today, paid_by_fund=paid_by_fund)
     MembershipApplication.objects.filter(pk=application.pk).update(
         status=ApplicationStatus.APPROVED, decided_at=timezone.now(), decided_by=by_user, household=household)
     transaction.on_commit(lambda: send_welcome(user, group))
-    return household
+    return membership
 
 
 def password_link(user) -> str:
@@ -186,8 +184,9 @@ def current_membership(household: Household, today: datetime.date) -> Membership
 
 
 @transaction.atomic
-def renew(*, household: Household, by_user=None, paid_by_fund: bool = False, today: datetime.date | None = None) -> Membership:
-    """The next year: from the day after the last membership ends, or from today if it has lapsed."""
+def renew(*, household: Household, paid_by_fund: bool = False, today: datetime.date | None = None) -> Membership:
+    """The next year: from the day after the last membership ends, or from today if it has lapsed (the flow
+    ``flows.memberships.renew_membership`` posts its fee)."""
     today = today or timezone.localdate()
     household = Household.objects.select_for_update().select_related("group__club").get(pk=household.pk)
     if household.left_on is not None:
@@ -197,24 +196,17 @@ def renew(*, household: Household, by_user=None, paid_by_fund: bool = False, tod
         raise ActionError(_("The membership runs until %(date)s: it can be renewed in the last two months.") % {
             "date": last.strftime("%d/%m/%Y")})
     starts_on = max(today, last + datetime.timedelta(days=1)) if last else today
-    return start_membership(household=household, group=household.group, starts_on=starts_on, paid_by_fund=paid_by_fund,
-                            by_user=by_user)
+    return start_membership(household=household, group=household.group, starts_on=starts_on, paid_by_fund=paid_by_fund)
 
 
 @transaction.atomic
 def leave(*, household: Household, reason: str = "", today: datetime.date | None = None) -> None:
     """The household leaves its group: recorded with the date and reason; its history (orders, accounts,
-    memberships) is kept. Refused while it has an order in a cycle still open or awaiting closing."""
-    from cabas.ordering.models import Order
-
+    memberships) is kept. The flow ``flows.memberships.leave_group`` first checks it has no order pending."""
     today = today or timezone.localdate()
     household = Household.objects.select_for_update().get(pk=household.pk)
     if household.left_on is not None:
         return
-    pending = Order.objects.filter(household=household, cycle__closed_at__isnull=True).select_related("cycle").first()
-    if pending is not None:
-        raise ActionError(_("The household has an order in %(cycle)s: remove it, or leave after that cycle closes.") % {
-            "cycle": pending.cycle.name})
     Household.objects.filter(pk=household.pk).update(left_on=today, leave_reason=_clean(reason, 200))
     Membership.objects.filter(household=household, ends_on__gte=today, left_on__isnull=True).update(left_on=today)
 

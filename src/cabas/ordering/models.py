@@ -195,7 +195,7 @@ class OrderLine(models.Model):
 class LineChange(models.Model):
     """Each change a household makes to a line, in order: first-come rationing replays them.
 
-    Written by ordering.services.save_order beside the line itself; a quantity of 0 is a removal.
+    Written by the save_order flow (ordering.services.write_order) beside the line itself; a quantity of 0 is a removal.
     """
 
     cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="line_changes")

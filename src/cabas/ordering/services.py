@@ -1,6 +1,7 @@
-"""Every change to cycles and orders is one function here, run in one transaction.
-
-Views, the API and management commands call these; they never write ordering models themselves.
+"""Every change to cycles and orders. What crosses into another domain (opening a cycle with its distributions
+and subscriptions, saving an order under the prepaid rule, closing, reception) is a workflow in ``cabas.flows``,
+which calls the steps here inside its transaction; what stays within ordering (the allocation rules, a
+producer's supply) is one function here, in one transaction.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cabas.catalog.models import Product
+from cabas.catalog.services import current_spec_sheets
 from cabas.catalog.units import format_quantity_with_unit
 from cabas.core.bulk import insert_rows
 from cabas.core.errors import ActionError
+from cabas.core.money import ZERO, line_amount
 from cabas.members.models import Club, Group, Household
 
 from . import allocation, closing
@@ -32,8 +35,7 @@ from .quantities import QuantityError, parse_quantity
 # --- opening a cycle ------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def open_cycle(
+def create_cycle(
     *,
     club: Club,
     name: str,
@@ -42,9 +44,9 @@ def open_cycle(
     distribution_dates: Mapping[int, datetime.date],
     product_ids: Iterable[int],
 ) -> OrderCycle:
-    """Create a cycle with its offers (terms frozen from the catalogue now) and one distribution per group."""
-    from cabas.distribution.models import Distribution
-
+    """Create a cycle with its offers (terms frozen from the catalogue now), once every input is checked: a
+    distribution date is required for each group of the club (the flow ``open_cycle`` writes them). Runs
+    inside the caller's transaction."""
     errors = []
     name = (name or "").strip()
     if not name:
@@ -78,8 +80,6 @@ def open_cycle(
     if errors:
         raise ActionError(*errors)
 
-    from cabas.catalog.services import current_spec_sheets
-
     specs = current_spec_sheets([p.pk for p in products])
     cycle = OrderCycle.objects.create(club=club, name=name, opens_at=opens_at, closes_at=closes_at)
     Offer.objects.bulk_create(
@@ -101,58 +101,7 @@ def open_cycle(
         )
         for p in products
     )
-    Distribution.objects.bulk_create(
-        Distribution(cycle=cycle, group_id=pk, date=distribution_dates[pk]) for pk in sorted(groups)
-    )
-    put_in_subscriptions(cycle, distribution_dates)
     return cycle
-
-
-def put_in_subscriptions(cycle: OrderCycle, distribution_dates: Mapping[int, datetime.date]) -> int:
-    """Put the baskets of the subscriptions due at each group's distribution into the households' orders,
-    as committed quantities (a constant number of queries). Returns the number of lines written.
-
-    A basket line whose product is not on offer in this cycle is left out: the coordinator chose the offers."""
-    from cabas.contracts.models import Subscription
-    from cabas.contracts.schedule import basket_due
-
-    if not distribution_dates:
-        return 0
-    offers = {o.product_id: o for o in Offer.objects.filter(cycle=cycle)}
-    subscriptions = (
-        Subscription.objects.filter(
-            household__group__club_id=cycle.club_id, starts_on__lte=max(distribution_dates.values()),
-            ends_on__gte=min(distribution_dates.values()),
-        )
-        .select_related("household")
-        .prefetch_related("lines", "skips")
-    )
-    wanted: dict[tuple[int, int], Decimal] = {}
-    for subscription in subscriptions:
-        day = distribution_dates.get(subscription.household.group_id)
-        skipped = {skip.date for skip in subscription.skips.all()}
-        if day is None or not basket_due(day=day, starts_on=subscription.starts_on, ends_on=subscription.ends_on, skipped=skipped):
-            continue
-        for line in subscription.lines.all():
-            if line.product_id in offers:
-                key = (subscription.household_id, offers[line.product_id].pk)
-                wanted[key] = wanted.get(key, Decimal(0)) + line.quantity
-    if not wanted:
-        return 0
-    households = sorted({h for h, _ in wanted})
-    orders = {o.household_id: o for o in Order.objects.bulk_create(
-        Order(cycle=cycle, household_id=h, updated_at=cycle.opens_at) for h in households
-    )}
-    if any(o.pk is None for o in orders.values()):  # backends that do not return ids from a bulk insert
-        orders = {o.household_id: o for o in Order.objects.filter(cycle=cycle)}
-    OrderLine.objects.bulk_create(
-        OrderLine(order=orders[h], offer_id=offer_id, quantity=q, committed=q) for (h, offer_id), q in sorted(wanted.items())
-    )
-    LineChange.objects.bulk_create(
-        LineChange(cycle=cycle, household_id=h, offer_id=offer_id, quantity=q, at=cycle.opens_at)
-        for (h, offer_id), q in sorted(wanted.items())
-    )
-    return len(wanted)
 
 
 # --- a household's order --------------------------------------------------------------------------
@@ -216,103 +165,110 @@ class SavedOrder:
     deleted: int
 
 
-def save_order(
-    *,
-    cycle: OrderCycle,
-    household: Household,
-    quantities: Mapping[int, object],
-    tolerances: Mapping[int, object] | None = None,
-    by_user=None,
-    now: datetime.datetime | None = None,
-) -> SavedOrder:
-    """Set a household's quantities (and tolerances: how many more it would take to complete a pack)
-    for the given offers; zero removes a line. Other lines stay. Each change is recorded (LineChange).
+@dataclass(frozen=True)
+class OrderRequest:
+    """A household's wanted quantities and tolerances, checked against the cycle's offers."""
+    offers: dict[int, Offer]
+    quantities: dict[int, Decimal]
+    tolerances: dict[int, Decimal]
 
-    Refused as a whole if the cycle is not open or any quantity is wrong; a constant number of
-    queries whatever the number of lines.
-    """
-    tolerances = tolerances or {}
-    now = now or timezone.now()
+
+def lock_open_cycle(cycle: OrderCycle, household: Household, now: datetime.datetime) -> OrderCycle:
+    """The cycle, row-locked until the transaction ends, if the household may order in it now (one query);
+    ActionError otherwise. Must run inside the caller's transaction."""
     if household.group.club_id != cycle.club_id:
         raise ActionError(_("This household does not belong to this cycle's club."))
     if household.left_on is not None:
         raise ActionError(_("Your household has left its group: it no longer orders."))
-    with transaction.atomic():
-        locked = OrderCycle.objects.select_for_update().get(pk=cycle.pk)
-        status = locked.status(now)
-        if status != CycleStatus.OPEN:
-            if status == CycleStatus.SCHEDULED:
-                raise ActionError(_("This cycle is not open for orders yet."))
-            raise ActionError(_("The order deadline has passed: this order can no longer be changed."))
-        offer_ids = {int(k) for k in quantities} | {int(k) for k in tolerances}
-        offers = {o.pk: o for o in Offer.objects.filter(cycle=locked, pk__in=offer_ids)}
-        errors = []
-        try:
-            wanted = parse_order_quantities(offers, {int(k): v for k, v in quantities.items()})
-        except ActionError as error:
-            errors.append(error)
-        try:
-            wanted_tolerance = parse_order_quantities(offers, {int(k): v for k, v in tolerances.items()}, field="t")
-        except ActionError as error:
-            errors.append(error)
-        if errors:
-            raise ActionError(
-                *dict.fromkeys(m for e in errors for m in e.messages),
-                field_errors={k: v for e in errors for k, v in e.field_errors.items()},
-            )
+    locked = OrderCycle.objects.select_for_update().get(pk=cycle.pk)
+    status = locked.status(now)
+    if status != CycleStatus.OPEN:
+        if status == CycleStatus.SCHEDULED:
+            raise ActionError(_("This cycle is not open for orders yet."))
+        raise ActionError(_("The order deadline has passed: this order can no longer be changed."))
+    return locked
 
-        from cabas.finance.services import check_prepaid, open_orders_total, prepaid_room
 
-        room = prepaid_room(locked.club_id, household.pk)
-        before = open_orders_total(locked.club_id, household.pk) if room is not None else Decimal(0)
-        order = Order.objects.filter(cycle=locked, household=household).first()
-        if order is None:
-            if not any(wanted.values()):  # nothing ordered: no empty order is written
-                return SavedOrder(order=None, created=0, updated=0, deleted=0)
-            order = Order.objects.create(cycle=locked, household=household, updated_at=now, updated_by=by_user)
-        existing = {line.offer_id: line for line in OrderLine.objects.filter(order=order, offer_id__in=offer_ids)}
-        to_create, to_update, to_delete, changes = [], [], [], []
-        committed_errors: dict[str, str] = {}
-        for offer_id in wanted.keys() | wanted_tolerance.keys():
-            line = existing.get(offer_id)
-            quantity = wanted.get(offer_id, line.quantity if line else Decimal(0))
-            tolerance = wanted_tolerance.get(offer_id, line.tolerance if line else Decimal(0)) if quantity else Decimal(0)
-            if line is not None and quantity < line.committed:
-                committed_errors[f"q-{offer_id}"] = _(
-                    "%(product)s: your subscription commits you to at least %(quantity)s."
-                ) % {"product": offers[offer_id].name,
-                     "quantity": format_quantity_with_unit(line.committed, offers[offer_id].unit)}
-            elif quantity == 0:
-                if line is not None:
-                    to_delete.append(line.pk)
-                    changes.append((offer_id, Decimal(0), Decimal(0)))
-            elif line is None:
-                to_create.append(OrderLine(order=order, offer_id=offer_id, quantity=quantity, tolerance=tolerance))
-                changes.append((offer_id, quantity, tolerance))
-            elif (line.quantity, line.tolerance) != (quantity, tolerance):
-                line.quantity, line.tolerance = quantity, tolerance
-                to_update.append(line)
-                changes.append((offer_id, quantity, tolerance))
-        if committed_errors:
-            raise ActionError(field_errors=committed_errors)
-        if changes:
-            LineChange.objects.bulk_create(
-                LineChange(cycle=locked, household=household, offer_id=offer_id, quantity=q, tolerance=t, at=now)
-                for offer_id, q, t in changes
-            )
-        if to_delete:
-            OrderLine.objects.filter(pk__in=to_delete).delete()
-        if to_update:
-            OrderLine.objects.bulk_update(to_update, ["quantity", "tolerance"])
-        if to_create:
-            OrderLine.objects.bulk_create(to_create)
-        if to_delete and not to_create and not OrderLine.objects.filter(order=order).exists():
-            order.delete()  # every line removed: the household no longer has an order in this cycle
-            return SavedOrder(order=None, created=0, updated=0, deleted=len(to_delete))
-        if to_create or to_update or to_delete:
-            Order.objects.filter(pk=order.pk).update(updated_at=now, updated_by=by_user)
-        check_prepaid(club_id=locked.club_id, household_id=household.pk, room=room, before=before)
-        return SavedOrder(order=order, created=len(to_create), updated=len(to_update), deleted=len(to_delete))
+def read_order_request(
+    cycle: OrderCycle, quantities: Mapping[int, object], tolerances: Mapping[int, object]
+) -> OrderRequest:
+    """Check quantities and tolerances (keyed by offer id) against the cycle's offers (one query); every
+    problem is reported at once, each under its form field."""
+    offer_ids = {int(k) for k in quantities} | {int(k) for k in tolerances}
+    offers = {o.pk: o for o in Offer.objects.filter(cycle=cycle, pk__in=offer_ids)}
+    errors = []
+    wanted, wanted_tolerance = {}, {}
+    try:
+        wanted = parse_order_quantities(offers, {int(k): v for k, v in quantities.items()})
+    except ActionError as error:
+        errors.append(error)
+    try:
+        wanted_tolerance = parse_order_quantities(offers, {int(k): v for k, v in tolerances.items()}, field="t")
+    except ActionError as error:
+        errors.append(error)
+    if errors:
+        raise ActionError(
+            *dict.fromkeys(m for e in errors for m in e.messages),
+            field_errors={k: v for e in errors for k, v in e.field_errors.items()},
+        )
+    return OrderRequest(offers=offers, quantities=wanted, tolerances=wanted_tolerance)
+
+
+def write_order(
+    cycle: OrderCycle, household: Household, request: OrderRequest, *, by_user=None, now: datetime.datetime
+) -> SavedOrder:
+    """Write a checked request into the household's order: zero removes a line, other lines stay, each change
+    is recorded (LineChange); an order left without lines is deleted. A subscription's committed quantity is
+    a floor. A constant number of queries whatever the number of lines. Runs inside the caller's transaction,
+    with the cycle locked (``lock_open_cycle``)."""
+    wanted, wanted_tolerance, offers = request.quantities, request.tolerances, request.offers
+    order = Order.objects.filter(cycle=cycle, household=household).first()
+    if order is None:
+        if not any(wanted.values()):  # nothing ordered: no empty order is written
+            return SavedOrder(order=None, created=0, updated=0, deleted=0)
+        order = Order.objects.create(cycle=cycle, household=household, updated_at=now, updated_by=by_user)
+    existing = {line.offer_id: line for line in OrderLine.objects.filter(order=order, offer_id__in=offers)}
+    to_create, to_update, to_delete, changes = [], [], [], []
+    committed_errors: dict[str, str] = {}
+    for offer_id in wanted.keys() | wanted_tolerance.keys():
+        line = existing.get(offer_id)
+        quantity = wanted.get(offer_id, line.quantity if line else Decimal(0))
+        tolerance = wanted_tolerance.get(offer_id, line.tolerance if line else Decimal(0)) if quantity else Decimal(0)
+        if line is not None and quantity < line.committed:
+            committed_errors[f"q-{offer_id}"] = _(
+                "%(product)s: your subscription commits you to at least %(quantity)s."
+            ) % {"product": offers[offer_id].name,
+                 "quantity": format_quantity_with_unit(line.committed, offers[offer_id].unit)}
+        elif quantity == 0:
+            if line is not None:
+                to_delete.append(line.pk)
+                changes.append((offer_id, Decimal(0), Decimal(0)))
+        elif line is None:
+            to_create.append(OrderLine(order=order, offer_id=offer_id, quantity=quantity, tolerance=tolerance))
+            changes.append((offer_id, quantity, tolerance))
+        elif (line.quantity, line.tolerance) != (quantity, tolerance):
+            line.quantity, line.tolerance = quantity, tolerance
+            to_update.append(line)
+            changes.append((offer_id, quantity, tolerance))
+    if committed_errors:
+        raise ActionError(field_errors=committed_errors)
+    if changes:
+        LineChange.objects.bulk_create(
+            LineChange(cycle=cycle, household=household, offer_id=offer_id, quantity=q, tolerance=t, at=now)
+            for offer_id, q, t in changes
+        )
+    if to_delete:
+        OrderLine.objects.filter(pk__in=to_delete).delete()
+    if to_update:
+        OrderLine.objects.bulk_update(to_update, ["quantity", "tolerance"])
+    if to_create:
+        OrderLine.objects.bulk_create(to_create)
+    if to_delete and not to_create and not OrderLine.objects.filter(order=order).exists():
+        order.delete()  # every line removed: the household no longer has an order in this cycle
+        return SavedOrder(order=None, created=0, updated=0, deleted=len(to_delete))
+    if to_create or to_update or to_delete:
+        Order.objects.filter(pk=order.pk).update(updated_at=now, updated_by=by_user)
+    return SavedOrder(order=order, created=len(to_create), updated=len(to_update), deleted=len(to_delete))
 
 
 @transaction.atomic
@@ -366,19 +322,10 @@ def offer_progress(cycle: OrderCycle, offers: Iterable[Offer]) -> dict[int, allo
 
 def order_total(offers: Mapping[int, Offer], quantities: Mapping[int, Decimal]) -> Decimal:
     """The running total shown while a member edits an order (prices incl. VAT)."""
-    from cabas.core.money import ZERO, line_amount
-
     return sum((line_amount(q, offers[k].unit_price) for k, q in quantities.items() if k in offers and q), ZERO)
 
 
 # --- closing --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ClosingOutcome:
-    cycle: OrderCycle
-    closed_now: bool  # False when the cycle had already been closed: nothing was written
-    result: closing.ClosingResult | None
 
 
 def run_allocation(cycle: OrderCycle) -> closing.ClosingResult:
@@ -407,11 +354,10 @@ def run_allocation(cycle: OrderCycle) -> closing.ClosingResult:
     )
 
 
-def _write_allocation(cycle: OrderCycle, *, now: datetime.datetime) -> closing.ClosingResult:
-    """Run the engine and write what it decides: allocations, offer outcomes, household summaries,
-    picking lists and producer sheets (one statement per table)."""
-    from cabas.distribution.services import write_closing_documents
-
+def write_allocation(cycle: OrderCycle) -> closing.ClosingResult:
+    """Run the engine and write what it decides for ordering: allocations, offer outcomes and household
+    summaries (one statement per table). The flows write the documents and the ledger from the result.
+    Runs inside the caller's transaction."""
     result = run_allocation(cycle)
     insert_rows(
         Allocation,
@@ -438,83 +384,54 @@ def _write_allocation(cycle: OrderCycle, *, now: datetime.datetime) -> closing.C
             for t in result.households
         ),
     )
-    write_closing_documents(cycle, result, now=now)
-    from cabas.finance.services import post_cycle
-
-    post_cycle(cycle, {t.key: t.vat.amount_incl_vat for t in result.households},
-               {t.key: t.vat.amount_incl_vat for t in result.producers}, date=timezone.localdate(now))
     return result
 
 
-def record_deliveries(
-    cycle_id: int, delivered: Mapping[int, Decimal | None], *, prices: Mapping[int, Decimal] | None = None,
-    now: datetime.datetime | None = None,
-) -> closing.ClosingResult:
-    """What producers actually delivered, per offer (None: as ordered), and the price when reception
-    corrects it. The allocation is recomputed on it — a shortfall rationed with the cycle's strategy, a
-    surplus first filling tolerance — every closing document rewritten and the difference posted to the
-    ledger, in one transaction."""
-    prices = prices or {}
-    from cabas.distribution.models import PickingList, ProducerSheet
-
-    now = now or timezone.now()
-    with transaction.atomic():
-        cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
-        if cycle.closed_at is None:
-            raise ActionError(_("Deliveries are recorded once the cycle is closed."))
-        wanted = set(delivered) | set(prices)
-        offers = {o.pk: o for o in Offer.objects.filter(cycle=cycle, pk__in=wanted)}
-        if len(offers) != len(wanted):
-            raise ActionError(_("A product you asked for is not on offer in this cycle."))
-        if any(value is not None and value < 0 for value in delivered.values()):
-            raise ActionError(_("A delivered quantity cannot be negative."))
-        if any(value is None or value < 0 for value in prices.values()):
-            raise ActionError(_("A price cannot be negative."))
-        changed = [o for pk, o in offers.items()
-                   if (pk in delivered and o.delivered != delivered[pk]) or (pk in prices and o.unit_price != prices[pk])]
-        if not changed:
-            return run_allocation(cycle)
-        for offer in changed:
-            offer.delivered = delivered.get(offer.pk, offer.delivered)
-            offer.unit_price = prices.get(offer.pk, offer.unit_price)
-        Offer.objects.bulk_update(changed, ["delivered", "unit_price"])
-        Allocation.objects.filter(cycle=cycle).delete()
-        OfferOutcome.objects.filter(offer__cycle=cycle).delete()
-        OrderSummary.objects.filter(cycle=cycle).delete()
-        PickingList.objects.filter(distribution__cycle=cycle).delete()
-        ProducerSheet.objects.filter(cycle=cycle).delete()
-        return _write_allocation(cycle, now=now)
+def lock_cycle_to_close(cycle_id: int, now: datetime.datetime) -> OrderCycle:
+    """The cycle, row-locked until the transaction ends (a cycle already closed is returned as it is: closing
+    twice writes nothing). Must run inside the caller's transaction."""
+    cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
+    if cycle.closed_at is None and now < cycle.opens_at:
+        raise ActionError(_("This cycle has not opened yet: there is nothing to close."))
+    return cycle
 
 
-def close_cycle(cycle_id: int, *, by_user=None, now: datetime.datetime | None = None) -> ClosingOutcome:
-    """Close a cycle: allocate, and write summaries, producer sheets and picking lists in one transaction.
-
-    Idempotent: closing a closed cycle writes nothing. Costs a constant number of queries.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
-        if cycle.closed_at is not None:
-            return ClosingOutcome(cycle=cycle, closed_now=False, result=None)
-        if now < cycle.opens_at:
-            raise ActionError(_("This cycle has not opened yet: there is nothing to close."))
-        result = _write_allocation(cycle, now=now)
-        cycle.closed_at = now
-        cycle.closed_by = by_user
-        cycle.save(update_fields=["closed_at", "closed_by"])
-    return ClosingOutcome(cycle=cycle, closed_now=True, result=result)
+def mark_closed(cycle: OrderCycle, *, by_user, now: datetime.datetime) -> None:
+    cycle.closed_at = now
+    cycle.closed_by = by_user
+    cycle.save(update_fields=["closed_at", "closed_by"])
 
 
-def close_due_cycles(*, now: datetime.datetime | None = None) -> list[ClosingOutcome]:
-    """Close every cycle whose deadline has passed (what cron runs); each in its own transaction."""
-    now = now or timezone.now()
-    outcomes = []
-    for cycle_id in OrderCycle.objects.due_for_closing(now).order_by("closes_at").values_list("pk", flat=True):
-        try:
-            outcomes.append(close_cycle(cycle_id, now=now))
-        except IntegrityError:  # closed concurrently by another process: its closing stands
-            continue
-    return outcomes
+def set_deliveries(
+    cycle_id: int, delivered: Mapping[int, Decimal | None], prices: Mapping[int, Decimal]
+) -> tuple[OrderCycle, bool]:
+    """Record what producers delivered per offer (None: as ordered) and the prices reception corrects, on the
+    closed cycle, row-locked. Returns the cycle and whether anything changed; when it did, its allocations,
+    offer outcomes and summaries are deleted, to be written anew (``write_allocation``). Runs inside the
+    caller's transaction."""
+    cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
+    if cycle.closed_at is None:
+        raise ActionError(_("Deliveries are recorded once the cycle is closed."))
+    wanted = set(delivered) | set(prices)
+    offers = {o.pk: o for o in Offer.objects.filter(cycle=cycle, pk__in=wanted)}
+    if len(offers) != len(wanted):
+        raise ActionError(_("A product you asked for is not on offer in this cycle."))
+    if any(value is not None and value < 0 for value in delivered.values()):
+        raise ActionError(_("A delivered quantity cannot be negative."))
+    if any(value is None or value < 0 for value in prices.values()):
+        raise ActionError(_("A price cannot be negative."))
+    changed = [o for pk, o in offers.items()
+               if (pk in delivered and o.delivered != delivered[pk]) or (pk in prices and o.unit_price != prices[pk])]
+    if not changed:
+        return cycle, False
+    for offer in changed:
+        offer.delivered = delivered.get(offer.pk, offer.delivered)
+        offer.unit_price = prices.get(offer.pk, offer.unit_price)
+    Offer.objects.bulk_update(changed, ["delivered", "unit_price"])
+    Allocation.objects.filter(cycle=cycle).delete()
+    OfferOutcome.objects.filter(offer__cycle=cycle).delete()
+    OrderSummary.objects.filter(cycle=cycle).delete()
+    return cycle, True
 
 
 @transaction.atomic

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from cabas.catalog.models import CostSheet, ProposalStatus, SpecSheet
 from cabas.catalog.pricing import fair_price
-from cabas.catalog.services import decide_cost_sheet, decide_spec_sheet
+from cabas.catalog.services import decide_spec_sheet
+from cabas.flows import decide_cost_sheet
 from cabas.contracts.models import Contract, Subscription
 from cabas.contracts.services import contracts_progress, skip_date, subscription_schedule
 from cabas.core.dates import parse_iso_date

@@ -23,7 +23,8 @@ from cabas.distribution.models import Distribution, ProducerSheet
 from cabas.members.models import Club, Group, Household
 from cabas.members.permissions import access_for
 from cabas.ordering.models import Allocation, Offer, Order, OrderCycle, OrderLine, OrderSummary
-from cabas.ordering.services import close_cycle, open_cycle, record_deliveries, run_allocation, set_allocation_rules
+from cabas.flows import close_cycle, open_cycle, record_deliveries
+from cabas.ordering.services import run_allocation, set_allocation_rules
 
 from ..access import cycle_for_coordination, require_club_coordinator
 from ..feedback import flash_errors

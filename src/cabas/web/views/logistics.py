@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cabas.flows import post_transport_shares
 from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
 from cabas.logistics import diagram, services
@@ -170,7 +171,7 @@ def transport_post(request, cycle_id: int, plan_id: int):
     cycle = _cycle(request, cycle_id)
     plan = _plan(cycle, plan_id)
     try:
-        record = services.post_plan_shares(plan, by_user=request.user)
+        record = post_transport_shares(plan, by_user=request.user)
     except ActionError as error:
         flash_errors(request, error)
     else:

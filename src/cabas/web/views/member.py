@@ -22,7 +22,8 @@ from cabas.finance.models import CycleFunds, FundShare
 from cabas.members.models import Household
 from cabas.members.permissions import access_for
 from cabas.ordering.models import Offer, Order, OrderCycle, OrderLine, OrderSummary
-from cabas.ordering.services import offer_progress, order_total, parse_order_quantities, save_order
+from cabas.flows import save_order
+from cabas.ordering.services import offer_progress, order_total, parse_order_quantities
 
 from ..access import cycle_for_member, order_for_user
 

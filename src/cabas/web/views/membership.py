@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
+from cabas import flows
 from cabas.members import services
 from cabas.members.models import Club, Group, Household
 from cabas.members.permissions import access_for
@@ -97,7 +98,7 @@ def application_decide(request, group_id: int, application_id: int):
         if decision == "approve":
             # a fee paid by the solidarity fund is the solidarity referents' decision (it says who is helped)
             paid_by_fund = request.POST.get("paid_by_fund") == "1" and access.assigns_tariffs(group.club_id)
-            household = services.approve(group=group, application_id=application_id, by_user=request.user,
+            household = flows.approve_membership(group=group, application_id=application_id, by_user=request.user,
                                          paid_by_fund=paid_by_fund)
             messages.success(request, _("%(household)s joins the group: an e-mail invites them to choose a password.") % {
                 "household": household.name})
@@ -126,7 +127,7 @@ def membership_renew(request, group_id: int):
     try:
         household = _household_of(group, request)
         paid_by_fund = request.POST.get("paid_by_fund") == "1" and access.assigns_tariffs(group.club_id)
-        membership = services.renew(household=household, by_user=request.user, paid_by_fund=paid_by_fund)
+        membership = flows.renew_membership(household=household, by_user=request.user, paid_by_fund=paid_by_fund)
     except ActionError as error:
         flash_errors(request, error)
     else:
@@ -140,7 +141,7 @@ def household_leave(request, group_id: int):
     group, _access = group_for_coordinator(request, group_id)
     try:
         household = _household_of(group, request)
-        services.leave(household=household, reason=request.POST.get("reason", ""))
+        flows.leave_group(household=household, reason=request.POST.get("reason", ""))
     except ActionError as error:
         flash_errors(request, error)
     else:

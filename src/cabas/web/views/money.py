@@ -17,10 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cabas.catalog.models import Producer
+from cabas.catalog.models import Producer, ProducerAccount
 from cabas.core.dates import parse_iso_date
 from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
+from cabas.core.money import vat_breakdown
 from cabas.finance import epc, fec, references, services
 from cabas.finance.bank import CsvColumns
 from cabas.finance.models import (
@@ -28,7 +29,7 @@ from cabas.finance.models import (
 )
 from cabas.members.models import Club, Household
 from cabas.members.permissions import access_for
-from cabas.ordering.models import OrderCycle
+from cabas.ordering.models import Allocation, OrderCycle
 
 from ..exports import csv_money, csv_response, csv_text, document_filename, pdf_response
 from ..feedback import flash_errors
@@ -171,10 +172,6 @@ def payment_create(request, club_id: int):
 def producer_statement(request, cycle_id: int, producer_id: int):
     """What the club owes a producer for a cycle, product by product with the VAT per rate, and what it has
     paid the producer so far: for the treasurer, the club's coordinators and the producer's own account."""
-    from cabas.catalog.models import ProducerAccount
-    from cabas.core.money import vat_breakdown
-    from cabas.ordering.models import Allocation
-
     cycle = OrderCycle.objects.filter(pk=cycle_id, closed_at__isnull=False).select_related("club").first()
     producer = Producer.objects.filter(pk=producer_id, club_id=cycle.club_id).first() if cycle else None
     if producer is None:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cabas.core.errors import ActionError
 from cabas.core.formatting import format_money
 from cabas.finance.services import household_balance
-from cabas.members import personal_data
+from cabas.flows import personal_data
 from cabas.members.models import Club, Household, User
 from cabas.members.permissions import access_for
 

@@ -16,6 +16,7 @@ from cabas.catalog import pricing
 from cabas.catalog.models import CertificationVisit, CostSheet, Producer, Product, ProposalStatus, SpecSheet
 from cabas.catalog.services import price_history
 from cabas.core.geo import great_circle_km, rounded_km
+from cabas.distribution.models import ProducerSheet
 from cabas.members.models import Club, Depot
 from cabas.members.permissions import access_for
 
@@ -142,8 +143,6 @@ def referent_home(request):
     access = access_for(request.user)
     if not access.referent_producer_ids:
         raise PermissionDenied(_("This page is for producers' referent members."))
-    from cabas.distribution.models import ProducerSheet
-
     producers = list(Producer.objects.filter(pk__in=access.referent_producer_ids).select_related("club").order_by("name"))
     sheets = (ProducerSheet.objects.filter(producer_id__in=access.referent_producer_ids)
               .select_related("cycle").order_by("-cycle__closes_at"))

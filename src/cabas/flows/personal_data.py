@@ -20,6 +20,8 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -27,10 +29,16 @@ from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from cabas.catalog.models import Producer, ProducerAccount
+from cabas.contracts.models import Subscription
 from cabas.core.errors import ActionError
-
-from .models import Household, Membership, MembershipApplication, Role, RoleKind, User
-from .permissions import access_for
+from cabas.core.money import ZERO, line_amount
+from cabas.finance import services as finance
+from cabas.finance.models import FundShare, HouseholdTariff, Invoice, Payment, SolidarityPledge
+from cabas.members.models import Household, Membership, MembershipApplication, Role, RoleKind, User
+from cabas.members.permissions import access_for
+from cabas.ordering.models import Allocation, LineChange, Order, OrderLine, OrderSummary
+from cabas.participation.models import SurveyAnswer
 
 FORMAT = "cabas-personal-data"
 FORMAT_VERSION = 1
@@ -156,14 +164,6 @@ def _recorded_actions(user) -> dict[str, int]:
 def export_member_data(user) -> dict:
     """Everything Cabas stores about the person and their household that they may see, JSON-ready.
     A constant number of queries, whatever the number of orders, lines, invoices or payments."""
-    from cabas.catalog.models import Producer, ProducerAccount
-    from cabas.contracts.models import Subscription
-    from cabas.core.money import ZERO, line_amount
-    from cabas.finance import services as finance
-    from cabas.finance.models import FundShare, HouseholdTariff, Invoice, Payment, SolidarityPledge
-    from cabas.ordering.models import Allocation, LineChange, Order, OrderLine, OrderSummary
-    from cabas.participation.models import SurveyAnswer
-
     person = User.objects.select_related("household__group__club", "household__group__depot").get(pk=user.pk)
     data: dict = {
         "format": FORMAT,
@@ -303,9 +303,6 @@ def is_last_active_member(person) -> bool:
 
 def erasure_obstacles(person, *, today: datetime.date | None = None) -> list[str]:
     """Why the account cannot be erased now (nothing: it can). At most four queries."""
-    from cabas.contracts.models import Subscription
-    from cabas.ordering.models import Order
-
     today = today or timezone.localdate()
     problems = []
     if person.is_staff or person.is_superuser:
@@ -329,9 +326,6 @@ def erasure_obstacles(person, *, today: datetime.date | None = None) -> list[str
 
 def _rename_in_admin_log(model, object_ids: Iterable[int], text: str) -> None:
     """The admin's history names objects as they were (object_repr): it gets the anonymised name."""
-    from django.contrib.admin.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
     LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(model),
                             object_id__in=[str(i) for i in object_ids]).update(object_repr=text[:200])
 
@@ -352,10 +346,6 @@ def erase_member(*, user, by_user, password: str | None = None, today: datetime.
     in a cycle not yet closed or a running subscription. A household that still owes money may be
     anonymised: its account and what it owes are kept. Erasing twice changes nothing the second time.
     """
-    from cabas.catalog.models import Producer, ProducerAccount
-    from cabas.finance.models import HouseholdTariff, SolidarityPledge
-    from cabas.finance.services import household_balance
-
     person = User.objects.select_for_update().get(pk=user.pk)
     if not may_erase(by_user, person):
         raise ActionError(_("Only the member themselves or a coordinator of their club can erase this account."))
@@ -388,7 +378,7 @@ def erase_member(*, user, by_user, password: str | None = None, today: datetime.
     result = {"household_anonymised": False, "household_name": "", "owed": Decimal("0.00")}
     if person.household_id is not None:
         household = Household.objects.select_for_update().get(pk=person.household_id)
-        result["owed"] = max(household_balance(household.pk), Decimal("0.00"))
+        result["owed"] = max(finance.household_balance(household.pk), Decimal("0.00"))
         result["household_name"] = household.name
         if last:
             name = erased_household_name(household.pk)

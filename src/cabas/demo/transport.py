@@ -18,8 +18,8 @@ from cabas.catalog.models import Category, Producer, Product, Unit
 from cabas.members.models import Club, Group
 from cabas.ordering.models import OrderCycle
 
-from . import services
-from .models import (
+from cabas.logistics import services
+from cabas.logistics.models import (
     ChilledCategory, DriverKind, HubMode, LogisticsSettings, Participants, Scheme, SharingMethod, Site, SiteKind, Vehicle,
 )
 

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from . import services
-from .models import Group, Household, MembershipApplication
+from cabas.flows import start_membership
+from cabas.members import services
+from cabas.members.models import Group, Household, MembershipApplication
 
 WAITING = [  # (first name, last name, message)
     ("Nolwenn", "Le Gall", "Nous venons d'arriver à Rennes, avec deux enfants."),
@@ -29,7 +30,7 @@ def seed_memberships(*, club, households: list[Household], rng: random.Random, t
         starts_on = joined
         while services.one_year_from(starts_on) < today:
             starts_on = services.one_year_from(starts_on) + datetime.timedelta(days=1)
-        services.start_membership(household=household, group=groups[household.group_id], starts_on=starts_on)
+        start_membership(household=household, group=groups[household.group_id], starts_on=starts_on)
     # The first group is full: two households wait, first come first served; another group has one application.
     first, second = sorted(groups.values(), key=lambda g: g.name)[:2]
     first.capacity = sum(1 for h in households if h.group_id == first.pk)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cabas.ordering.services import close_due_cycles
+from cabas.flows import close_due_cycles
 
 
 class Command(BaseCommand):

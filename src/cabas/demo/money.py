@@ -15,10 +15,10 @@ from django.db.models import Sum
 from cabas.catalog.models import Producer
 from cabas.members.models import Club, Role, RoleKind, User
 from cabas.ordering.models import OfferOutcome, OrderCycle
-from cabas.ordering.services import record_deliveries
+from cabas.flows import record_deliveries
 
-from . import services
-from .models import Entry, FinanceSettings, Invoice, from_cents
+from cabas.finance import services
+from cabas.finance.models import Entry, FinanceSettings, Invoice, SolidarityPledge, TariffCategory, from_cents
 
 TREASURER_EMAIL = "tresorerie@example.org"
 SOLIDARITY_EMAIL = "solidarite@example.org"
@@ -28,7 +28,6 @@ def seed_solidarity(*, club: Club, households, featured, password: str, rng: ran
     """Before the demo's cycles close: the money settings (with a guarantee contribution of 1 % of orders),
     two solidarity tariffs given to six households by a solidarity referent, households' own contributions,
     a donation and a grant to the solidarity fund, a grant to the guarantee fund."""
-    from .models import SolidarityPledge, TariffCategory
 
     FinanceSettings.objects.create(
         club=club, legal_name=club.name, address="Maison des associations, 6 cours des Alliés, 35000 Rennes",

@@ -24,20 +24,20 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 
 from cabas.catalog.models import CertificationVisit, Category, CostSheet, PriceChange, Producer, Product, SpecSheet, Unit
-from cabas.contracts.demo import PRODUCER_EMAIL, seed_partnerships
 from cabas.contracts.models import Contract, Subscription
+from cabas.demo.memberships import seed_memberships
+from cabas.demo.money import SOLIDARITY_EMAIL, TREASURER_EMAIL, seed_money, seed_solidarity
+from cabas.demo.partnerships import PRODUCER_EMAIL, seed_partnerships
+from cabas.demo.transport import seed_logistics
 from cabas.distribution.models import PickingList, ProducerSheet
+from cabas.finance.services import delete_money
+from cabas.flows import close_cycle, open_cycle, save_order
+from cabas.logistics.services import delete_logistics
 from cabas.members.models import Club, Depot, Group, Household, Membership, Role, RoleKind, User, Weekday
 from cabas.ordering.models import (
     Allocation, CycleStatus, LineChange, Offer, Order, OrderCycle, OrderLine, OrderSummary,
 )
-from cabas.finance.demo import SOLIDARITY_EMAIL, TREASURER_EMAIL, seed_money, seed_solidarity
-from cabas.members.demo import seed_memberships
-from cabas.finance.services import delete_money
-from cabas.logistics.demo import seed_logistics
-from cabas.logistics.services import delete_logistics
 from cabas.participation.models import Survey
-from cabas.ordering.services import close_cycle, open_cycle, save_order
 
 PASSWORD = "cabas-demo"
 SEED = 2026

@@ -18,10 +18,12 @@ from cabas.catalog.models import (
     VisitCheck,
 )
 from cabas.catalog.pricing import SeasonCosts
-from cabas.catalog.services import decide_cost_sheet, decide_spec_sheet, propose_cost_sheet, propose_spec_sheet
+from cabas.catalog.services import decide_spec_sheet, propose_cost_sheet, propose_spec_sheet
+from cabas.contracts.models import Contract, ContractProduct, Subscription, SubscriptionLine, SubscriptionSkip
+from cabas.flows import decide_cost_sheet
 from cabas.members.models import Club, Household, User
-
-from .models import Contract, ContractProduct, Subscription, SubscriptionLine, SubscriptionSkip
+from cabas.participation.models import Survey, SurveyAnswer
+from cabas.participation.services import decide_survey
 
 D = Decimal
 PRODUCER_EMAIL = "producteur@example.org"
@@ -193,9 +195,6 @@ def seed_partnerships(*, club: Club, producers: list[Producer], households: list
     ProducerAccount.objects.create(user=farmer, producer=dairy)
 
     # A finished survey (its product now on trial) and an open one.
-    from cabas.participation.models import Survey, SurveyAnswer
-    from cabas.participation.services import decide_survey
-
     trial = Product.objects.create(
         producer=dairy, category=products["Yaourts nature"].category, name="Yaourt de brebis", unit="piece",
         unit_price=D("0.95"), vat_rate=D("5.5"), pack_size=D("4"), description="Pot en verre de 125 g, lait de brebis du voisin.",

@@ -1,0 +1,61 @@
+"""Close an order cycle: the allocation engine pools every group's orders (ordering), the picking lists and
+producer sheets are written (distribution), then what each household owes and each producer is owed, with
+the solidarity and guarantee funds, is posted to the ledger (finance) — in one transaction.
+
+Reception (``record_delivery``) runs the same writing step on what was delivered."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cabas.distribution.services import write_closing_documents
+from cabas.finance.services import post_cycle
+from cabas.ordering.closing import ClosingResult
+from cabas.ordering.models import OrderCycle
+from cabas.ordering.services import lock_cycle_to_close, mark_closed, write_allocation
+
+
+@dataclass(frozen=True)
+class ClosingOutcome:
+    cycle: OrderCycle
+    closed_now: bool  # False when the cycle had already been closed: nothing was written
+    result: ClosingResult | None
+
+
+def write_closing(cycle: OrderCycle, *, now: datetime.datetime) -> ClosingResult:
+    """Allocate and write everything that follows from the allocation: allocations and summaries, picking lists
+    and producer sheets, the ledger (by difference with what was posted before). Runs inside the caller's
+    transaction, the cycle locked; a constant number of statements whatever the cycle's size."""
+    result = write_allocation(cycle)
+    write_closing_documents(cycle, result, now=now)
+    post_cycle(cycle, {t.key: t.vat.amount_incl_vat for t in result.households},
+               {t.key: t.vat.amount_incl_vat for t in result.producers}, date=timezone.localdate(now))
+    return result
+
+
+def close_cycle(cycle_id: int, *, by_user=None, now: datetime.datetime | None = None) -> ClosingOutcome:
+    """Close a cycle in one transaction. Idempotent: closing a closed cycle writes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        cycle = lock_cycle_to_close(cycle_id, now)
+        if cycle.closed_at is not None:
+            return ClosingOutcome(cycle=cycle, closed_now=False, result=None)
+        result = write_closing(cycle, now=now)
+        mark_closed(cycle, by_user=by_user, now=now)
+    return ClosingOutcome(cycle=cycle, closed_now=True, result=result)
+
+
+def close_due_cycles(*, now: datetime.datetime | None = None) -> list[ClosingOutcome]:
+    """Close every cycle whose deadline has passed (what cron runs); each in its own transaction."""
+    now = now or timezone.now()
+    outcomes = []
+    for cycle_id in OrderCycle.objects.due_for_closing(now).order_by("closes_at").values_list("pk", flat=True):
+        try:
+            outcomes.append(close_cycle(cycle_id, now=now))
+        except IntegrityError:  # closed concurrently by another process: its closing stands
+            continue
+    return outcomes

@@ -1,0 +1,35 @@
+"""Open an order cycle: the cycle and its offers (ordering), one distribution per group (distribution), and
+the subscriptions' baskets put into the households' orders (contracts), in one transaction."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+
+from django.db import transaction
+
+from cabas.contracts.services import put_in_subscriptions
+from cabas.distribution.services import create_distributions
+from cabas.members.models import Club
+from cabas.ordering.models import OrderCycle
+from cabas.ordering.services import create_cycle
+
+
+@transaction.atomic
+def open_cycle(
+    *,
+    club: Club,
+    name: str,
+    opens_at: datetime.datetime,
+    closes_at: datetime.datetime,
+    distribution_dates: Mapping[int, datetime.date],
+    product_ids: Iterable[int],
+) -> OrderCycle:
+    """Create a cycle with its offers (terms frozen from the catalogue now), a distribution per group on the
+    given date (group id -> date), and the subscriptions due on those dates. ActionError before anything is
+    written when an input is wrong."""
+    cycle = create_cycle(club=club, name=name, opens_at=opens_at, closes_at=closes_at,
+                         distribution_dates=distribution_dates, product_ids=product_ids)
+    create_distributions(cycle, distribution_dates)
+    put_in_subscriptions(cycle, distribution_dates)
+    return cycle
