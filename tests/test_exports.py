@@ -230,8 +230,8 @@ def pdf_footers(world, name_of_group, name_of_cycle):
     cycle = type(cycle).objects.select_related("club").get(pk=cycle.pk)
     distribution = Distribution.objects.select_related("group__depot", "cycle").get(cycle=cycle, group=world.group_a)
     sheet = ProducerSheet.objects.select_related("producer").get(cycle=cycle, producer=world.farm)
-    picking = render_to_string("web/pdf/picking_list.html", {"doc": picking_list(distribution), "cycle": cycle})
-    sheet_html = render_to_string("web/pdf/producer_sheet.html", {"doc": producer_sheet(cycle, sheet), "cycle": cycle})
+    picking = render_to_string("web/distribution/pdf/picking_list.html", {"doc": picking_list(distribution), "cycle": cycle})
+    sheet_html = render_to_string("web/distribution/pdf/producer_sheet.html", {"doc": producer_sheet(cycle, sheet), "cycle": cycle})
     return pdf_footer(picking), pdf_footer(sheet_html)
 
 

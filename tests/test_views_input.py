@@ -64,7 +64,7 @@ def order_url(cycle):
 def assert_refused(response, *, fields=(), messages=0):
     """400 with the order form shown again, its errors in the context and on the page."""
     assert response.status_code == 400, response.content.decode()[:2000]
-    assert response.templates[0].name == "web/order.html"
+    assert response.templates[0].name == "web/ordering/order.html"
     error = response.context["error"]
     assert error is not None
     assert set(error.field_errors) == set(fields)
@@ -216,7 +216,7 @@ class TestOrderQuantities:
         before = written()
         response = member.post(order_url(cycle), {f"q-{offers[world.milk.pk]}": "9"}, follow=True)
         assert response.redirect_chain == [(order_url(cycle), 302)]
-        assert response.templates[0].name == "web/order_summary.html"  # the household's summary, not the form
+        assert response.templates[0].name == "web/ordering/order_summary.html"  # the household's summary, not the form
         assert written() == before
         assert lines_of(cycle, world.household_a1) == {offers[world.milk.pk]: D("2")}
 

@@ -29,19 +29,19 @@ urlpatterns = [
     path("", member.home, name="home"),
     path(
         "connexion/",
-        auth_views.LoginView.as_view(template_name="web/login.html", authentication_form=LoginForm, redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(template_name="web/members/login.html", authentication_form=LoginForm, redirect_authenticated_user=True),
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/oublie/", auth_views.PasswordResetView.as_view(
-        template_name="web/password_reset.html", success_url=reverse_lazy("password-reset-done")), name="password-reset"),
+        template_name="web/members/password_reset.html", success_url=reverse_lazy("password-reset-done")), name="password-reset"),
     path("mot-de-passe/envoye/", auth_views.PasswordResetDoneView.as_view(
-        template_name="web/password_reset.html", extra_context={"done": True}), name="password-reset-done"),
+        template_name="web/members/password_reset.html", extra_context={"done": True}), name="password-reset-done"),
     path("mot-de-passe/<str:uidb64>/<str:token>/", auth_views.PasswordResetConfirmView.as_view(
-        template_name="web/password_set.html", success_url=reverse_lazy("password-reset-complete")),
+        template_name="web/members/password_set.html", success_url=reverse_lazy("password-reset-complete")),
          name="password-reset-confirm"),
     path("mot-de-passe/enregistre/", auth_views.PasswordResetCompleteView.as_view(
-        template_name="web/password_set.html", extra_context={"complete": True}), name="password-reset-complete"),
+        template_name="web/members/password_set.html", extra_context={"complete": True}), name="password-reset-complete"),
     path("club/<slug:club_slug>/adherer/", membership.join_groups, name="join-groups"),
     path("club/<slug:club_slug>/adherer/<slug:group_slug>/", membership.join, name="join"),
     path("coordination/membres/", membership.my_groups, name="my-groups"),

@@ -39,7 +39,7 @@ def contract_list(request, club_id: int):
     contracts = list(Contract.objects.filter(club=club).select_related("producer").prefetch_related("products__product"))
     today = timezone.localdate()
     rows = contracts_progress(contracts, today=today)
-    return render(request, "web/contracts.html", {"club": club, "rows": rows, "today": today})
+    return render(request, "web/contracts/contracts.html", {"club": club, "rows": rows, "today": today})
 
 
 @login_required
@@ -53,7 +53,7 @@ def proposals(request, club_id: int):
     for sheet in costs:
         price = fair_price(sheet.season_costs())
         sheet.composition = [(COMPONENT_LABELS[name], amount) for name, amount in price.composition]
-    return render(request, "web/proposals.html", {"club": club, "specs": specs, "costs": costs})
+    return render(request, "web/catalog/proposals.html", {"club": club, "specs": specs, "costs": costs})
 
 
 @login_required
@@ -95,7 +95,7 @@ def subscriptions(request):
         rows.append({"subscription": subscription, "days": days, "total": total, "instalments": instalments,
                      "skips": sorted(s.date for s in subscription.skips.all()),
                      "upcoming": [d for d in days if d >= timezone.localdate()][:8]})
-    return render(request, "web/subscriptions.html", {"rows": rows})
+    return render(request, "web/contracts/subscriptions.html", {"rows": rows})
 
 
 @login_required

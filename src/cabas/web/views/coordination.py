@@ -52,7 +52,7 @@ def cycle_list(request):
     cycles = list(OrderCycle.objects.filter(club__in=clubs).select_related("club").annotate(order_count=Count("orders")).order_by("-closes_at")[:100])
     now = timezone.now()
     can_open = access.is_superuser or bool(access.coordinated_club_ids)
-    return render(request, "web/cycle_list.html", {
+    return render(request, "web/ordering/cycle_list.html", {
         "cycles": [(c, c.status(now)) for c in cycles], "can_open": can_open,
         "clubs": list(coordinated_clubs(access)),
     })
@@ -109,7 +109,7 @@ def cycle_create(request):
         form = CycleForm(initial=initial, clubs=clubs, club=club)
         form.fields["products"].initial = list(form.fields["products"].queryset.values_list("pk", flat=True))
         status = 200
-    return render(request, "web/cycle_form.html", {"form": form, "club": club}, status=status)
+    return render(request, "web/ordering/cycle_form.html", {"form": form, "club": club}, status=status)
 
 
 @coordinator_required
@@ -139,7 +139,7 @@ def cycle_detail(request, cycle_id: int):
             entry["amount"] += line_amount(quantity, price)
     groups = [{"distribution": d, **per_group[d.group_id]} for d in distributions]
     sheets = list(ProducerSheet.objects.filter(cycle=cycle).select_related("producer")) if is_club_coordinator and cycle.is_closed else []
-    return render(request, "web/cycle_detail.html", {
+    return render(request, "web/ordering/cycle_detail.html", {
         "cycle": cycle,
         "status": cycle.status(now),
         "groups": groups,
@@ -209,7 +209,7 @@ def group_orders(request, cycle_id: int, group_id: int):
         if household_id in households:
             households[household_id]["order"] = order
     entries = sorted(households.values(), key=lambda e: e["household"].name)
-    return render(request, "web/group_orders.html", {
+    return render(request, "web/ordering/group_orders.html", {
         "cycle": cycle, "group": group, "entries": entries,
         "ordered_count": sum(1 for e in entries if e["lines"]),
         "total": sum((e["amount"] for e in entries), ZERO),
@@ -255,4 +255,4 @@ def cycle_preview(request, cycle_id: int):
         {"offer": o, "outcome": outcomes[o.pk], "fields": form.offer_fields(o.pk), "affected": sorted(affected[o.pk], key=lambda x: x[0])}
         for o in offers
     ]
-    return render(request, "web/cycle_preview.html", {"cycle": cycle, "form": form, "rows": rows}, status=status)
+    return render(request, "web/ordering/cycle_preview.html", {"cycle": cycle, "form": form, "rows": rows}, status=status)

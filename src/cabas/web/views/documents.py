@@ -50,8 +50,8 @@ def render_producer_sheet(request, cycle, sheet, fmt: str):
     if fmt == "csv":
         return csv_response(filename, *producer_sheet_rows(doc))
     if fmt == "pdf":
-        return pdf_response(request, "web/pdf/producer_sheet.html", {"doc": doc, "cycle": cycle}, filename)
-    return render(request, "web/producer_sheet.html", {"doc": doc, "cycle": cycle})
+        return pdf_response(request, "web/distribution/pdf/producer_sheet.html", {"doc": doc, "cycle": cycle}, filename)
+    return render(request, "web/distribution/producer_sheet.html", {"doc": doc, "cycle": cycle})
 
 
 @coordinator_required
@@ -64,5 +64,5 @@ def picking_list_view(request, cycle_id: int, group_id: int, fmt: str = "html"):
     if fmt == "csv":
         return csv_response(filename, *picking_list_rows(doc))
     if fmt == "pdf":
-        return pdf_response(request, "web/pdf/picking_list.html", {"doc": doc, "cycle": cycle}, filename)
-    return render(request, "web/picking_list.html", {"doc": doc, "cycle": cycle})
+        return pdf_response(request, "web/distribution/pdf/picking_list.html", {"doc": doc, "cycle": cycle}, filename)
+    return render(request, "web/distribution/picking_list.html", {"doc": doc, "cycle": cycle})

@@ -48,9 +48,9 @@ def import_upload(request, producer_id: int):
                     producer=producer, filename=upload.name[:200], data=data, format=preview.parsed.format,
                     uploaded_by=request.user,
                 )
-        return render(request, "web/import.html", context, status=400 if context.get("error") or
+        return render(request, "web/catalog/import.html", context, status=400 if context.get("error") or
                       (context.get("preview") and not context["preview"].ok) else 200)
-    return render(request, "web/import.html", context)
+    return render(request, "web/catalog/import.html", context)
 
 
 @login_required

@@ -107,7 +107,7 @@ def transport(request, cycle_id: int):
             "warnings": _warnings(selected),
             "svg": mark_safe(_svg(selected, rounds, stops)),  # every text in it is escaped by diagram.render
         })
-    return render(request, "web/transport.html", context)
+    return render(request, "web/logistics/transport.html", context)
 
 
 @coordinator_required
@@ -203,5 +203,5 @@ def driver_sheet(request, cycle_id: int, round_id: int):
         raise Http404
     stops = list(RoundStop.objects.filter(round=row).order_by("sequence"))
     filename = document_filename(_("driver-sheet"), row.position, row.vehicle_name, cycle.name)
-    return pdf_response(request, "web/pdf/driver_sheet.html", {"cycle": cycle, "round": row, "stops": stops, "plan": row.plan},
+    return pdf_response(request, "web/logistics/pdf/driver_sheet.html", {"cycle": cycle, "round": row, "stops": stops, "plan": row.plan},
                         filename)

@@ -134,7 +134,7 @@ def order_page(request, cycle_id: int):
             messages.error(request, _("This cycle is closed: your order can no longer be changed."))
             return redirect(request.path)
         household = Household.objects.get(pk=request.user.household_id)
-        return render(request, "web/order_summary.html", {"doc": household_summary(cycle, household), "cycle": cycle})
+        return render(request, "web/ordering/order_summary.html", {"doc": household_summary(cycle, household), "cycle": cycle})
     if request.method == "POST":
         quantities = submitted_quantities(request.POST)
         tolerances = submitted_quantities(request.POST, "t")
@@ -144,11 +144,11 @@ def order_page(request, cycle_id: int):
                        by_user=request.user)
         except ActionError as error:
             context = order_context(request, cycle, submitted=quantities, submitted_tolerances=tolerances, error=error)
-            return render(request, "web/order.html", context, status=400)
+            return render(request, "web/ordering/order.html", context, status=400)
         messages.success(request, _("Your order is saved. You can change it until the deadline."))
         suffix = "?by=producer" if request.GET.get("by") == "producer" else ""
         return redirect(request.path + suffix)
-    return render(request, "web/order.html", order_context(request, cycle))
+    return render(request, "web/ordering/order.html", order_context(request, cycle))
 
 
 @login_required
@@ -161,9 +161,9 @@ def order_total_preview(request, cycle_id: int):
     try:
         parsed = parse_order_quantities(offers, quantities)
     except ActionError as error:
-        return render(request, "web/_order_total.html", {"error": error})
+        return render(request, "web/ordering/_order_total.html", {"error": error})
     lines = sum(1 for q in parsed.values() if q)
-    return render(request, "web/_order_total.html", {"total": order_total(offers, parsed), "line_count": lines, "preview": True})
+    return render(request, "web/ordering/_order_total.html", {"total": order_total(offers, parsed), "line_count": lines, "preview": True})
 
 
 @login_required
@@ -175,7 +175,7 @@ def order_progress(request, cycle_id: int):
     offers = list(Offer.objects.filter(cycle=cycle))
     progress = offer_progress(cycle, offers)
     updates = [(o, progress[o.pk]) for o in offers if o.pk in progress]
-    return render(request, "web/_progress_updates.html", {"updates": updates})
+    return render(request, "web/ordering/_progress_updates.html", {"updates": updates})
 
 
 @login_required
@@ -186,7 +186,7 @@ def order_detail(request, order_id: int):
         # the funds' part is the household's own business: never shown to its group's coordinator
         share = (FundShare.objects.filter(cycle=cycle, household_id=order.household_id).first()
                  if access.owns_household(order.household_id) else None)
-        return render(request, "web/order_summary.html", {
+        return render(request, "web/ordering/order_summary.html", {
             "doc": household_summary(cycle, order.household), "cycle": cycle, "order": order, "share": share,
             "funds": CycleFunds.objects.filter(cycle=cycle).first() if share and share.discount else None,
         })
@@ -194,4 +194,4 @@ def order_detail(request, order_id: int):
     for line in lines:
         line.amount = line_amount(line.quantity, line.offer.unit_price)
     total = sum((line.amount for line in lines), ZERO)
-    return render(request, "web/order_detail.html", {"order": order, "cycle": cycle, "lines": lines, "total": total})
+    return render(request, "web/ordering/order_detail.html", {"order": order, "cycle": cycle, "lines": lines, "total": total})

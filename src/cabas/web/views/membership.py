@@ -34,7 +34,7 @@ def join_groups(request, club_slug: str):
     groups = list(Group.objects.filter(club=club).select_related("depot").order_by("name"))
     for group in groups:
         group.place = places[group.pk]
-    return render(request, "web/join_groups.html", {"club": club, "groups": groups})
+    return render(request, "web/members/join_groups.html", {"club": club, "groups": groups})
 
 
 @require_http_methods(["GET", "POST"])
@@ -49,13 +49,13 @@ def join(request, club_slug: str, group_slug: str):
             applied = services.apply(group=group, data=data)
         except ActionError as error:
             context.update(values=data, errors=error.field_errors, messages_=error.messages)
-            return render(request, "web/join.html", context, status=400)
+            return render(request, "web/members/join.html", context, status=400)
         context["applied"] = applied
         if applied.referrals:
             groups = Group.objects.filter(pk__in=[r.group for r in applied.referrals]).in_bulk()
             context["referrals"] = [(r, groups[r.group]) for r in applied.referrals]
-        return render(request, "web/join_done.html", context)
-    return render(request, "web/join.html", context)
+        return render(request, "web/members/join_done.html", context)
+    return render(request, "web/members/join.html", context)
 
 
 def group_for_coordinator(request, group_id: int) -> tuple[Group, object]:
@@ -81,7 +81,7 @@ def group_members(request, group_id: int):
     )
     due = today + datetime.timedelta(days=services.REMINDER_DAYS)
     active = [h for h in households if h.left_on is None]
-    return render(request, "web/group_members.html", {
+    return render(request, "web/members/group_members.html", {
         "group": group, "club": group.club, "queue": queue, "active": active, "left": [h for h in households if h.left_on],
         "today": today, "due": due, "fee": services.fee_for(group),
         "full": group.capacity is not None and len(active) >= group.capacity,
@@ -161,4 +161,4 @@ def my_groups(request):
         raise PermissionDenied(_("This page is for coordinators."))
     if len(groups) == 1:
         return redirect("group-members", groups[0].pk)
-    return render(request, "web/my_groups.html", {"groups": groups})
+    return render(request, "web/members/my_groups.html", {"groups": groups})

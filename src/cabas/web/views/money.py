@@ -67,7 +67,7 @@ def account(request):
     balance = rows[-1]["balance"] if rows else Decimal("0.00")
     reference = services.account_reference(club_settings.reference_scheme, household.pk)
     invoices = list(Invoice.objects.filter(household=household).select_related("cycle").order_by("-number")[:50])
-    return render(request, "web/account.html", {
+    return render(request, "web/finance/account.html", {
         "tariff": getattr(household, "tariff", None), "pledge": getattr(household, "solidarity_pledge", None),
         "household": household, "rows": rows[-100:], "balance": balance, "settings": club_settings, "invoices": invoices,
         "reference": reference, "qr": payment_qr(club_settings, -balance, reference) if balance < 0 else None,
@@ -88,7 +88,7 @@ def invoice_pdf(request, invoice_id: int):
     if reference.startswith("RF"):
         reference = references.format_creditor_reference(reference)
     name = _("credit-note") if invoice.kind == InvoiceKind.CREDIT_NOTE else _("invoice")
-    return pdf_response(request, "web/pdf/invoice.html", {
+    return pdf_response(request, "web/finance/pdf/invoice.html", {
         "invoice": invoice, "settings": club_settings, "qr": qr, "reference": reference,
     }, document_filename(name, invoice.display_number))
 
@@ -120,7 +120,7 @@ def treasury(request, club_id: int):
     payments = list(Payment.objects.filter(club=club).select_related("household", "producer", "payee", "transaction__reversed_by")[:20])
     pending = list(BankLine.objects.filter(statement__club=club, status=BankLineStatus.SUGGESTED, payment__isnull=True)
                    .select_related("suggested__household")[:50])
-    return render(request, "web/treasury.html", {
+    return render(request, "web/finance/treasury.html", {
         "club": club, "club_accounts": club_accounts, "households": households, "producers": producers, "cycles": cycles,
         "payments": payments, "pending": pending, "methods": PaymentMethod.choices, "today": timezone.localdate(),
         "household_choices": Household.objects.filter(group__club=club).order_by("name"),
@@ -187,7 +187,7 @@ def producer_statement(request, cycle_id: int, producer_id: int):
         t=Sum("amount"))["t"] or Decimal("0.00")
     context = {"cycle": cycle, "producer": producer, "rows": rows, "breakdown": breakdown, "paid": paid,
                "settings": services.settings_for(cycle.club)}
-    return pdf_response(request, "web/pdf/producer_statement.html", context,
+    return pdf_response(request, "web/finance/pdf/producer_statement.html", context,
                         document_filename(_("statement"), producer.name, cycle.name))
 
 
@@ -242,12 +242,12 @@ def bank_import(request, club_id: int):
                                                 by_user=request.user)
         except ActionError as error:
             context["error"] = error
-            return render(request, "web/bank_import.html", context, status=400)
+            return render(request, "web/finance/bank_import.html", context, status=400)
         messages.success(request, _("Statement imported: %(matched)s payments recorded by their reference, %(suggested)s to "
                                     "confirm, %(unmatched)s unmatched.") % {
             "matched": outcome.matched, "suggested": outcome.suggested, "unmatched": outcome.unmatched})
         return redirect("bank-lines", club.pk, outcome.statement.pk)
-    return render(request, "web/bank_import.html", context)
+    return render(request, "web/finance/bank_import.html", context)
 
 
 @login_required
@@ -269,7 +269,7 @@ def bank_lines(request, club_id: int, statement_id: int):
         else:
             messages.success(request, _("The payment is recorded."))
         return redirect("bank-lines", club.pk, statement_id)
-    return render(request, "web/bank_lines.html", {
+    return render(request, "web/finance/bank_lines.html", {
         "club": club, "lines": lines, "households": Household.objects.filter(group__club=club).order_by("name"),
     })
 
@@ -355,7 +355,7 @@ def cycle_money(request, club_id: int, cycle_id: int):
     households = [(r["account__name"], from_cents(r["total"])) for r in rows if r["account__kind"] == "household" and r["total"]]
     producers = [(r["account__name"], -from_cents(r["total"])) for r in rows if r["account__kind"] == "producer" and r["total"]]
     invoiced = Invoice.objects.filter(cycle=cycle).aggregate(t=Sum("amount_incl_vat"))["t"] or Decimal("0.00")
-    return render(request, "web/cycle_money.html", {
+    return render(request, "web/finance/cycle_money.html", {
         "club": club, "cycle": cycle, "households": households, "producers": producers, "invoiced": invoiced,
         "households_total": sum((t for _n, t in households), Decimal("0.00")),
         "producers_total": sum((t for _n, t in producers), Decimal("0.00")),

@@ -36,7 +36,7 @@ def personal_data_page(request):
     if user.household_id is not None:
         household = Household.objects.select_related("group__club").get(pk=user.household_id)
         owed = household_balance(household.pk)
-    return render(request, "web/personal_data.html", {
+    return render(request, "web/members/personal_data.html", {
         "household": household,
         "owed": owed if owed and owed > 0 else None,
         "last_member": personal_data.is_last_active_member(user),

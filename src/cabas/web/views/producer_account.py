@@ -47,7 +47,7 @@ def producer_home(request):
     offers = list(Offer.objects.filter(cycle__in=upcoming, producer=producer).order_by("cycle_id", "name"))
     by_cycle = {c.pk: [o for o in offers if o.cycle_id == c.pk] for c in upcoming}
     products = list(Product.objects.filter(producer=producer, is_active=True).order_by("name"))
-    return render(request, "web/producer_home.html", {
+    return render(request, "web/catalog/producer_home.html", {
         "producer": producer, "cycles": [(c, c.status(now), c.pk in sheets) for c in cycles],
         "upcoming": [(c, by_cycle[c.pk]) for c in upcoming], "products": products,
         "spec_fields": SPEC_FIELDS, "cost_fields": COST_FIELDS,

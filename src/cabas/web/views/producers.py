@@ -85,7 +85,7 @@ def directory(request, club_slug: str):
         rows.append({"producer": producer, "products": products, "distance": distance, "visit": latest_visit(producer)})
     if depot is not None:
         rows.sort(key=lambda r: (r["distance"] is None, r["distance"] or 0, r["producer"].name))
-    return render(request, "web/directory.html", {"club": club, "rows": rows, "form": form, "depot": depot})
+    return render(request, "web/catalog/directory.html", {"club": club, "rows": rows, "form": form, "depot": depot})
 
 
 def producer_page(request, club_slug: str, producer_id: int):
@@ -102,7 +102,7 @@ def producer_page(request, club_slug: str, producer_id: int):
     )
     if producer is None:
         raise Http404
-    return render(request, "web/producer.html", {
+    return render(request, "web/catalog/producer.html", {
         "producer": producer, "club": producer.club, "visit": latest_visit(producer), "products": producer.products.all(),
         "can_import": request.user.is_authenticated and access_for(request.user).coordinates_club(producer.club_id),
     })
@@ -131,7 +131,7 @@ def product_page(request, product_id: int):
             for (name, amount), (_n, share) in zip(price.composition, price.shares(), strict=True)
         ]
     visit = CertificationVisit.objects.filter(producer_id=product.producer_id).order_by("-visited_on").first()
-    return render(request, "web/product.html", {
+    return render(request, "web/catalog/product.html", {
         "product": product, "visit": visit, "current": current, "sheets": sheets, "cost_sheet": cost_sheet, "composition": composition,
         "history": price_history(product),
     })
@@ -151,4 +151,4 @@ def referent_home(request):
         by_producer.setdefault(sheet.producer_id, []).append(sheet)
     for producer in producers:
         producer.recent_sheets = by_producer.get(producer.pk, [])[:12]
-    return render(request, "web/referent_home.html", {"producers": producers})
+    return render(request, "web/catalog/referent_home.html", {"producers": producers})

@@ -61,7 +61,7 @@ def tariffs(request, club_id: int):
     today = timezone.localdate()
     assigned = list(HouseholdTariff.objects.filter(household__group__club=club).select_related("household__group", "category")
                     .order_by("review_on"))
-    return render(request, "web/tariffs.html", {
+    return render(request, "web/finance/tariffs.html", {
         "club": club, "assigned": assigned, "today": today,
         "categories": TariffCategory.objects.filter(club=club),
         "households": Household.objects.filter(group__club=club).select_related("group").order_by("name"),
@@ -94,7 +94,7 @@ def cycle_funds(request, cycle_id: int):
         context.update(plan=plan, fund=fund, guarantee=sum(guarantee.values(), Decimal("0.00")),
                        wanted=sum(plan.wanted.values(), Decimal("0.00")),
                        helped=sum(1 for d in plan.discounts.values() if d))
-    return render(request, "web/cycle_funds.html", context)
+    return render(request, "web/finance/cycle_funds.html", context)
 
 
 @login_required
@@ -103,7 +103,7 @@ def solidarity_report(request, club_id: int, year: int | None = None):
     year = year or timezone.localdate().year
     if not 2000 <= year <= 2200:
         raise Http404
-    return render(request, "web/solidarity_report.html", {
+    return render(request, "web/finance/solidarity_report.html", {
         "club": club, "report": reports.solidarity_report(club, year), "year": year,
         "fund_now": services.fund_available(club, AccountKind.SOLIDARITY),
         "guarantee_now": services.fund_available(club, AccountKind.GUARANTEE),

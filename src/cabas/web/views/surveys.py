@@ -36,7 +36,7 @@ def survey_list(request):
     surveys = list(Survey.objects.filter(club_id=household.group.club_id).select_related("producer").order_by("-opens_on")[:50])
     answered = set(SurveyAnswer.objects.filter(household=household, survey__in=surveys).values_list("survey_id", flat=True))
     today = timezone.localdate()
-    return render(request, "web/surveys.html", {
+    return render(request, "web/participation/surveys.html", {
         "rows": [(s, s.is_open(today), s.pk in answered) for s in surveys],
         "coordinates": access_for(request.user).coordinates_club(household.group.club_id),
     })
@@ -61,7 +61,7 @@ def survey_answer(request, survey_id: int):
         else:
             messages.success(request, _("Thank you, your answer is saved. You can change it until the survey closes."))
             return redirect("surveys")
-    return render(request, "web/survey_answer.html", {
+    return render(request, "web/participation/survey_answer.html", {
         "survey": survey, "values": values, "error": error, "interests": Interest.choices,
         "is_open": survey.is_open(),
     }, status=400 if error else 200)
@@ -75,7 +75,7 @@ def survey_results(request, survey_id: int):
     require_club_coordinator(access_for(request.user), survey.club_id)
     comments = list(survey.answers.exclude(comment="").values_list("interest", "comment"))
     products = list(Product.objects.filter(producer__club_id=survey.club_id).select_related("producer").order_by("producer__name", "name"))
-    return render(request, "web/survey_results.html", {
+    return render(request, "web/participation/survey_results.html", {
         "survey": survey, "p": survey_projection(survey), "comments": comments, "decisions": SurveyDecision.choices,
         "products": products,
     })
