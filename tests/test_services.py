@@ -11,7 +11,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -540,6 +540,42 @@ def test_close_due_cycles_command(world):
     before = counts()
     call_command("close-due-cycles", stdout=StringIO())
     assert counts() == before
+
+
+def test_close_due_cycles_closes_each_cycle_in_isolation(world, monkeypatch, caplog):
+    """One cycle whose closing fails (here: the engine raises) is rolled back and logged; the others close,
+    and the command exits non-zero naming it."""
+    import cabas.flows.closing as flow
+
+    now = timezone.now()
+    bad = world.open_cycle(name="abîmée", opens_at=now - 5 * DAY, closes_at=now - 2 * HOUR)
+    good = world.open_cycle(name="saine", opens_at=now - 5 * DAY, closes_at=now - HOUR)
+    milk = offers_of(bad)[world.milk.pk].pk
+    save_order(cycle=bad, household=world.household_a1, quantities={milk: "2"}, now=bad.closes_at - HOUR)
+    real = flow.write_allocation
+
+    def failing(cycle):
+        if cycle.pk == bad.pk:
+            real(cycle)  # writes allocations first: they must be rolled back with the rest
+            raise ValueError("year 0 is out of range")
+        return real(cycle)
+
+    monkeypatch.setattr(flow, "write_allocation", failing)
+    outcomes = close_due_cycles(now=now)
+    assert [(o.cycle_id, o.closed_now, bool(o.error)) for o in outcomes] == [(bad.pk, False, True), (good.pk, True, False)]
+    assert "year 0" in outcomes[0].error
+    assert any(str(bad.pk) in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert bad.closed_at is None and good.closed_at is not None
+    assert not Allocation.objects.filter(cycle=bad).exists()
+
+    bad_too = world.open_cycle(name="abîmée aussi", opens_at=now - 5 * DAY, closes_at=now - HOUR)
+    monkeypatch.setattr(flow, "write_allocation", lambda cycle: (_ for _ in ()).throw(ValueError("bad date")))
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("close-due-cycles", stdout=StringIO(), stderr=err)
+    assert f"failed: {bad.pk}" in err.getvalue() and f"failed: {bad_too.pk}" in err.getvalue()
 
 
 # --- documents ------------------------------------------------------------------------------------

@@ -161,3 +161,8 @@ LOGGING = {
 
 # Quantities above this are refused on an order line (a typo guard, per unit).
 CABAS_MAX_LINE_QUANTITY = 10_000
+
+# The order pages poll the pooled totals of a cycle (packs filling, thresholds): a value this many seconds old
+# is shared by every member polling, through Django's cache (per process by default; set CACHES to share it
+# between processes).
+CABAS_PROGRESS_SECONDS = int(os.environ.get("CABAS_PROGRESS_SECONDS", "5"))

@@ -103,7 +103,7 @@ def offers(request, cycle_id: PathId):
     packs, thresholds and supply. 404 for a cycle of another club."""
     cycle = checks.visible_cycle(request.auth, cycle_id)
     items = list(Offer.objects.filter(cycle=cycle).select_related("producer", "category"))
-    progress = offer_progress(cycle, items)
+    progress = offer_progress(cycle, items, shared=True)
     return [
         {
             "id": o.pk, "name": o.name, "description": o.description,

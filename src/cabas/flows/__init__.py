@@ -3,10 +3,10 @@ management commands and the demo call (never a domain's steps one after another 
 
 | workflow | function | domains it crosses |
 |---|---|---|
-| open a cycle | ``open_cycle.open_cycle`` | ordering, distribution, contracts |
-| save an order | ``save_order.save_order`` | ordering, finance (prepaid rule) |
-| close a cycle | ``close_cycle.close_cycle``, ``close_cycle.close_due_cycles`` | ordering, distribution, finance |
-| record a delivery | ``record_delivery.record_deliveries`` | ordering, distribution, finance |
+| open a cycle | ``opening.open_cycle`` | ordering, distribution, contracts |
+| save an order | ``orders.save_order`` | ordering, finance (prepaid rule) |
+| close a cycle | ``closing.close_cycle``, ``closing.close_due_cycles`` | ordering, distribution, finance |
+| record a delivery | ``reception.record_deliveries`` | ordering, distribution, finance |
 | approve, start, renew a membership; leave a group | ``memberships`` | members, finance, ordering |
 | export a person's data, erase a person | ``personal_data`` | every domain that names a person |
 | post a transport plan's shares | ``transport.post_transport_shares`` | logistics, finance |
@@ -16,13 +16,13 @@ A new workflow gets its own module here; a step that stays within one domain bel
 ``services.py``.
 """
 
-from .close_cycle import ClosingOutcome, close_cycle, close_due_cycles
+from .closing import ClosingOutcome, close_cycle, close_due_cycles
 from .cost_sheets import decide_cost_sheet
 from .memberships import approve_membership, leave_group, renew_membership, start_membership
-from .open_cycle import open_cycle
+from .opening import open_cycle
 from .personal_data import erase_member, export_member_data
-from .record_delivery import record_deliveries
-from .save_order import save_order
+from .reception import record_deliveries
+from .orders import save_order
 from .transport import post_transport_shares
 
 __all__ = [

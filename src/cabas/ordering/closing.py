@@ -2,7 +2,7 @@
 
 Input: every order line of the cycle. Output: what each household receives with its amount, each
 household's totals with VAT per rate, each producer's totals, and each depot's totals. The
-persistence layer (`cabas.flows.close_cycle`) reads the lines in one query, calls `close`,
+persistence layer (`cabas.flows.closing.close_cycle`) reads the lines in one query, calls `close`,
 and writes the result in bulk.
 
 What each household receives is decided by the allocation engine (`ordering.allocation`): packs,

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -174,13 +175,26 @@ class OrderRequest:
 
 
 def lock_open_cycle(cycle: OrderCycle, household: Household, now: datetime.datetime) -> OrderCycle:
-    """The cycle, row-locked until the transaction ends, if the household may order in it now (one query);
-    ActionError otherwise. Must run inside the caller's transaction."""
+    """The cycle, read under a lock until the transaction ends, if the household may order in it now (one
+    query); ActionError otherwise. Must run inside the caller's transaction.
+
+    On PostgreSQL the cycle's row is locked FOR SHARE: saves of one cycle do not wait for one another, while
+    the closing, which locks the row FOR UPDATE, waits until every save under way has committed (it sees
+    them all) and every later save waits for the closing and then finds the cycle closed. The household's
+    row is locked in the same statement (FOR NO KEY UPDATE): a household's saves follow one another, so the
+    prepaid rule reads totals no other save of the household is changing, and two saves never both create
+    its order. (SQLite lets one transaction write at a time.)"""
     if household.group.club_id != cycle.club_id:
         raise ActionError(_("This household does not belong to this cycle's club."))
     if household.left_on is not None:
         raise ActionError(_("Your household has left its group: it no longer orders."))
-    locked = OrderCycle.objects.select_for_update().get(pk=cycle.pk)
+    if connection.vendor == "postgresql":
+        locked = next(iter(OrderCycle.objects.raw(
+            f"SELECT c.* FROM {OrderCycle._meta.db_table} c, {Household._meta.db_table} h "
+            "WHERE c.id = %s AND h.id = %s FOR SHARE OF c FOR NO KEY UPDATE OF h", [cycle.pk, household.pk],
+        )))
+    else:
+        locked = OrderCycle.objects.select_for_update().get(pk=cycle.pk)
     status = locked.status(now)
     if status != CycleStatus.OPEN:
         if status == CycleStatus.SCHEDULED:
@@ -301,22 +315,38 @@ def set_allocation_rules(
         Offer.objects.bulk_update(changed, fields)
 
 
-def offer_progress(cycle: OrderCycle, offers: Iterable[Offer]) -> dict[int, allocation.Progress]:
-    """Live pooled progress of the offers that have packs, a threshold or a supply cap.
-
-    One aggregate query over the cycle, always (so a page costs the same whatever its offers)."""
-    watched = {o.pk: o for o in offers if o.sold_by_pack or o.min_total is not None or o.supply_cap is not None}
+def pooled_totals(cycle: OrderCycle, *, shared: bool = False) -> dict[int, tuple[Decimal, Decimal]]:
+    """Per offer, the quantity and tolerance ordered so far by every household of the club (one aggregate
+    query). ``shared``: a value computed in the last ``CABAS_PROGRESS_SECONDS`` seconds for the same cycle is
+    used instead, so that the order pages polling at the deadline cost one query per cycle every few seconds,
+    not one per member; a fresh computation is stored for them."""
+    key = f"cabas:pooled-totals:{cycle.pk}"
+    if shared:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
     totals = {
-        row["offer_id"]: row
-        for row in OrderLine.objects.filter(order__cycle=cycle)
-        .values("offer_id").annotate(quantity=Sum("quantity"), tolerance=Sum("tolerance")).order_by()
+        offer_id: (quantity or Decimal(0), tolerance or Decimal(0))
+        for offer_id, quantity, tolerance in OrderLine.objects.filter(order__cycle=cycle)
+        .values("offer_id").annotate(quantity=Sum("quantity"), tolerance=Sum("tolerance"))
+        .values_list("offer_id", "quantity", "tolerance").order_by()
     }
+    cache.set(key, totals, settings.CABAS_PROGRESS_SECONDS)
+    return totals
+
+
+def offer_progress(cycle: OrderCycle, offers: Iterable[Offer], *, shared: bool = False) -> dict[int, allocation.Progress]:
+    """Live pooled progress of the offers that have packs, a threshold or a supply cap (one aggregate query
+    over the cycle, always, so a page costs the same whatever its offers; none with ``shared`` and a recent
+    value: see ``pooled_totals``)."""
+    watched = {o.pk: o for o in offers if o.sold_by_pack or o.min_total is not None or o.supply_cap is not None}
+    totals = pooled_totals(cycle, shared=shared)
     result = {}
     for pk, offer in watched.items():
-        row = totals.get(pk, {})
+        quantity, tolerance = totals.get(pk, (Decimal(0), Decimal(0)))
         rules = allocation.ProductRules(pk, pack_size=offer.effective_pack_size, step=offer.order_step,
                                         min_total=offer.min_total, supply_cap=offer.supply_cap)
-        result[pk] = allocation.progress(rules, row.get("quantity") or Decimal(0), row.get("tolerance") or Decimal(0))
+        result[pk] = allocation.progress(rules, quantity, tolerance)
     return result
 
 

@@ -92,7 +92,7 @@ def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | Non
     # What was just typed is shown again only while it can still be corrected and saved.
     typed = submitted if (submitted and accepts_orders) else {}
     typed_tolerances = submitted_tolerances if (submitted_tolerances and accepts_orders) else {}
-    progress = offer_progress(cycle, offers)
+    progress = offer_progress(cycle, offers, shared=True)
     offers_by_id = {o.pk: o for o in offers}
     field_errors = error.field_errors if error else {}
     rows = [
@@ -173,7 +173,7 @@ def order_progress(request, cycle_id: int):
     packs filling and thresholds move while other households order."""
     cycle = cycle_for_member(request, cycle_id)
     offers = list(Offer.objects.filter(cycle=cycle))
-    progress = offer_progress(cycle, offers)
+    progress = offer_progress(cycle, offers, shared=True)
     updates = [(o, progress[o.pk]) for o in offers if o.pk in progress]
     return render(request, "web/ordering/_progress_updates.html", {"updates": updates})
 

@@ -7,6 +7,7 @@ Reception (``record_delivery``) runs the same writing step on what was delivered
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -18,12 +19,16 @@ from cabas.ordering.closing import ClosingResult
 from cabas.ordering.models import OrderCycle
 from cabas.ordering.services import lock_cycle_to_close, mark_closed, write_allocation
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class ClosingOutcome:
-    cycle: OrderCycle
-    closed_now: bool  # False when the cycle had already been closed: nothing was written
+    cycle: OrderCycle | None  # None only when the closing failed (``error``)
+    closed_now: bool  # False when the cycle had already been closed, or the closing failed: nothing was written
     result: ClosingResult | None
+    cycle_id: int | None = None
+    error: str = ""  # why the closing failed (close_due_cycles goes on with the other cycles)
 
 
 def write_closing(cycle: OrderCycle, *, now: datetime.datetime) -> ClosingResult:
@@ -43,14 +48,15 @@ def close_cycle(cycle_id: int, *, by_user=None, now: datetime.datetime | None = 
     with transaction.atomic():
         cycle = lock_cycle_to_close(cycle_id, now)
         if cycle.closed_at is not None:
-            return ClosingOutcome(cycle=cycle, closed_now=False, result=None)
+            return ClosingOutcome(cycle=cycle, closed_now=False, result=None, cycle_id=cycle.pk)
         result = write_closing(cycle, now=now)
         mark_closed(cycle, by_user=by_user, now=now)
-    return ClosingOutcome(cycle=cycle, closed_now=True, result=result)
+    return ClosingOutcome(cycle=cycle, closed_now=True, result=result, cycle_id=cycle.pk)
 
 
 def close_due_cycles(*, now: datetime.datetime | None = None) -> list[ClosingOutcome]:
-    """Close every cycle whose deadline has passed (what cron runs); each in its own transaction."""
+    """Close every cycle whose deadline has passed (what cron runs), each in its own transaction: a cycle whose
+    closing fails is logged, rolled back and reported with its ``error``; the others still close."""
     now = now or timezone.now()
     outcomes = []
     for cycle_id in OrderCycle.objects.due_for_closing(now).order_by("closes_at").values_list("pk", flat=True):
@@ -58,4 +64,8 @@ def close_due_cycles(*, now: datetime.datetime | None = None) -> list[ClosingOut
             outcomes.append(close_cycle(cycle_id, now=now))
         except IntegrityError:  # closed concurrently by another process: its closing stands
             continue
+        except Exception as error:  # noqa: BLE001 - one bad cycle must not block every later closing
+            logger.exception("Closing cycle %s failed; the other due cycles are closed", cycle_id)
+            outcomes.append(ClosingOutcome(cycle=None, closed_now=False, result=None, cycle_id=cycle_id,
+                                           error=f"{type(error).__name__}: {error}"[:500]))
     return outcomes

@@ -15,7 +15,7 @@ from cabas.distribution.services import delete_closing_documents
 from cabas.ordering.closing import ClosingResult
 from cabas.ordering.services import run_allocation, set_deliveries
 
-from .close_cycle import write_closing
+from .closing import write_closing
 
 
 def record_deliveries(
