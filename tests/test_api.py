@@ -549,3 +549,24 @@ def test_picking_list_costs_a_constant_number_of_queries(scene, django_assert_nu
     assert len(small.json()["households"]) == 2
     assert len(large.json()["households"]) > 10
     assert Distribution.objects.filter(cycle=large_cycle).count() == 2
+
+
+@pytest.mark.django_db
+def test_saving_an_order_costs_a_constant_number_of_queries(scene, django_assert_num_queries):
+    """A save at the deadline rush: session, user, cycle, household+group, then the save_order flow (savepoint,
+    cycle and household locked, offers asked for, money settings, order, its lines, the changes, the lines
+    written, the order's update, release) and the saved order's lines for the answer. The same for 2 or 20 lines."""
+    w = scene.world
+    client = client_for(w.member_a1)
+    url = f"/api/cycles/{scene.open.pk}/order"
+    put_json(client, url, {"lines": [{"offer": scene.offers[w.milk.pk], "quantity": "1"}]})  # the order exists
+    body = {"lines": [{"offer": scene.offers[w.milk.pk], "quantity": "2"}, {"offer": scene.offers[w.bread.pk], "quantity": "6"}]}
+    with django_assert_num_queries(16):  # UPDATE milk, INSERT bread
+        assert put_json(client, url, body).status_code == 200
+    large_cycle = grow(w)
+    offers = list(Offer.objects.filter(cycle=large_cycle).order_by("pk"))[:20]
+    big = {"lines": [{"offer": o.pk, "quantity": "1" if o.countable else "1,5"} for o in offers]}
+    put_json(client, f"/api/cycles/{large_cycle.pk}/order", {"lines": big["lines"][:5]})
+    with django_assert_num_queries(15):  # 5 lines kept as they are (no UPDATE), INSERT 15
+        response = put_json(client, f"/api/cycles/{large_cycle.pk}/order", big)
+    assert response.status_code == 200 and len(response.json()["lines"]) == 20

@@ -119,8 +119,11 @@ def offers(request, cycle_id: PathId):
 # --- the household's order ------------------------------------------------------------------------------
 
 
-def order_out(cycle: OrderCycle, household: Household) -> dict:
-    order = Order.objects.filter(cycle=cycle, household=household).first()
+def order_out(cycle: OrderCycle, household: Household, order: Order | None | bool = True) -> dict:
+    """The household's order as the API shows it; ``order``: the order when the caller has it (None: none),
+    True to read it."""
+    if order is True:
+        order = Order.objects.filter(cycle=cycle, household=household).first()
     lines = []
     if order is not None:
         lines = list(OrderLine.objects.filter(order=order).select_related("offer").order_by("offer__name", "offer_id"))
@@ -171,14 +174,12 @@ def put_order(request, cycle_id: PathId, payload: OrderIn):
     offer_ids = [line.offer for line in payload.lines]
     if len(set(offer_ids)) != len(offer_ids):
         raise ActionError(_("A product appears more than once in the order."))
-    quantities: dict[int, object] = dict.fromkeys(Offer.objects.filter(cycle=cycle).values_list("pk", flat=True), 0)
-    tolerances: dict[int, object] = {}
-    for line in payload.lines:
-        quantities[line.offer] = raw_quantity(line.quantity)
-        tolerances[line.offer] = 0 if line.tolerance is None else raw_quantity(line.tolerance)
+    quantities = {line.offer: raw_quantity(line.quantity) for line in payload.lines}
+    tolerances = {line.offer: 0 if line.tolerance is None else raw_quantity(line.tolerance) for line in payload.lines}
     household = Household.objects.select_related("group").get(pk=user.household_id)
-    save_order(cycle=cycle, household=household, quantities=quantities, tolerances=tolerances, by_user=user)
-    return order_out(cycle, household)
+    saved = save_order(cycle=cycle, household=household, quantities=quantities, tolerances=tolerances, replace=True,
+                       by_user=user)
+    return order_out(cycle, household, saved.order)
 
 
 # --- coordination ---------------------------------------------------------------------------------------

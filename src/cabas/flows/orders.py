@@ -22,11 +22,13 @@ def save_order(
     household: Household,
     quantities: Mapping[int, object],
     tolerances: Mapping[int, object] | None = None,
+    replace: bool = False,
     by_user=None,
     now: datetime.datetime | None = None,
 ) -> SavedOrder:
     """Set a household's quantities (and tolerances: how many more it would take to complete a pack) for the
-    given offers; zero removes a line, other lines stay. Refused as a whole if the cycle is not open, any
+    given offers; zero removes a line, other lines stay (with ``replace``, the quantities given are the whole
+    order: every other line is removed). Refused as a whole if the cycle is not open, any
     quantity is wrong or the prepaid credit does not cover it; a constant number of queries whatever the
     number of lines."""
     now = now or timezone.now()
@@ -35,7 +37,7 @@ def save_order(
         request = read_order_request(locked, quantities, tolerances or {})
         room = prepaid_room(locked.club_id, household.pk)
         before = open_orders_total(locked.club_id, household.pk) if room is not None else Decimal(0)
-        saved = write_order(locked, household, request, by_user=by_user, now=now)
+        saved = write_order(locked, household, request, replace=replace, by_user=by_user, now=now)
         if saved.order is not None:
             check_prepaid(club_id=locked.club_id, household_id=household.pk, room=room, before=before)
         return saved

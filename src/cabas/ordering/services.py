@@ -209,7 +209,7 @@ def read_order_request(
     """Check quantities and tolerances (keyed by offer id) against the cycle's offers (one query); every
     problem is reported at once, each under its form field."""
     offer_ids = {int(k) for k in quantities} | {int(k) for k in tolerances}
-    offers = {o.pk: o for o in Offer.objects.filter(cycle=cycle, pk__in=offer_ids)}
+    offers = {o.pk: o for o in Offer.objects.filter(cycle=cycle, pk__in=offer_ids).order_by()}
     errors = []
     wanted, wanted_tolerance = {}, {}
     try:
@@ -229,19 +229,27 @@ def read_order_request(
 
 
 def write_order(
-    cycle: OrderCycle, household: Household, request: OrderRequest, *, by_user=None, now: datetime.datetime
+    cycle: OrderCycle, household: Household, request: OrderRequest, *, replace: bool = False, by_user=None,
+    now: datetime.datetime,
 ) -> SavedOrder:
-    """Write a checked request into the household's order: zero removes a line, other lines stay, each change
-    is recorded (LineChange); an order left without lines is deleted. A subscription's committed quantity is
-    a floor. A constant number of queries whatever the number of lines. Runs inside the caller's transaction,
-    with the cycle locked (``lock_open_cycle``)."""
-    wanted, wanted_tolerance, offers = request.quantities, request.tolerances, request.offers
+    """Write a checked request into the household's order: zero removes a line, other lines stay (with
+    ``replace``, the request is the whole order: a line it does not list is removed), each change is recorded
+    (LineChange); an order left without lines is deleted. A subscription's committed quantity is a floor. A
+    constant number of queries whatever the number of lines. Runs inside the caller's transaction, with the
+    cycle locked (``lock_open_cycle``)."""
+    wanted, wanted_tolerance, offers = dict(request.quantities), request.tolerances, dict(request.offers)
     order = Order.objects.filter(cycle=cycle, household=household).first()
     if order is None:
         if not any(wanted.values()):  # nothing ordered: no empty order is written
             return SavedOrder(order=None, created=0, updated=0, deleted=0)
         order = Order.objects.create(cycle=cycle, household=household, updated_at=now, updated_by=by_user)
-    existing = {line.offer_id: line for line in OrderLine.objects.filter(order=order, offer_id__in=offers)}
+    if replace:
+        existing = {line.offer_id: line for line in OrderLine.objects.filter(order=order).select_related("offer")}
+        for offer_id in existing.keys() - wanted.keys() - wanted_tolerance.keys():
+            wanted[offer_id] = Decimal(0)
+            offers[offer_id] = existing[offer_id].offer
+    else:
+        existing = {line.offer_id: line for line in OrderLine.objects.filter(order=order, offer_id__in=offers)}
     to_create, to_update, to_delete, changes = [], [], [], []
     committed_errors: dict[str, str] = {}
     for offer_id in wanted.keys() | wanted_tolerance.keys():
@@ -282,6 +290,7 @@ def write_order(
         return SavedOrder(order=None, created=0, updated=0, deleted=len(to_delete))
     if to_create or to_update or to_delete:
         Order.objects.filter(pk=order.pk).update(updated_at=now, updated_by=by_user)
+        order.updated_at, order.updated_by = now, by_user
     return SavedOrder(order=order, created=len(to_create), updated=len(to_update), deleted=len(to_delete))
 
 
