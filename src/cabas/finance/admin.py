@@ -3,25 +3,28 @@ through the treasury pages, one service per action, and never afterwards)."""
 
 from django.contrib import admin
 
-from cabas.core.admin import ReadOnlyAdmin
+from cabas.core.admin import ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin
 
 from .models import Account, Entry, FinanceSettings, Invoice, LedgerTransaction, Payment, TariffCategory
 
 
 @admin.register(TariffCategory)
-class TariffCategoryAdmin(admin.ModelAdmin):
+class TariffCategoryAdmin(ClubScopedAdmin):
     """The club's tariffs. Which household has which is confidential and is not shown here."""
+
+    club_path = "club"
 
     list_display = ["name", "club", "discount_rate"]
     list_filter = ["club"]
 
 
 @admin.register(FinanceSettings)
-class FinanceSettingsAdmin(admin.ModelAdmin):
+class FinanceSettingsAdmin(ClubScopedAdmin):
+    club_path = "club"
     list_display = ["legal_name", "club", "payment_mode", "reference_scheme"]
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(ClubScopedTabularInline):
     model = Entry
     fields = ["account", "cents", "currency"]
     readonly_fields = fields
@@ -34,6 +37,7 @@ class EntryInline(admin.TabularInline):
 
 @admin.register(LedgerTransaction)
 class LedgerTransactionAdmin(ReadOnlyAdmin):
+    club_path = "club"
     list_display = ["number", "club", "date", "journal", "label", "piece"]
     list_filter = ["club", "journal"]
     search_fields = ["label", "piece"]
@@ -42,6 +46,7 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
 
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdmin):
+    club_path = "club"
     list_display = ["code", "auxiliary", "name", "kind", "club"]
     list_filter = ["club", "kind"]
     search_fields = ["name", "auxiliary"]
@@ -49,11 +54,13 @@ class AccountAdmin(ReadOnlyAdmin):
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
+    club_path = "club"
     list_display = ["number", "kind", "household", "cycle", "issued_on", "amount_incl_vat"]
     list_filter = ["club", "kind"]
 
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
+    club_path = "club"
     list_display = ["date", "household", "producer", "method", "amount"]
     list_filter = ["club", "method"]
