@@ -24,6 +24,18 @@ class FinanceSettingsAdmin(ClubScopedAdmin):
     list_display = ["legal_name", "club", "payment_mode", "reference_scheme"]
 
 
+class BooksAdmin(ReadOnlyAdmin):
+    """The ledger, accounts, invoices and payments name what the funds pay per household (who is on a solidarity
+    tariff): a staff coordinator reads them only for the clubs where they are also treasurer or solidarity
+    referent, as on the treasury pages."""
+
+    def club_ids(self, request):
+        from cabas.members.permissions import access_for
+
+        access = access_for(request.user)
+        return frozenset(c for c in access.coordinated_club_ids if access.sees_fund_lines(c))
+
+
 class EntryInline(ClubScopedTabularInline):
     model = Entry
     fields = ["account", "cents", "currency"]
@@ -36,7 +48,7 @@ class EntryInline(ClubScopedTabularInline):
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdmin):
+class LedgerTransactionAdmin(BooksAdmin):
     club_path = "club"
     list_display = ["number", "club", "date", "journal", "label", "piece"]
     list_filter = ["club", "journal"]
@@ -45,7 +57,7 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnlyAdmin):
+class AccountAdmin(BooksAdmin):
     club_path = "club"
     list_display = ["code", "auxiliary", "name", "kind", "club"]
     list_filter = ["club", "kind"]
@@ -53,14 +65,14 @@ class AccountAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdmin):
+class InvoiceAdmin(BooksAdmin):
     club_path = "club"
     list_display = ["number", "kind", "household", "cycle", "issued_on", "amount_incl_vat"]
     list_filter = ["club", "kind"]
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(BooksAdmin):
     club_path = "club"
     list_display = ["date", "household", "producer", "method", "amount"]
     list_filter = ["club", "method"]
