@@ -261,3 +261,15 @@ def test_every_admin_page_answers_for_a_coordinator_and_a_superuser(world, two_c
             info = (model._meta.app_label, model._meta.model_name)
             assert client.get(reverse("admin:%s_%s_changelist" % info)).status_code in allowed, (user, info)
             assert client.get(reverse("admin:%s_%s_add" % info)).status_code in allowed, (user, info)
+
+
+def test_a_coordinator_cannot_redirect_a_members_password_reset_to_themselves(world, two_clubs, client):
+    """Changing someone's e-mail address, then asking for a password reset, would change their password."""
+    client.force_login(world.coordinator)
+    response = client.post(url("members_user_change", world.member_a1.pk), {
+        "email": "coord+prise@example.org", "first_name": "Anne", "last_name": "", "household": world.household_a1.pk,
+        "is_active": "on", "date_joined_0": "2026-01-01", "date_joined_1": "10:00:00",
+    })
+    assert response.status_code == 302
+    member = User.objects.get(pk=world.member_a1.pk)
+    assert member.email == "a1@example.org" and member.first_name == "Anne"

@@ -107,6 +107,11 @@ class UserAdmin(ClubScopeMixin, BaseUserAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if request.user.is_superuser else []
 
+    def get_readonly_fields(self, request, obj=None):
+        # A new address, then "forgotten password", would change the person's password: the operators' alone.
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser or obj is None else [*fields, "email"]
+
     def scope_queryset(self, request, queryset):
         queryset = super().scope_queryset(request, queryset)
         if request.user.is_superuser:
