@@ -37,7 +37,7 @@ def test_a_staff_coordinator_edits_a_member_but_cannot_grant_rights(world, clien
 def test_a_staff_coordinator_does_not_see_superusers(world, client):
     admin = User.objects.create_superuser(email="root@example.org", password="x")
     client.force_login(make_staff(world))
-    assert client.get(reverse("admin:members_user_change", args=[admin.pk])).status_code == 302  # "does not exist"
+    assert client.get(reverse("admin:members_user_change", args=[admin.pk])).status_code == 404  # as if it did not exist
     listing = client.get(reverse("admin:members_user_changelist"))
     assert b"root@example.org" not in listing.content
 

@@ -91,3 +91,63 @@ def test_the_producer_referent_sees_only_its_producers_sheet_not_the_groups(scen
     page = client.get(urls["producer_sheet"]).content.decode()
     assert "Lait cru" in page and "Pain de campagne" not in page
     assert client.get(urls["referent_home"]).content.decode().count("bon de commande") == 1
+
+
+# The back office (/admin/) with two clubs: both clubs' coordinators are staff with every model permission;
+# only the club scope holds them back. A member is not staff: the admin sends them to its login page.
+ADMIN_ROLES = ["anonymous", "member_a", "club_coordinator", "other_club_coordinator", "superuser"]
+ADMIN_MATRIX = {
+    "user_a":            [LOGIN, LOGIN, OK, HIDDEN, OK],
+    "user_a_password":   [LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK],
+    "user_b":            [LOGIN, LOGIN, HIDDEN, OK, OK],
+    "user_b_password":   [LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK],
+    "group_coordinator": [LOGIN, LOGIN, HIDDEN, HIDDEN, OK],
+    "household_a":       [LOGIN, LOGIN, OK, HIDDEN, OK],
+    "household_b":       [LOGIN, LOGIN, HIDDEN, OK, OK],
+    "product_a":         [LOGIN, LOGIN, OK, HIDDEN, OK],
+    "producer_b":        [LOGIN, LOGIN, HIDDEN, OK, OK],
+    "club_b":            [LOGIN, LOGIN, HIDDEN, OK, OK],
+    "permission_groups": [LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK],
+}
+
+
+@pytest.fixture
+def admin_scene(scene, world):
+    from cabas.catalog.models import Producer as ProducerModel
+    from cabas.members.models import Household, User
+
+    from .test_admin_scope import make_staff
+
+    users, _urls = scene
+    users = {key: users[key] for key in ("member_a", "club_coordinator", "other_club_coordinator")}
+    make_staff(users["club_coordinator"])
+    make_staff(users["other_club_coordinator"])
+    users["superuser"] = User.objects.create_superuser(email="root@example.org", password="x")
+    household_b = Household.objects.get(name="Foyer Kerjean")
+    member_b = world.user("kerjean@example.org", household_b)
+    producer_b = ProducerModel.objects.get(name="Ferme du Bout du Monde")
+    admin_url = lambda name, pk: reverse(f"admin:{name}", args=[pk])  # noqa: E731
+    urls = {
+        "user_a": admin_url("members_user_change", world.member_a1.pk),
+        "user_a_password": admin_url("auth_user_password_change", world.member_a1.pk),
+        "user_b": admin_url("members_user_change", member_b.pk),
+        "user_b_password": admin_url("auth_user_password_change", member_b.pk),
+        "group_coordinator": admin_url("members_user_change", world.group_coordinator_a.pk),
+        "household_a": admin_url("members_household_change", world.household_a1.pk),
+        "household_b": admin_url("members_household_change", household_b.pk),
+        "product_a": admin_url("catalog_product_change", world.milk.pk),
+        "producer_b": admin_url("catalog_producer_change", producer_b.pk),
+        "club_b": admin_url("members_club_change", producer_b.club_id),
+        "permission_groups": reverse("admin:auth_group_changelist"),
+    }
+    return users, urls
+
+
+@pytest.mark.parametrize("role_index, role", list(enumerate(ADMIN_ROLES)))
+def test_each_role_on_each_admin_page(admin_scene, client, role_index, role):
+    users, urls = admin_scene
+    if role != "anonymous":
+        client.force_login(users[role])
+    seen = {page: client.get(url).status_code for page, url in urls.items()}
+    expected = {page: statuses[role_index] for page, statuses in ADMIN_MATRIX.items()}
+    assert seen == expected

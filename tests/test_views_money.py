@@ -88,7 +88,7 @@ def test_issuing_invoices_importing_a_statement_and_confirming(world, login):
 
 def test_exports_and_fec(world, login):
     closed_cycle(world)
-    client = login(world.coordinator)
+    client = login(treasurer(world))  # the journal and the FEC are the treasurers' (test_fund_confidentiality)
     journal = client.get(reverse("money-export", args=[world.club.pk, "journal", "csv"])).content.decode("utf-8-sig")
     assert journal.splitlines()[0].startswith("Numéro;Date;Journal") and "14,30" in journal
     xlsx = client.get(reverse("money-export", args=[world.club.pk, "balances", "xlsx"]))

@@ -1,13 +1,13 @@
 from django.contrib import admin
 
-from cabas.core.admin import ReadOnlyAdmin
+from cabas.core.admin import SHARED, ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin
 
 from .models import (
     Category, CertificationVisit, CharterPoint, CostSheet, Label, Producer, ProducerAccount, Product, SpecSheet, VisitCheck,
 )
 
 
-class ProductInline(admin.TabularInline):
+class ProductInline(ClubScopedTabularInline):
     model = Product
     fields = ["reference", "name", "category", "unit", "unit_price", "vat_rate", "pack_size", "order_step", "min_total",
               "is_active", "is_trial"]
@@ -15,7 +15,8 @@ class ProductInline(admin.TabularInline):
 
 
 @admin.register(Producer)
-class ProducerAdmin(admin.ModelAdmin):
+class ProducerAdmin(ClubScopedAdmin):
+    club_path = "club"
     list_display = ["name", "club", "kind", "address", "charter_signed_on"]
     list_filter = ["club", "kind", "labels"]
     search_fields = ["name"]
@@ -25,13 +26,15 @@ class ProducerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ClubScopedAdmin):
+    club_path = SHARED
     list_display = ["name", "position"]
     list_editable = ["position"]
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ClubScopedAdmin):
+    club_path = "producer__club"
     list_display = ["name", "producer", "category", "unit", "unit_price", "vat_rate", "pack_size", "is_active"]
     list_filter = ["category", "producer__club", "is_active"]
     list_select_related = ["producer", "category"]
@@ -39,12 +42,14 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(Label)
-class LabelAdmin(admin.ModelAdmin):
+class LabelAdmin(ClubScopedAdmin):
+    club_path = SHARED
     search_fields = ["name"]
 
 
 @admin.register(ProducerAccount)
-class ProducerAccountAdmin(admin.ModelAdmin):
+class ProducerAccountAdmin(ClubScopedAdmin):
+    club_path = "producer__club"
     list_display = ["user", "producer"]
     raw_id_fields = ["user"]
 
@@ -55,29 +60,33 @@ class ReadOnlyDecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(SpecSheet)
 class SpecSheetAdmin(ReadOnlyDecisionAdmin):
+    club_path = "product__producer__club"
     list_display = ["product", "version", "status", "proposed_at", "decided_at"]
     list_filter = ["status"]
 
 
 @admin.register(CostSheet)
 class CostSheetAdmin(ReadOnlyDecisionAdmin):
+    club_path = "product__producer__club"
     list_display = ["product", "season", "unit_price", "status", "decided_at"]
     list_filter = ["status"]
 
 
 @admin.register(CharterPoint)
-class CharterPointAdmin(admin.ModelAdmin):
+class CharterPointAdmin(ClubScopedAdmin):
+    club_path = "club"
     list_display = ["text", "club", "position"]
     list_filter = ["club"]
 
 
-class VisitCheckInline(admin.TabularInline):
+class VisitCheckInline(ClubScopedTabularInline):
     model = VisitCheck
     extra = 0
 
 
 @admin.register(CertificationVisit)
-class CertificationVisitAdmin(admin.ModelAdmin):
+class CertificationVisitAdmin(ClubScopedAdmin):
+    club_path = "producer__club"
     list_display = ["producer", "visited_on", "decision", "next_visit_on"]
     list_filter = ["decision"]
     inlines = [VisitCheckInline]

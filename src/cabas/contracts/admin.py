@@ -1,33 +1,37 @@
 from django.contrib import admin
 
+from cabas.core.admin import ClubScopedAdmin, ClubScopedTabularInline
+
 from .models import Contract, ContractProduct, Subscription, SubscriptionLine, SubscriptionSkip
 
 
-class ContractProductInline(admin.TabularInline):
+class ContractProductInline(ClubScopedTabularInline):
     model = ContractProduct
     extra = 0
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(ClubScopedAdmin):
+    club_path = "club"
     list_display = ["title", "club", "producer", "frequency", "guarantee_kind", "guarantee_amount", "starts_on", "ends_on"]
     list_filter = ["club", "frequency"]
     inlines = [ContractProductInline]
 
 
-class SubscriptionLineInline(admin.TabularInline):
+class SubscriptionLineInline(ClubScopedTabularInline):
     model = SubscriptionLine
     extra = 0
 
 
-class SubscriptionSkipInline(admin.TabularInline):
+class SubscriptionSkipInline(ClubScopedTabularInline):
     model = SubscriptionSkip
     extra = 0
     fields = ["date"]
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(ClubScopedAdmin):
+    club_path = "producer__club"
     list_display = ["household", "producer", "season", "starts_on", "ends_on", "payment_schedule"]
     list_filter = ["producer__club", "producer"]
     inlines = [SubscriptionLineInline, SubscriptionSkipInline]

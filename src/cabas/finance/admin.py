@@ -3,25 +3,40 @@ through the treasury pages, one service per action, and never afterwards)."""
 
 from django.contrib import admin
 
-from cabas.core.admin import ReadOnlyAdmin
+from cabas.core.admin import ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin
 
 from .models import Account, Entry, FinanceSettings, Invoice, LedgerTransaction, Payment, TariffCategory
 
 
 @admin.register(TariffCategory)
-class TariffCategoryAdmin(admin.ModelAdmin):
+class TariffCategoryAdmin(ClubScopedAdmin):
     """The club's tariffs. Which household has which is confidential and is not shown here."""
+
+    club_path = "club"
 
     list_display = ["name", "club", "discount_rate"]
     list_filter = ["club"]
 
 
 @admin.register(FinanceSettings)
-class FinanceSettingsAdmin(admin.ModelAdmin):
+class FinanceSettingsAdmin(ClubScopedAdmin):
+    club_path = "club"
     list_display = ["legal_name", "club", "payment_mode", "reference_scheme"]
 
 
-class EntryInline(admin.TabularInline):
+class BooksAdmin(ReadOnlyAdmin):
+    """The ledger, accounts, invoices and payments name what the funds pay per household (who is on a solidarity
+    tariff): a staff coordinator reads them only for the clubs where they are also treasurer or solidarity
+    referent, as on the treasury pages."""
+
+    def club_ids(self, request):
+        from cabas.members.permissions import access_for
+
+        access = access_for(request.user)
+        return frozenset(c for c in access.coordinated_club_ids if access.sees_fund_lines(c))
+
+
+class EntryInline(ClubScopedTabularInline):
     model = Entry
     fields = ["account", "cents", "currency"]
     readonly_fields = fields
@@ -33,7 +48,8 @@ class EntryInline(admin.TabularInline):
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdmin):
+class LedgerTransactionAdmin(BooksAdmin):
+    club_path = "club"
     list_display = ["number", "club", "date", "journal", "label", "piece"]
     list_filter = ["club", "journal"]
     search_fields = ["label", "piece"]
@@ -41,19 +57,22 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnlyAdmin):
+class AccountAdmin(BooksAdmin):
+    club_path = "club"
     list_display = ["code", "auxiliary", "name", "kind", "club"]
     list_filter = ["club", "kind"]
     search_fields = ["name", "auxiliary"]
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdmin):
+class InvoiceAdmin(BooksAdmin):
+    club_path = "club"
     list_display = ["number", "kind", "household", "cycle", "issued_on", "amount_incl_vat"]
     list_filter = ["club", "kind"]
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(BooksAdmin):
+    club_path = "club"
     list_display = ["date", "household", "producer", "method", "amount"]
     list_filter = ["club", "method"]

@@ -5,13 +5,14 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cabas.core.admin import ReadOnlyAdmin
+from cabas.core.admin import ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin
 
 from .models import ChilledCategory, CostShare, LogisticsSettings, Round, RoundStop, Site, TransportPlan, Vehicle
 
 
 @admin.register(LogisticsSettings)
-class LogisticsSettingsAdmin(admin.ModelAdmin):
+class LogisticsSettingsAdmin(ClubScopedAdmin):
+    club_path = "club"
     list_display = ["club", "scheme", "sharing_method", "participants", "osrm_url"]
     formfield_overrides = {models.URLField: {"assume_scheme": "http"}}  # a local OSRM is usually plain http
     fieldsets = [
@@ -26,7 +27,8 @@ class LogisticsSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(ClubScopedAdmin):
+    club_path = "club"
     list_display = ["name", "kind", "club", "opens_at", "closes_at", "service_minutes", "hub_mode"]
     list_filter = ["club", "kind"]
     search_fields = ["name"]
@@ -34,7 +36,8 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Vehicle)
-class VehicleAdmin(admin.ModelAdmin):
+class VehicleAdmin(ClubScopedAdmin):
+    club_path = "club"
     list_display = ["name", "club", "count", "capacity_kg", "capacity_crates", "refrigerated", "cost_per_km", "cost_per_hour",
                     "fixed_cost", "driver_kind", "is_active"]
     list_filter = ["club", "driver_kind", "refrigerated", "is_active"]
@@ -42,12 +45,13 @@ class VehicleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChilledCategory)
-class ChilledCategoryAdmin(admin.ModelAdmin):
+class ChilledCategoryAdmin(ClubScopedAdmin):
+    club_path = "club"
     list_display = ["category", "club"]
     list_filter = ["club"]
 
 
-class RoundInline(admin.TabularInline):
+class RoundInline(ClubScopedTabularInline):
     model = Round
     fields = ["position", "echelon", "vehicle_name", "km", "minutes", "cost", "co2_kg", "trips"]
     readonly_fields = fields
@@ -58,7 +62,7 @@ class RoundInline(admin.TabularInline):
         return False
 
 
-class CostShareInline(admin.TabularInline):
+class CostShareInline(ClubScopedTabularInline):
     model = CostShare
     fields = ["name", "key", "share", "stand_alone", "saving", "method", "error"]
     readonly_fields = fields
@@ -71,6 +75,7 @@ class CostShareInline(admin.TabularInline):
 
 @admin.register(TransportPlan)
 class TransportPlanAdmin(ReadOnlyAdmin):
+    club_path = "cycle__club"
     list_display = ["cycle", "scheme", "km", "hours", "cost", "co2_kg", "baseline_cost", "feasible", "chosen", "computed_at"]
     list_filter = ["scheme", "chosen", "feasible"]
     list_select_related = ["cycle"]
@@ -79,5 +84,6 @@ class TransportPlanAdmin(ReadOnlyAdmin):
 
 @admin.register(RoundStop)
 class RoundStopAdmin(ReadOnlyAdmin):
+    club_path = "round__plan__cycle__club"
     list_display = ["round", "sequence", "action", "name", "arrival", "departure"]
     list_select_related = ["round"]

@@ -50,6 +50,13 @@ class Access:
         see them (not every coordinator)."""
         return self.is_superuser or club_id in self.solidarity_club_ids
 
+    def sees_fund_lines(self, club_id: int) -> bool:
+        """What the funds give or take per household (an invoice's solidarity discount, the ledger's household
+        entries of the funds, so the journal and the FEC) tells who is on a solidarity tariff: the club's
+        treasurers, who reconcile payments, and its solidarity referents see it; a coordinator who is neither
+        does not."""
+        return self.is_superuser or club_id in self.treasurer_club_ids or club_id in self.solidarity_club_ids
+
     def refers_producer(self, producer_id: int) -> bool:
         """The producer's referent member follows its orders with the club (its order sheets)."""
         return producer_id in self.referent_producer_ids

@@ -9,5 +9,7 @@ from .models import OrderCycle
 class OrderCycleAdmin(ReadOnlyAdmin):
     """Read-only here: cycles are opened and closed from the coordination pages (frozen prices, one transaction)."""
 
+    club_path = "club"
+
     list_display = ["name", "club", "opens_at", "closes_at", "closed_at"]
     list_filter = ["club"]

@@ -80,7 +80,9 @@ def invoice_pdf(request, invoice_id: int):
     if invoice is None:
         raise Http404
     access = access_for(request.user)
-    if not (access.owns_household(invoice.household_id) or access.handles_money(invoice.club_id)):
+    # Every invoice, with a fund line or not: refusing only some would tell who is on a solidarity tariff.
+    if not (access.owns_household(invoice.household_id)
+            or (access.handles_money(invoice.club_id) and access.sees_fund_lines(invoice.club_id))):
         raise Http404
     club_settings = services.settings_for(invoice.household.group.club)
     qr = payment_qr(club_settings, invoice.amount_due, invoice.reference) if invoice.kind == InvoiceKind.INVOICE else None
@@ -126,6 +128,7 @@ def treasury(request, club_id: int):
         "household_choices": Household.objects.filter(group__club=club).order_by("name"),
         "producer_choices": Producer.objects.filter(club=club).order_by("name"),
         "coordinates": access_for(request.user).coordinates_club(club.pk),
+        "sees_fund_lines": access_for(request.user).sees_fund_lines(club.pk),
     })
 
 
@@ -277,6 +280,16 @@ def bank_lines(request, club_id: int, statement_id: int):
 # --- exports -------------------------------------------------------------------------------------------------
 
 
+def club_for_books(request, club_id: int) -> Club:
+    """The journal and the FEC are the books, entry by entry: their household entries of the funds tell who is
+    on a solidarity tariff, and an aggregated copy would no longer be the books. They are the treasurers'."""
+    club = club_for_money(request, club_id)
+    if not access_for(request.user).sees_fund_lines(club.pk):
+        raise PermissionDenied(_("The journal and the FEC name what the solidarity fund pays for each household: "
+                                 "only the club's treasurers export them."))
+    return club
+
+
 def _journal_rows(club: Club, year: int | None = None):
     entries = Entry.objects.filter(transaction__club=club).select_related("transaction", "account").order_by(
         "transaction__number", "pk")
@@ -306,6 +319,8 @@ def export(request, club_id: int, what: str, fmt: str):
     if fmt not in ("csv", "xlsx") or what not in ("journal", "balances"):
         raise Http404
     if what == "journal":
+        club_for_books(request, club.pk)
+    if what == "journal":
         header = [_("Number"), _("Date"), _("Journal"), _("Voucher"), _("Label"), _("Account"), _("Auxiliary"), _("Account name"),
                   _("Debit"), _("Credit")]
         data = [[e.transaction.number, e.transaction.date, e.transaction.journal, e.transaction.piece, e.transaction.label,
@@ -323,7 +338,7 @@ def export(request, club_id: int, what: str, fmt: str):
 
 @login_required
 def export_fec(request, club_id: int, year: int):
-    club = club_for_money(request, club_id)
+    club = club_for_books(request, club_id)
     if not 2000 <= year <= 2100:
         raise Http404
     settings = services.settings_for(club)
