@@ -216,7 +216,7 @@ def test_a_superuser_sees_both_clubs(world, two_clubs, client):
 
 
 def test_every_registered_admin_declares_its_club_scope():
-    from cabas.core.admin import UNDECLARED, ClubScopedInlineMixin, ClubScopeMixin
+    from cabas.members.admin_scope import UNDECLARED, ClubScopedInlineMixin, ClubScopeMixin
 
     undeclared = [f"{model._meta.label}: {type(model_admin).__name__}" for model, model_admin in admin.site._registry.items()
                   if not isinstance(model_admin, ClubScopeMixin) or model_admin.club_path is UNDECLARED]
@@ -229,7 +229,7 @@ def test_every_registered_admin_declares_its_club_scope():
 def test_every_club_path_is_a_lookup_to_a_club():
     from django.contrib.admin.utils import get_fields_from_path
 
-    from cabas.core.admin import SHARED, SUPERUSERS_ONLY
+    from cabas.members.admin_scope import SHARED, SUPERUSERS_ONLY
     from cabas.members.models import Club
 
     for model, model_admin in admin.site._registry.items():

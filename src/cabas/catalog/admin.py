@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cabas.core.admin import SHARED, ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin
+from cabas.members.admin_scope import SHARED, ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin
 
 from .models import (
     Category, CertificationVisit, CharterPoint, CostSheet, Label, Producer, ProducerAccount, Product, SpecSheet, VisitCheck,

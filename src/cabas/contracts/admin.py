@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cabas.core.admin import ClubScopedAdmin, ClubScopedTabularInline
+from cabas.members.admin_scope import ClubScopedAdmin, ClubScopedTabularInline
 
 from .models import Contract, ContractProduct, Subscription, SubscriptionLine, SubscriptionSkip
 

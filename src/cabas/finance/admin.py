@@ -3,7 +3,8 @@ through the treasury pages, one service per action, and never afterwards)."""
 
 from django.contrib import admin
 
-from cabas.core.admin import ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin
+from cabas.members.admin_scope import ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin
+from cabas.members.permissions import access_for
 
 from .models import Account, Entry, FinanceSettings, Invoice, LedgerTransaction, Payment, TariffCategory
 
@@ -30,8 +31,6 @@ class BooksAdmin(ReadOnlyAdmin):
     referent, as on the treasury pages."""
 
     def club_ids(self, request):
-        from cabas.members.permissions import access_for
-
         access = access_for(request.user)
         return frozenset(c for c in access.coordinated_club_ids if access.sees_fund_lines(c))
 

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cabas.core.admin import ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin
+from cabas.members.admin_scope import ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin
 
 from .models import ChilledCategory, CostShare, LogisticsSettings, Round, RoundStop, Site, TransportPlan, Vehicle
 

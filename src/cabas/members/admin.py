@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group as PermissionGroup
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
-from cabas.core.admin import (
+from .admin_scope import (
     SUPERUSERS_ONLY, ClubScopedAdmin, ClubScopedStackedInline, ClubScopedTabularInline, ClubScopeMixin,
 )
 

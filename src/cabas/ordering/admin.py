@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cabas.core.admin import ReadOnlyAdmin
+from cabas.members.admin_scope import ReadOnlyAdmin
 
 from .models import OrderCycle
 

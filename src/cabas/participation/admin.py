@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cabas.core.admin import ClubScopedAdmin
+from cabas.members.admin_scope import ClubScopedAdmin
 
 from .models import Survey
 

@@ -1,4 +1,4 @@
-"""Admin pieces shared by the apps.
+"""Admin pieces shared by the apps (here in members, the lowest layer that knows who coordinates which club).
 
 Every admin class scopes what a staff user who is not a superuser (a club coordinator) sees and edits to
 the clubs they coordinate: the lists, the objects opened, and the choices offered in foreign keys. Each
@@ -13,6 +13,8 @@ from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404
 
+from .permissions import access_for
+
 # club_path values that are not lookups
 UNDECLARED = None
 SHARED = "<shared by every club>"
@@ -20,8 +22,6 @@ SUPERUSERS_ONLY = "<superusers only>"
 
 
 def coordinated_club_ids(request) -> frozenset[int]:
-    from cabas.members.permissions import access_for  # the roles live above this layer
-
     return access_for(request.user).coordinated_club_ids
 
 
