@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cabas.catalog.models import Product
 from cabas.core.formatting import format_money
 from cabas.core.ids import parse_id
+from cabas.core.validators import validate_date_range
 from cabas.members.models import Club, Group
 from cabas.ordering.models import Rationing
 
@@ -69,8 +70,10 @@ class CycleForm(forms.Form):
 
     club = ClubChoiceField(queryset=Club.objects.none(), label=_("Club"))
     name = forms.CharField(label=_("Name"), max_length=200)
-    opens_at = forms.DateTimeField(label=_("Orders open"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"])
-    closes_at = forms.DateTimeField(label=_("Order deadline"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"])
+    opens_at = forms.DateTimeField(label=_("Orders open"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+                                  validators=[validate_date_range])
+    closes_at = forms.DateTimeField(label=_("Order deadline"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+                                  validators=[validate_date_range])
     products = ProductChoiceField(
         queryset=Product.objects.none(), label=_("Products on offer"), widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one product to offer."),
@@ -93,7 +96,7 @@ class CycleForm(forms.Form):
         for group in self.groups:
             self.fields[f"date-{group.pk}"] = forms.DateField(
                 label=_("Distribution at %(group)s") % {"group": group.name}, widget=DateInput(),
-                input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+                input_formats=["%Y-%m-%d", "%d/%m/%Y"], validators=[validate_date_range],
             )
 
     def group_fields(self):
