@@ -5,14 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from cabas.catalog.models import Product
 from cabas.core.formatting import format_money
 from cabas.core.ids import parse_id
 from cabas.core.validators import validate_date_range
-from cabas.members.models import Club, Group
+from cabas.members.models import Club, Group, User
+from cabas.members.services import send_password_reset
 from cabas.ordering.models import Rationing
 
 
@@ -21,6 +22,19 @@ class LoginForm(AuthenticationForm):
         label=_("E-mail address"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email", "inputmode": "email"}),
     )
+
+
+class ResetPasswordForm(PasswordResetForm):
+    """Asking for a new password: the page answered is the same whether the address has an account or
+    not; the e-mail is Cabas' own, its link on SITE_URL (as in the welcome e-mail)."""
+
+    def get_users(self, email):
+        # Also a member who never chose a password (their welcome link expired); never an inactive or erased account.
+        return User.objects.filter(email__iexact=email.strip(), is_active=True)
+
+    def save(self, *args, **kwargs):
+        for user in self.get_users(self.cleaned_data["email"]):
+            send_password_reset(user)
 
 
 class DateTimeInput(forms.DateTimeInput):
