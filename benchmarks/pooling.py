@@ -61,7 +61,7 @@ def run(args) -> dict:
     from cabas.ordering.models import OrderCycle
 
     started = time.perf_counter()
-    call_command("seed-demo", stdout=io.StringIO())
+    call_command("seed-demo", "--force", stdout=io.StringIO())
     seed_seconds = time.perf_counter() - started
     club = Club.objects.get(slug="pays-de-rennes")
     LogisticsSettings.objects.filter(club=club).update(sharing_method=args.sharing, participants=args.participants)

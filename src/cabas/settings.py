@@ -160,8 +160,15 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_403": {"()": "cabas.core.logging.PermissionDeniedWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Django's default configuration gives "django" its own console handler (in DEBUG) on top of the
+        # root's: each message was written twice. One handler, the root's.
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["quiet_403"]},
+    },
 }
 
 # Quantities above this are refused on an order line (a typo guard, per unit).
