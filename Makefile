@@ -16,12 +16,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo runs in development mode (DEBUG=1: the development secret key, e-mails on the console);
+# production sets SECRET_KEY and runs `cabas migrate` itself.
 migrate: install
 	mkdir -p var
-	$(BIN)/cabas migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/cabas migrate --noinput
 
 seed: migrate
-	$(BIN)/cabas seed-demo
+	DEBUG=$${DEBUG:-1} $(BIN)/cabas seed-demo
 
 serve: install
 	DEBUG=$${DEBUG:-1} $(BIN)/cabas runserver $(HOST):$(PORT)
@@ -36,7 +38,7 @@ lint: install
 	$(BIN)/lint-imports --no-cache
 
 messages: install
-	cd src/cabas && ../../$(BIN)/cabas makemessages -l fr --no-obsolete && ../../$(BIN)/cabas compilemessages
+	cd src/cabas && DEBUG=1 ../../$(BIN)/cabas makemessages -l fr --no-obsolete && DEBUG=1 ../../$(BIN)/cabas compilemessages
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -15,6 +15,7 @@ import datetime
 import json
 import os
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -33,6 +34,7 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="cabas-bench-")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cabas.settings")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a throwaway database: a throwaway key
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     import django
 

@@ -14,6 +14,7 @@ import argparse
 import io
 import json
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -31,6 +32,7 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="cabas-bench-")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cabas.settings")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a throwaway database: a throwaway key
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     import django
 
@@ -61,7 +63,7 @@ def run(args) -> dict:
     from cabas.ordering.models import OrderCycle
 
     started = time.perf_counter()
-    call_command("seed-demo", stdout=io.StringIO())
+    call_command("seed-demo", "--force", stdout=io.StringIO())
     seed_seconds = time.perf_counter() - started
     club = Club.objects.get(slug="pays-de-rennes")
     LogisticsSettings.objects.filter(club=club).update(sharing_method=args.sharing, participants=args.participants)

@@ -570,3 +570,30 @@ def test_saving_an_order_costs_a_constant_number_of_queries(scene, django_assert
     with django_assert_num_queries(15):  # 5 lines kept as they are (no UPDATE), INSERT 15
         response = put_json(client, f"/api/cycles/{large_cycle.pk}/order", big)
     assert response.status_code == 200 and len(response.json()["lines"]) == 20
+
+
+# --- inputs that must never reach a handler as something else --------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("raw", ["1%0a", "1%0A", "%201", "1%20", "+1", "1%09", "%EF%BC%91"])
+def test_a_path_id_is_digits_and_nothing_else(scene, raw):
+    client = client_for(scene.world.member_a1)
+    raw = raw.replace("1", str(scene.open.pk), 1) if raw != "%EF%BC%91" else raw
+    for url in (f"/api/cycles/{raw}/offers", f"/api/cycles/{raw}/order"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response.json()["detail"] == "Introuvable, ou vous n'y avez pas accès."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("quantity", ["\ud800", "2\ud800", "\x00", "\u202e3"])
+def test_a_quantity_that_cannot_be_shown_gets_a_message_without_it(scene, quantity):
+    milk = scene.offers[scene.world.milk.pk]
+    body = json.dumps({"lines": [{"offer": milk, "quantity": quantity}]})  # "\ud800" is sent escaped, as JSON allows
+    response = put_json(client_for(scene.world.member_a1), f"/api/cycles/{scene.open.pk}/order", body)
+    assert response.status_code == 400
+    message = response.json()["errors"][f"offers.{milk}.quantity"]
+    assert message.startswith("Lait cru : « ") and "n'est pas une quantité" in message
+    assert all(ch.isprintable() for ch in message)
+    assert nothing_written(scene)

@@ -439,7 +439,7 @@ def test_the_demo_has_sites_vehicles_and_a_plan_in_each_scheme(db):
 
     from cabas.members.models import Club
 
-    call_command("seed-demo", stdout=StringIO())
+    call_command("seed-demo", "--force", stdout=StringIO())
     club = Club.objects.get(slug="pays-de-rennes")
     assert Site.objects.filter(club=club, kind="hub", hub_mode="cross_dock").count() == 1
     assert Vehicle.objects.filter(club=club).count() == 3
@@ -452,6 +452,6 @@ def test_the_demo_has_sites_vehicles_and_a_plan_in_each_scheme(db):
     from cabas.catalog.models import Product
 
     assert Product.objects.get(producer__club=club, name="Lait cru entier").unit_weight_kg == D("1.03")
-    call_command("seed-demo", "--reset", stdout=StringIO())
+    call_command("seed-demo", "--force", "--reset", stdout=StringIO())
     assert TransportPlan.objects.filter(cycle__club__slug="pays-de-rennes").count() == 3
     assert check_ledger() == []

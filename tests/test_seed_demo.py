@@ -29,7 +29,7 @@ def fast_hashing(settings):
 
 def seed(*args):
     out = StringIO()
-    call_command("seed-demo", *args, stdout=out)
+    call_command("seed-demo", "--force", *args, stdout=out)  # the tests run with DEBUG off
     return out.getvalue()
 
 

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -31,9 +32,15 @@ BASE_DIR = Path(os.environ.get("CABAS_HOME", Path.cwd())).resolve()
 VAR_DIR = BASE_DIR / "var"
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
 if not SECRET_KEY:
-    # Development only: a fixed key whose "django-insecure-" prefix `cabas check --deploy` flags.
+    if not DEBUG:
+        # A key everyone can read in this file would let anyone forge sessions and password links.
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random value (e.g. the output of "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`), or set DEBUG=1 for development."
+        )
+    # Development only (DEBUG on): a fixed key whose "django-insecure-" prefix `cabas check --deploy` flags.
     SECRET_KEY = "django-insecure-cabas-development-key-change-me"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
@@ -155,8 +162,15 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_403": {"()": "cabas.core.logging.PermissionDeniedWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Django's default configuration gives "django" its own console handler (in DEBUG) on top of the
+        # root's: each message was written twice. One handler, the root's.
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["quiet_403"]},
+    },
 }
 
 # Quantities above this are refused on an order line (a typo guard, per unit).

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router
 from ninja.errors import HttpError
+from pydantic import BeforeValidator
 
 from cabas.core.errors import ActionError
 from cabas.distribution.documents import picking_list
@@ -24,12 +25,12 @@ from cabas.ordering.services import offer_progress
 
 from . import access as checks
 from .schemas import (
-    MAX_ID, CycleOut, Error, HouseholdOut, MeOut, OfferOut, OrderIn, OrderOut, PickingListOut,
+    MAX_ID, CycleOut, digits_only, Error, HouseholdOut, MeOut, OfferOut, OrderIn, OrderOut, PickingListOut,
 )
 
 router = Router()
 
-PathId = Annotated[int, Path(ge=1, lt=MAX_ID)]
+PathId = Annotated[int, BeforeValidator(digits_only), Path(ge=1, lt=MAX_ID)]
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
 

@@ -19,7 +19,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from cabas.core.errors import ActionError
 
 # The ordering service names its fields like the web form (q-<offer id>, t-<offer id>).
-FORM_FIELD = re.compile(r"^([qt])-([0-9]+)$")
+FORM_FIELD = re.compile(r"\A([qt])-([0-9]+)\Z")
 FIELD_NAMES = {"q": "quantity", "t": "tolerance"}
 
 

@@ -7,6 +7,7 @@ No schema here has a field for a solidarity tariff or a discount: they are confi
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from typing import Annotated, Union
 
@@ -16,6 +17,16 @@ from pydantic import ConfigDict, StrictFloat, StrictInt, StrictStr
 # A database id as people may send it: like cabas.core.ids, at most 18 digits.
 MAX_ID = 10**18
 Id = Annotated[StrictInt, Field(ge=1, lt=MAX_ID, description="A database id.")]
+
+_DIGITS = re.compile(r"\A[0-9]{1,18}\Z")
+
+
+def digits_only(value):
+    """An id in a path is digits and nothing else: "1\n", " 1" or "+1" are not ids (pydantic alone reads them)."""
+    if isinstance(value, str) and not _DIGITS.match(value):
+        raise ValueError("not an id")
+    return value
+
 
 # A quantity as a member types it: "2", "2.5", "2,5" or a JSON number. It is read by the ordering
 # service (the same rules and French messages as the web order page), not by the schema.

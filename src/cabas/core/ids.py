@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 ID_PATTERN = "[0-9]{1,18}"
-_ID = re.compile(rf"^{ID_PATTERN}$")
+_ID = re.compile(rf"\A{ID_PATTERN}\Z")
 
 
 def parse_id(value) -> int | None:

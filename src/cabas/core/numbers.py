@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+_NUMBER = re.compile(r"\A-?[0-9]+(?:[.,][0-9]+)?\Z")  # ASCII digits only; \Z, not $ (which allows a final "\n")
 
 
 def parse_decimal(raw: object, *, grouped: bool = False) -> Decimal | None:

@@ -19,11 +19,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from cabas.core.dates import EARLIEST_DATE, LATEST_DATE, in_range
 from cabas.core.numbers import parse_decimal
 
 from .references import parse_reference
 
 MAX_LINES = 20000
+# The treasurer's messages here are French, like the others of this module; the range is core's.
+OUT_OF_RANGE_FR = f"date hors de la plage acceptée (du {EARLIEST_DATE:%d/%m/%Y} au {LATEST_DATE:%d/%m/%Y})."
 
 
 class StatementError(ValueError):
@@ -97,7 +100,9 @@ def parse_camt053(data: bytes) -> Statement:
         try:
             date = datetime.date.fromisoformat(day[:10])
         except ValueError:
-            raise StatementError(f"Écriture {index} : date illisible « {day} ».") from None
+            raise StatementError(f"Écriture {index} : date illisible « {day[:40]} ».") from None
+        if not in_range(date):
+            raise StatementError(f"Écriture {index} : {OUT_OF_RANGE_FR}")
         details = _find(entry, "NtryDtls", "TxDtls")
         party = "Dbtr" if direction == "CRDT" else "Cdtr"
         name = _text(details, "RltdPties", party, "Nm") or _text(details, "RltdPties", party, "Pty", "Nm")
@@ -153,6 +158,9 @@ def parse_csv(data: bytes, columns: CsvColumns) -> Statement:
             date = None
         if amount is None or date is None:
             errors.append(f"ligne {index} : {'montant' if amount is None else 'date'} illisible")
+            continue
+        if not in_range(date):
+            errors.append(f"ligne {index} : {OUT_OF_RANGE_FR[:-1]}")
             continue
         text_ = row.get(columns.text, "")
         lines.append(BankLine(index=index, date=date, amount=amount, name=row.get(columns.name, ""), text=text_,

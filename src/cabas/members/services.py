@@ -171,6 +171,15 @@ def send_welcome(user, group: Group) -> None:
               fail_silently=True)
 
 
+def send_password_reset(user) -> None:
+    """The link to choose a new password, on SITE_URL (never the address a request claims to come from)."""
+    body = _("Hello %(name)s,\n\nSomeone asked to choose a new password for your Cabas account. If it was you, follow "
+             "this link within three days:\n%(link)s\n\nIf it was not you, ignore this e-mail: your password has not "
+             "changed.\n\nThe coordination team") % {"name": user.first_name or user.email,
+                                                      "link": settings.SITE_URL + password_link(user)}
+    send_mail(_("Choose a new password"), body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)
+
+
 @transaction.atomic
 def decline(*, group: Group, application_id: int, by_user=None) -> None:
     application = _pending(group.pk, application_id)

@@ -11,13 +11,19 @@ from decimal import Decimal, InvalidOperation
 MAX_DECIMAL_PLACES = 3
 
 
+def shown(raw: object, limit: int = 40) -> str:
+    """What a message may repeat of a typed value: its printable characters only (never a lone surrogate,
+    which no page or JSON answer can encode, nor a control character), at most ``limit`` of them."""
+    return "".join(ch for ch in str(raw) if ch.isprintable() and not "\ud800" <= ch <= "\udfff")[:limit]
+
+
 class QuantityError(ValueError):
     """`code` is one of: not_a_number, negative, too_large, too_precise, not_whole."""
 
     def __init__(self, code: str, raw: str, limit: Decimal | None = None):
         super().__init__(code)
         self.code = code
-        self.raw = raw
+        self.raw = shown(raw)
         self.limit = limit
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from cabas.core.dates import EARLIEST_DATE, LATEST_DATE, in_range
 from cabas.core.errors import translatable as _
 from .allocation import STRATEGIES, AllocationInputError, AllocationResult, ProductRules, Request
 
@@ -62,6 +63,9 @@ def _time(value, where: str) -> datetime.datetime | None:
         moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise AllocationInputError(_("%(where)s: “at” must be an ISO-8601 date and time."), where=where) from None
+    if not in_range(moment):
+        raise AllocationInputError(_("%(where)s: “at” must fall between %(earliest)s and %(latest)s."), where=where,
+                                   earliest=EARLIEST_DATE.isoformat(), latest=LATEST_DATE.isoformat())
     # A time without an offset is read as UTC, so that every time compares with every other.
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from cabas.catalog.models import Product
 from cabas.core.formatting import format_money
 from cabas.core.ids import parse_id
-from cabas.members.models import Club, Group
+from cabas.core.validators import validate_date_range
+from cabas.members.models import Club, Group, User
+from cabas.members.services import send_password_reset
 from cabas.ordering.models import Rationing
 
 
@@ -20,6 +22,19 @@ class LoginForm(AuthenticationForm):
         label=_("E-mail address"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email", "inputmode": "email"}),
     )
+
+
+class ResetPasswordForm(PasswordResetForm):
+    """Asking for a new password: the page answered is the same whether the address has an account or
+    not; the e-mail is Cabas' own, its link on SITE_URL (as in the welcome e-mail)."""
+
+    def get_users(self, email):
+        # Also a member who never chose a password (their welcome link expired); never an inactive or erased account.
+        return User.objects.filter(email__iexact=email.strip(), is_active=True)
+
+    def save(self, *args, **kwargs):
+        for user in self.get_users(self.cleaned_data["email"]):
+            send_password_reset(user)
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -69,8 +84,10 @@ class CycleForm(forms.Form):
 
     club = ClubChoiceField(queryset=Club.objects.none(), label=_("Club"))
     name = forms.CharField(label=_("Name"), max_length=200)
-    opens_at = forms.DateTimeField(label=_("Orders open"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"])
-    closes_at = forms.DateTimeField(label=_("Order deadline"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"])
+    opens_at = forms.DateTimeField(label=_("Orders open"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+                                  validators=[validate_date_range])
+    closes_at = forms.DateTimeField(label=_("Order deadline"), widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+                                  validators=[validate_date_range])
     products = ProductChoiceField(
         queryset=Product.objects.none(), label=_("Products on offer"), widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one product to offer."),
@@ -93,7 +110,7 @@ class CycleForm(forms.Form):
         for group in self.groups:
             self.fields[f"date-{group.pk}"] = forms.DateField(
                 label=_("Distribution at %(group)s") % {"group": group.name}, widget=DateInput(),
-                input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+                input_formats=["%Y-%m-%d", "%d/%m/%Y"], validators=[validate_date_range],
             )
 
     def group_fields(self):

@@ -3,7 +3,7 @@ from django.urls import path, register_converter, reverse_lazy
 
 from cabas.core.ids import ID_PATTERN
 
-from .forms import LoginForm
+from .forms import LoginForm, ResetPasswordForm
 from .views import (
     contracts, coordination, documents, imports, member, money, producer_account, producers, solidarity, surveys,
 )
@@ -34,7 +34,8 @@ urlpatterns = [
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/oublie/", auth_views.PasswordResetView.as_view(
-        template_name="web/members/password_reset.html", success_url=reverse_lazy("password-reset-done")), name="password-reset"),
+        template_name="web/members/password_reset.html", form_class=ResetPasswordForm, success_url=reverse_lazy("password-reset-done")),
+         name="password-reset"),
     path("mot-de-passe/envoye/", auth_views.PasswordResetDoneView.as_view(
         template_name="web/members/password_reset.html", extra_context={"done": True}), name="password-reset-done"),
     path("mot-de-passe/<str:uidb64>/<str:token>/", auth_views.PasswordResetConfirmView.as_view(

@@ -17,8 +17,8 @@ from cabas.catalog.services import decide_spec_sheet
 from cabas.flows import decide_cost_sheet
 from cabas.contracts.models import Contract, Subscription
 from cabas.contracts.services import contracts_progress, skip_date, subscription_schedule
-from cabas.core.dates import parse_iso_date
 from cabas.core.errors import ActionError
+from cabas.core.validators import read_iso_date
 from cabas.members.models import Club
 from cabas.members.permissions import access_for
 
@@ -103,11 +103,10 @@ def subscriptions(request):
 def subscription_skip(request, subscription_id: int):
     if request.user.household_id is None:
         raise Http404
-    day = parse_iso_date(request.POST.get("date"))
-    if day is None:
-        messages.error(request, _("Choose a date."))
-        return redirect("subscriptions")
     try:
+        day = read_iso_date(request.POST.get("date"))
+        if day is None:
+            raise ActionError(_("Choose a date."))
         skip_date(subscription_id=subscription_id, household_id=request.user.household_id, day=day)
     except ActionError as error:
         flash_errors(request, error)

@@ -27,7 +27,7 @@ from cabas.ordering.services import offer_progress, order_total, parse_order_qua
 
 from ..access import cycle_for_member, order_for_user
 
-ORDER_FIELD = re.compile(rf"^([qt])-({ID_PATTERN})$")
+ORDER_FIELD = re.compile(rf"\A([qt])-({ID_PATTERN})\Z")  # \Z: "q-1\n" is not "q-1"
 
 
 def submitted_quantities(post, kind: str = "q") -> dict[int, str]:

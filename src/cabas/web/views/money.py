@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.catalog.models import Producer, ProducerAccount
-from cabas.core.dates import parse_iso_date
 from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
 from cabas.core.money import vat_breakdown
+from cabas.core.validators import read_iso_date
 from cabas.finance import epc, fec, references, services
 from cabas.finance.bank import CsvColumns
 from cabas.finance.models import (
@@ -134,7 +134,7 @@ def treasury(request, club_id: int):
 
 def posted_date(request) -> datetime.date:
     """A payment's date as posted: a date, not in the future (ActionError otherwise)."""
-    day = parse_iso_date(request.POST.get("date"))
+    day = read_iso_date(request.POST.get("date"))
     if day is None or day > timezone.localdate():
         raise ActionError(_("Give the payment's date (not in the future)."))
     return day
@@ -152,8 +152,8 @@ def payment_create(request, club_id: int):
         producer = Producer.objects.filter(pk=parse_id(party[2:]), club=club).first()
     payee_id = parse_id(request.POST.get("payee", "")) if request.POST.get("payee") else None
     payee = Producer.objects.filter(pk=payee_id, club=club).first() if payee_id else None
-    cash_on = parse_iso_date(request.POST.get("cash_on"))
     try:
+        cash_on = read_iso_date(request.POST.get("cash_on"))
         if request.POST.get("payee") and payee is None:
             raise ActionError(_("Choose a producer of this club."))
         if request.POST.get("cash_on") and cash_on is None:

@@ -26,7 +26,7 @@ from cabas.ordering.services import set_producer_supply
 from .documents import FORMATS, render_producer_sheet
 from ..feedback import flash_errors
 
-SUPPLY_FIELD = re.compile(rf"^supply-({ID_PATTERN})$")
+SUPPLY_FIELD = re.compile(rf"\Asupply-({ID_PATTERN})\Z")
 
 
 def account_of(request) -> ProducerAccount:

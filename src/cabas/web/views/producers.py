@@ -17,7 +17,7 @@ from cabas.catalog.models import CertificationVisit, CostSheet, Producer, Produc
 from cabas.catalog.services import price_history
 from cabas.core.geo import great_circle_km, rounded_km
 from cabas.distribution.models import ProducerSheet
-from cabas.members.models import Club, Depot
+from cabas.members.models import Club, Depot, Household
 from cabas.members.permissions import access_for
 
 COMPONENT_LABELS = {
@@ -102,9 +102,14 @@ def producer_page(request, club_slug: str, producer_id: int):
     )
     if producer is None:
         raise Http404
+    access = access_for(request.user) if request.user.is_authenticated else None
+    # The referent is a member's name: for the club's members and coordinators, not for the public.
+    member_of_club = access is not None and request.user.household_id is not None and \
+        Household.objects.filter(pk=request.user.household_id, group__club_id=producer.club_id).exists()
     return render(request, "web/catalog/producer.html", {
         "producer": producer, "club": producer.club, "visit": latest_visit(producer), "products": producer.products.all(),
-        "can_import": request.user.is_authenticated and access_for(request.user).coordinates_club(producer.club_id),
+        "can_import": access is not None and access.coordinates_club(producer.club_id),
+        "show_referent": member_of_club or (access is not None and access.sees_club(producer.club_id)),
     })
 
 

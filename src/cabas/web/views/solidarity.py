@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cabas.core.dates import parse_iso_date
 from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
+from cabas.core.validators import read_iso_date
 from cabas.finance import funds, reports, services
 from cabas.finance.models import AccountKind, CycleFunds, HouseholdTariff, TariffCategory
 from cabas.members.models import Club, Household
@@ -47,8 +47,8 @@ def tariffs(request, club_id: int):
         household_id = parse_id(request.POST.get("household", ""))
         raw_category = request.POST.get("category", "")
         category_id = parse_id(raw_category) if raw_category else None
-        review = parse_iso_date(request.POST.get("review_on"))
         try:
+            review = read_iso_date(request.POST.get("review_on"), field="review_on")
             if household_id is None or (raw_category and category_id is None):
                 raise ActionError(_("Choose a household of this club."))
             services.assign_tariff(club=club, household_id=household_id, category_id=category_id, review_on=review,

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group as AuthGroup
 from django.contrib.auth.models import Permission
@@ -413,8 +414,18 @@ class Command(BaseCommand):
             "--reset", action="store_true",
             help="Supprime le club de démonstration, ses comptes et ses cycles, puis le recrée.",
         )
+        parser.add_argument(
+            "--force", action="store_true",
+            help="Crée la démonstration même sans DEBUG (ses comptes, dont un superutilisateur, ont un mot de passe connu).",
+        )
 
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            # Its accounts, a superuser among them, share a password printed in this file and the README.
+            raise CommandError(
+                f"DEBUG est désactivé : seed-demo créerait un superutilisateur au mot de passe public « {PASSWORD} ». "
+                "Lancez-le en développement (DEBUG=1), ou ajoutez --force si cette instance n'est qu'une démonstration."
+            )
         started = time.monotonic()
         rng = random.Random(SEED)
         households = plan_households(rng)

@@ -1,0 +1,12 @@
+"""The test suite's settings: Cabas' own, run as in production (DEBUG off), with a secret key for tests
+only — Cabas refuses to start without one when DEBUG is off (see tests/test_settings.py)."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "cabas-test-suite-key-not-a-secret-used-only-by-pytest")
+
+from cabas.settings import *  # noqa: E402,F403
+
+# The `cabas` commands some tests run in a child process read Cabas' own settings (this module is not
+# importable there); they inherit the test key above through the environment.
+os.environ["DJANGO_SETTINGS_MODULE"] = "cabas.settings"
