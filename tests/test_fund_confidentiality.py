@@ -15,7 +15,7 @@ from django.urls import reverse
 from cabas.finance import services
 from cabas.finance.models import AccountKind, Entry, Invoice
 from cabas.members.models import Role, RoleKind
-from cabas.ordering.services import close_cycle
+from cabas.flows import close_cycle
 
 from .test_cycle_funds import TODAY, give_tariff, order_bread
 
