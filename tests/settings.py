@@ -10,3 +10,6 @@ from cabas.settings import *  # noqa: E402,F403
 # The `cabas` commands some tests run in a child process read Cabas' own settings (this module is not
 # importable there); they inherit the test key above through the environment.
 os.environ["DJANGO_SETTINGS_MODULE"] = "cabas.settings"
+
+# Login throttling counts failures across requests: off for the suite, on in tests/test_login_throttling.py.
+AXES_ENABLED = False

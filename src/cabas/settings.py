@@ -9,6 +9,7 @@ EMAIL_URL-like settings: EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
 CABAS_SECURE   "1" behind HTTPS: secure cookies, HSTS and redirect (what `check --deploy` asks).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # login throttling (cabas.members.throttling)
     "ninja",  # serves the API docs' own static files (no CDN: an instance may be offline)
     "cabas.core",
     "cabas.members",
@@ -78,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: answers 429 to a login refused by the throttling
 ]
 
 ROOT_URLCONF = "cabas.urls"
@@ -112,7 +115,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"
-AUTHENTICATION_BACKENDS = ["cabas.members.backends.EmailBackend"]
+AUTHENTICATION_BACKENDS = ["cabas.members.backends.ThrottledBackend", "cabas.members.backends.EmailBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -180,3 +183,20 @@ CABAS_MAX_LINE_QUANTITY = 10_000
 # is shared by every member polling, through Django's cache (per process by default; set CACHES to share it
 # between processes).
 CABAS_PROGRESS_SECONDS = int(os.environ.get("CABAS_PROGRESS_SECONDS", "5"))
+
+# Login throttling (django-axes, cabas.members.throttling): an (account, address) pair is refused after 10
+# failures in 15 minutes, an address alone after CABAS_LOGIN_ADDRESS_LIMIT; the refusal is a 429 page in French.
+# Behind a reverse proxy, AXES_IPWARE_PROXY_COUNT says how many proxies add X-Forwarded-For.
+AXES_ENABLED = env_bool("CABAS_LOGIN_THROTTLING", True)
+AXES_HANDLER = "cabas.members.throttling.LoginThrottle"
+AXES_USERNAME_CALLABLE = "cabas.members.throttling.login_name"
+AXES_FAILURE_LIMIT = 10
+CABAS_LOGIN_ADDRESS_LIMIT = int(os.environ.get("CABAS_LOGIN_ADDRESS_LIMIT", "50"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_USE_ATTEMPT_EXPIRATION = True  # each failure counts for 15 minutes: a sliding window
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/members/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_IPWARE_PROXY_COUNT"]) if os.environ.get("AXES_IPWARE_PROXY_COUNT") else None
