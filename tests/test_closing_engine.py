@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal as D
 
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -90,7 +91,8 @@ def test_the_order_page_shows_packs_filling_up_and_takes_a_tolerance(world, logi
     assert LineChange.objects.filter(household=world.household_a1).values_list("quantity", "tolerance").get() == (2, 2)
 
 
-def test_the_order_page_polls_the_pooled_progress_while_others_order(world, login):
+def test_the_order_page_polls_the_pooled_progress_while_others_order(world, login, settings):
+    settings.CABAS_PROGRESS_SECONDS = 0  # no sharing here: see the next test
     cycle, milk = milk_in_packs(world, min_total=D(12))
     client = login(world.member_a1)
     page = client.get(reverse("order", args=[cycle.pk])).content.decode()
@@ -116,3 +118,19 @@ def test_a_bad_tolerance_is_refused_and_nothing_is_saved(world, login):
     assert response.status_code == 400
     assert f"t-{milk.pk}" in response.context["error"].field_errors
     assert not LineChange.objects.exists()
+
+
+def test_the_polled_progress_is_shared_for_a_few_seconds(world, login, settings, django_assert_num_queries):
+    """At the deadline every open order page polls: the pooled totals of a cycle are computed once and shared
+    for CABAS_PROGRESS_SECONDS (no aggregate query then), then computed again."""
+    settings.CABAS_PROGRESS_SECONDS = 60
+    cycle, milk = milk_in_packs(world, min_total=D(12))
+    client = login(world.member_a1)
+    url = reverse("order-progress", args=[cycle.pk])
+    client.get(url)  # computes and shares
+    save_order(cycle=cycle, household=world.household_b1, quantities={milk.pk: "8"})
+    with django_assert_num_queries(5):  # session, user, cycle, offers, roles: no aggregate
+        fragment = client.get(url).content.decode()
+    assert "0 colis complet" in fragment  # what was shared, at most a minute old here
+    cache.delete(f"cabas:pooled-totals:{cycle.pk}")  # as when the seconds have passed
+    assert "1 colis complet" in client.get(url).content.decode()

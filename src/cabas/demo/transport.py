@@ -63,9 +63,12 @@ WEIGHTS = {
 WEIGHTS_BY_UNIT = {Unit.KILOGRAM: ("1.00", "0.08"), Unit.LITRE: ("1.05", "0.0834")}  # vegetables, cheese by the kilo…
 
 
-def seed_logistics(club: Club, cycle: OrderCycle | None = None, *, coordinator=None, seconds: float = 1.0,
+def seed_logistics(club: Club, cycle: OrderCycle | None = None, *, coordinator=None, seconds: float = 60.0,
                    max_iterations: int | None = 120, coalition_iterations: int | None = 25) -> None:
-    """The demo club's transport, and a plan of ``cycle`` (by default its last closed cycle) in each scheme."""
+    """The demo club's transport, and a plan of ``cycle`` (by default its last closed cycle) in each scheme.
+
+    The solver stops at ``max_iterations`` (well under a second on a quiet machine), not at a time limit:
+    ``seconds`` is only a bound, so that a busy machine seeds the same demo as a quiet one."""
     producers = {p.name: p for p in Producer.objects.filter(club=club)}
     groups = list(Group.objects.filter(club=club).select_related("depot").order_by("name"))
 
@@ -121,7 +124,7 @@ def seed_logistics(club: Club, cycle: OrderCycle | None = None, *, coordinator=N
         return
     for scheme in (Scheme.OWN, Scheme.HUB, Scheme.DIRECT):
         plan = services.plan_cycle(cycle, scheme, seconds=seconds, max_iterations=max_iterations,
-                                   coalition_iterations=coalition_iterations)
+                                   coalition_seconds=seconds, coalition_iterations=coalition_iterations)
     services.choose_plan(plan)
 
 

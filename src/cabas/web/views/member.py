@@ -92,7 +92,7 @@ def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | Non
     # What was just typed is shown again only while it can still be corrected and saved.
     typed = submitted if (submitted and accepts_orders) else {}
     typed_tolerances = submitted_tolerances if (submitted_tolerances and accepts_orders) else {}
-    progress = offer_progress(cycle, offers, shared=True)
+    progress = offer_progress(cycle, offers)
     offers_by_id = {o.pk: o for o in offers}
     field_errors = error.field_errors if error else {}
     rows = [
