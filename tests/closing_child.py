@@ -35,7 +35,6 @@ POINTS = {
     "allocations": (cabas.flows.closing, "write_allocation"),
     "documents": (cabas.flows.closing, "write_closing_documents"),
     "ledger": (cabas.finance.services, "post_cycle_funds"),
-    "marked": (cabas.flows.closing, "mark_closed"),
 }
 
 

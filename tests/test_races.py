@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import random
 import selectors
 import signal
 import subprocess
@@ -24,7 +25,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -39,6 +40,7 @@ from cabas.members.models import Household
 from cabas.ordering.models import (
     Allocation, LineChange, Offer, OfferOutcome, Order, OrderCycle, OrderLine, OrderSummary, Rationing,
 )
+from cabas.ordering.services import lock_open_cycle
 
 from .conftest import World
 
@@ -52,6 +54,7 @@ D = Decimal
 DAY = datetime.timedelta(days=1)
 HOUR = datetime.timedelta(hours=1)
 JOIN_TIMEOUT = 20  # seconds: a thread still running by then is a deadlock, reported as a failure
+SATURATION = 2  # seconds of saves without a break, at most, while the closing waits
 
 
 @pytest.fixture
@@ -104,54 +107,54 @@ def bread_offer(cycle, world):
 # --- 1. a product whose supply is capped --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rationing", [Rationing.EQUAL_SHARE, Rationing.PROPORTIONAL, Rationing.FIRST_COME])
-def test_a_capped_product_never_hands_out_more_than_its_supply(world, rationing):
+def test_a_capped_product_never_hands_out_more_than_its_supply(world):
     """Twenty households save 1 or 2 loaves at once (six of them from two tabs at once, with different
     quantities) of an offer capped at 10: every save is acknowledged, each household ends with one order and
     one line holding one of the quantities it sent, and the closing sees every line and hands out at most 10
-    loaves (its outcome, allocations and summaries agree). Without the household's lock, two tabs would both
-    create the household's order (one fails on the unique constraint)."""
-    cycle = world.open_cycle(products=[world.bread, world.milk])
-    OrderCycle.objects.filter(pk=cycle.pk).update(rationing=rationing)
-    bread = bread_offer(cycle, world)
-    Offer.objects.filter(pk=bread.pk).update(supply_cap=D(10))
+    loaves (its outcome, allocations and summaries agree) — under each rationing strategy. Without the
+    household's lock, two tabs would both create the household's order (one fails on the unique constraint)."""
     members = households(world, 20)
-    sent = defaultdict(set)
-    tasks = []
-    for i, household in enumerate(members):
-        tabs = (1 + i % 2, 2 - i % 2) if i < 6 else (1 + i % 2,)
-        for quantity in tabs:
-            sent[household.pk].add(D(quantity))
-            tasks.append(lambda h=household, q=quantity: save_order(cycle=cycle, household=h, quantities={bread.pk: str(q)}))
+    for rationing in Rationing.values:
+        cycle = world.open_cycle(products=[world.bread], name=rationing)
+        OrderCycle.objects.filter(pk=cycle.pk).update(rationing=rationing)
+        bread = bread_offer(cycle, world)
+        Offer.objects.filter(pk=bread.pk).update(supply_cap=D(10))
+        sent = defaultdict(set)
+        tasks = []
+        for i, household in enumerate(members):
+            tabs = (1 + i % 2, 2 - i % 2) if i < 6 else (1 + i % 2,)
+            for quantity in tabs:
+                sent[household.pk].add(D(quantity))
+                tasks.append(lambda h=household, q=quantity, c=cycle, o=bread.pk: save_order(
+                    cycle=c, household=h, quantities={o: str(q)}))
 
-    outcomes = run_together(*tasks)
+        outcomes = run_together(*tasks)
 
-    assert unexpected(outcomes, allowed=()) == []
-    lines = {line.order.household_id: line.quantity for line in OrderLine.objects.filter(order__cycle=cycle).select_related("order")}
-    assert Counter(Order.objects.filter(cycle=cycle).values_list("household_id", flat=True)) == Counter(set(sent))
-    assert set(lines) == set(sent) and all(lines[h] in sent[h] for h in sent)
+        assert unexpected(outcomes, allowed=()) == [], rationing
+        lines = dict(OrderLine.objects.filter(order__cycle=cycle).values_list("order__household_id", "quantity"))
+        assert Counter(Order.objects.filter(cycle=cycle).values_list("household_id", flat=True)) == Counter(set(sent))
+        assert set(lines) == set(sent) and all(lines[h] in sent[h] for h in sent)
 
-    outcome = close_cycle(cycle.pk, now=cycle.closes_at + HOUR)
+        assert close_cycle(cycle.pk, now=cycle.closes_at + HOUR).closed_now
 
-    assert outcome.closed_now
-    allocations = list(Allocation.objects.filter(cycle=cycle))
-    assert {(a.household_id, a.quantity_ordered) for a in allocations} == set(lines.items())  # every line seen
-    assert all(D(0) <= a.quantity <= a.quantity_ordered for a in allocations)
-    handed_out = sum(a.quantity for a in allocations)
-    assert D(0) < handed_out <= D(10) < sum(lines.values())
-    assert OfferOutcome.objects.get(offer=bread).allocated == handed_out
-    per_household = defaultdict(D)
-    for a in allocations:
-        per_household[a.household_id] += a.amount_incl_vat
-    summaries = dict(OrderSummary.objects.filter(cycle=cycle).values_list("household_id", "amount_incl_vat"))
-    assert summaries == {h: amount for h, amount in per_household.items() if amount}
+        allocations = list(Allocation.objects.filter(cycle=cycle))
+        assert {(a.household_id, a.quantity_ordered) for a in allocations} == set(lines.items())  # every line seen
+        assert all(D(0) <= a.quantity <= a.quantity_ordered for a in allocations)
+        handed_out = sum(a.quantity for a in allocations)
+        assert D(0) < handed_out <= D(10) < sum(lines.values()), rationing
+        assert OfferOutcome.objects.get(offer=bread).allocated == handed_out
+        per_household = defaultdict(D)
+        for a in allocations:
+            per_household[a.household_id] += a.amount_incl_vat
+        summaries = dict(OrderSummary.objects.filter(cycle=cycle).values_list("household_id", "amount_incl_vat"))
+        assert summaries == {h: amount for h, amount in per_household.items() if amount}
 
 
 # --- 2. saves racing the closing ----------------------------------------------------------------------
 
 
 def test_a_save_racing_the_closing_is_either_seen_by_it_or_refused(world):
-    """Eight households save again and again (1, 2, 3… loaves) while the cycle is closed: every save that was
+    """Six households save again and again (1, 2, 3… loaves) while the cycle is closed: every save that was
     acknowledged is in the closing's allocations (the household's last acknowledged quantity is what the
     closing allocated from), every save that started once the closing had committed is refused with
     ActionError, and no order line or line change is written after the closing. Without the cycle's lock
@@ -160,14 +163,19 @@ def test_a_save_racing_the_closing_is_either_seen_by_it_or_refused(world):
     closes_at = timezone.now() + HOUR  # the saves pass the real time (before the deadline), the closing a later one
     cycle = world.open_cycle(products=[world.bread], closes_at=closes_at)
     bread = bread_offer(cycle, world)
-    members = households(world, 8)
+    members = households(world, 6)
     log = defaultdict(list)  # household -> [(started, ended, quantity, acknowledged)]
-    closed = {}
+    closed, done = {}, threading.Event()
 
     def keep_saving(household):
-        """Save 1, 2, 3… until a save that started after the closing had committed has come back."""
+        """Save 1, 2, 3… until a save that started once the closing had committed has come back. Saves that
+        overlap without a break hold the cycle's row FOR SHARE all the time and keep the closing waiting (see
+        the next test): after SATURATION seconds a household pauses until the closing is done."""
         entries = log[household.pk]
+        rest = random.Random(household.pk)
         for quantity in range(1, 100_000):
+            if "at" not in closed and entries and time.monotonic() - entries[0][0] > SATURATION:
+                done.wait(JOIN_TIMEOUT)
             started = time.monotonic()
             try:
                 save_order(cycle=cycle, household=household, quantities={bread.pk: str(quantity)}, now=timezone.now())
@@ -175,16 +183,20 @@ def test_a_save_racing_the_closing_is_either_seen_by_it_or_refused(world):
             except ActionError:
                 acknowledged = False
             entries.append((started, time.monotonic(), D(quantity), acknowledged))
-            if ("at" in closed and started > closed["at"]) or started - entries[0][0] > 10:
+            if "at" in closed and started > closed["at"]:
                 return
+            time.sleep(rest.uniform(0, 0.003))
 
     def close():
         time.sleep(0.2)  # let the saves get going
-        outcome = close_cycle(cycle.pk, now=closes_at + datetime.timedelta(minutes=1))
-        closed["at"] = time.monotonic()  # close_cycle has returned: its transaction is committed
-        closed["changes"] = set(LineChange.objects.filter(cycle=cycle).values_list("pk", flat=True))
-        closed["lines"] = set(OrderLine.objects.filter(order__cycle=cycle).values_list("pk", "quantity"))
-        return outcome
+        try:
+            outcome = close_cycle(cycle.pk, now=closes_at + datetime.timedelta(minutes=1))
+            closed["at"] = time.monotonic()  # close_cycle has returned: its transaction is committed
+            closed["changes"] = set(LineChange.objects.filter(cycle=cycle).values_list("pk", flat=True))
+            closed["lines"] = set(OrderLine.objects.filter(order__cycle=cycle).values_list("pk", "quantity"))
+            return outcome
+        finally:
+            done.set()
 
     outcomes = run_together(close, *[lambda h=h: keep_saving(h) for h in members])
 
@@ -200,6 +212,65 @@ def test_a_save_racing_the_closing_is_either_seen_by_it_or_refused(world):
         assert sum(1 for started, *_ in entries if started > closed["at"]) >= 1  # the race did reach past the closing
     assert set(LineChange.objects.filter(cycle=cycle).values_list("pk", flat=True)) == closed["changes"]
     assert set(OrderLine.objects.filter(order__cycle=cycle).values_list("pk", "quantity")) == closed["lines"]
+
+
+def waiting_for_a_lock(timeout=5):
+    """Wait until some other backend of the test database waits for a lock (the closing, blocked)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "lock_open_cycle's FOR SHARE does not queue behind the closing's FOR UPDATE on PostgreSQL: while another save "
+    "holds the cycle's row FOR SHARE, a new save joins that share lock at once (no wait for the closing waiting "
+    "before it), so saves that overlap without a break keep the closing waiting indefinitely (starvation); the "
+    "docstring's 'every later save waits for the closing' does not hold"))
+def test_a_save_that_starts_while_the_closing_waits_waits_for_it(world):
+    """A save under way holds the cycle's row (FOR SHARE); the closing then waits for it (FOR UPDATE); a save
+    that starts now should wait for the closing and find the cycle closed (ActionError), as
+    ``lock_open_cycle`` says — otherwise a stream of overlapping saves keeps postponing the closing."""
+    closes_at = timezone.now() + HOUR
+    cycle = world.open_cycle(products=[world.bread], closes_at=closes_at)
+    bread = bread_offer(cycle, world)
+    first, second = world.household_a1, world.household_b1
+    held, release = threading.Event(), threading.Event()
+
+    def save_under_way():  # a save's own lock, held until the test releases it: a save that takes its time
+        try:
+            with transaction.atomic():
+                lock_open_cycle(cycle, first, timezone.now())
+                held.set()
+                release.wait(JOIN_TIMEOUT)
+        finally:
+            connection.close()
+
+    def closing():
+        return close_cycle(cycle.pk, now=closes_at + HOUR)
+
+    def later_save():
+        assert waiting_for_a_lock(), "the closing never waited for the save under way"
+        try:
+            return save_order(cycle=cycle, household=second, quantities={bread.pk: "1"}, now=timezone.now())
+        finally:
+            release.set()  # the save under way ends: the closing proceeds
+
+    holder = threading.Thread(target=save_under_way, daemon=True)
+    holder.start()
+    assert held.wait(JOIN_TIMEOUT)
+    outcomes = run_together(closing, later_save)
+    release.set()
+    holder.join(JOIN_TIMEOUT)
+
+    assert unexpected(outcomes) == []
+    assert outcomes[0][1].closed_now
+    assert outcomes[1][0] == "error", "the later save was accepted before the closing that was waiting"
 
 
 # --- 3. closings racing one another -------------------------------------------------------------------
@@ -229,7 +300,7 @@ def test_five_closings_at_once_close_the_cycle_once(world):
         assert PickingList.objects.filter(distribution__cycle=cycle).count() == 2
         assert ProducerSheet.objects.filter(cycle=cycle).count() == 2
         assert FundShare.objects.filter(cycle=cycle).count() == 4
-        assert OfferOutcome.objects.filter(offer__cycle=cycle).count() == 2
+        assert OfferOutcome.objects.filter(offer__cycle=cycle).count() == 4  # every offer, ordered or not
     assert check_ledger() == []
 
 
@@ -280,51 +351,65 @@ def read_line(process, timeout):
         return process.stdout.readline()
 
 
-@pytest.mark.parametrize("point", ["allocations", "documents", "ledger", "marked"])
-def test_a_closing_killed_half_way_leaves_nothing_behind(world, point):
+KILL_POINTS = ("allocations", "documents", "ledger")  # see tests/closing_child.py
+
+
+def test_a_closing_killed_half_way_leaves_nothing_behind(world):
     """A closing process killed (SIGKILL) in the middle of its transaction — after the allocations, after the
-    documents, half-way through the ledger posting, or after setting ``closed_at`` — leaves no allocation,
-    summary, document, fund share or ledger row for the cycle and the cycle still open; a normal closing
-    afterwards closes it and the ledger checks out (numbers without a gap after the payment posted before)."""
+    documents, half-way through the ledger posting (one process per point, one cycle each, at once) — leaves
+    no allocation, summary, offer outcome, document, fund share or ledger row for its cycle, and the cycle
+    still open; normal closings afterwards close the cycles and the ledger checks out (its numbers follow the
+    payment posted before without a gap)."""
     record_payment(club=world.club, household=world.household_b1, amount="20", method="cash", date=timezone.localdate())
-    cycle = world.open_cycle()
-    offers = {o.product_id: o.pk for o in Offer.objects.filter(cycle=cycle)}
-    for i, household in enumerate(households(world, 4)):
-        save_order(cycle=cycle, household=household, quantities={offers[world.bread.pk]: str(i + 1), offers[world.milk.pk]: "1"})
-    now = cycle.closes_at + HOUR
+    cycles = {}
+    for point in KILL_POINTS:
+        cycle = cycles[point] = world.open_cycle(name=point)
+        offers = {o.product_id: o.pk for o in Offer.objects.filter(cycle=cycle)}
+        for i, household in enumerate(households(world, 4)):
+            save_order(cycle=cycle, household=household,
+                       quantities={offers[world.bread.pk]: str(i + 1), offers[world.milk.pk]: "1"})
+    now = timezone.now() + 4 * DAY  # after every deadline
     env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "cabas.settings",
            "SECRET_KEY": os.environ.get("SECRET_KEY", "races-test-key"), "PYTHONUNBUFFERED": "1"}
-    child = subprocess.Popen([sys.executable, str(Path(__file__).with_name("closing_child.py")), str(cycle.pk), point,
-                              now.isoformat()], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    children = {
+        point: subprocess.Popen([sys.executable, str(Path(__file__).with_name("closing_child.py")), str(cycle.pk), point,
+                                 now.isoformat()], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+        for point, cycle in cycles.items()
+    }
+    written = {}
     try:
-        line = read_line(child, timeout=20)
-        assert line and line.startswith("ready "), f"the child did not reach {point}: {line!r} {child.stderr.read() if child.poll() is not None else ''}"
-        written = json.loads(line.split(" ", 1)[1])
+        for point, child in children.items():
+            line = read_line(child, timeout=30)
+            assert line and line.startswith("ready "), (
+                f"the child did not reach {point}: {line!r} {child.stderr.read() if child.poll() is not None else ''}")
+            written[point] = json.loads(line.split(" ", 1)[1])
     finally:
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(10)
-    assert child.returncode == -signal.SIGKILL
-    # the child had written (within its transaction) what the closing writes up to that point
-    assert written["allocations"] == 8 and written["summaries"] == 4
-    assert written["picking_lists"] == (0 if point == "allocations" else 2)
-    assert written["ledger"] == {"allocations": 0, "documents": 0, "ledger": 1, "marked": 1}[point]
-    assert written["closed"] == (point == "marked")
+        for child in children.values():
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait(10)
+    assert all(child.returncode == -signal.SIGKILL for child in children.values())
+    # each child had written, in its transaction, what the closing writes up to its point
+    assert written == {
+        "allocations": {"allocations": 8, "summaries": 4, "picking_lists": 0, "producer_sheets": 0, "ledger": 0, "closed": 0},
+        "documents": {"allocations": 8, "summaries": 4, "picking_lists": 2, "producer_sheets": 2, "ledger": 0, "closed": 0},
+        "ledger": {"allocations": 8, "summaries": 4, "picking_lists": 2, "producer_sheets": 2, "ledger": 1, "closed": 0},
+    }
 
-    cycle.refresh_from_db()
-    assert cycle.closed_at is None
-    assert not Allocation.objects.filter(cycle=cycle).exists()
-    assert not OrderSummary.objects.filter(cycle=cycle).exists()
-    assert not OfferOutcome.objects.filter(offer__cycle=cycle).exists()
-    assert not PickingList.objects.filter(distribution__cycle=cycle).exists()
-    assert not ProducerSheet.objects.filter(cycle=cycle).exists()
-    assert not FundShare.objects.filter(cycle=cycle).exists() and not CycleFunds.objects.filter(cycle=cycle).exists()
-    assert not LedgerTransaction.objects.filter(piece=f"C{cycle.pk}").exists()
+    for point, cycle in cycles.items():
+        cycle.refresh_from_db()
+        assert cycle.closed_at is None, point
+        assert not Allocation.objects.filter(cycle=cycle).exists(), point
+        assert not OrderSummary.objects.filter(cycle=cycle).exists(), point
+        assert not OfferOutcome.objects.filter(offer__cycle=cycle).exists(), point
+        assert not PickingList.objects.filter(distribution__cycle=cycle).exists(), point
+        assert not ProducerSheet.objects.filter(cycle=cycle).exists(), point
+        assert not FundShare.objects.filter(cycle=cycle).exists() and not CycleFunds.objects.filter(cycle=cycle).exists()
+        assert not LedgerTransaction.objects.filter(piece=f"C{cycle.pk}").exists(), point
     assert LedgerTransaction.objects.count() == 1  # the payment
 
-    outcome = close_cycle(cycle.pk, now=now)
-
-    assert outcome.closed_now
-    assert Allocation.objects.filter(cycle=cycle).count() == 8
-    assert OrderSummary.objects.filter(cycle=cycle).aggregate(t=Sum("amount_incl_vat"))["t"] == D("57.20")  # 10 loaves, 4 l
-    assert LedgerTransaction.objects.filter(piece=f"C{cycle.pk}", key=f"cycle:{cycle.pk}").count() == 1
+    for point, cycle in cycles.items():
+        assert close_cycle(cycle.pk, now=now).closed_now, point
+        assert Allocation.objects.filter(cycle=cycle).count() == 8
+        assert OrderSummary.objects.filter(cycle=cycle).aggregate(t=Sum("amount_incl_vat"))["t"] == D("57.20")  # 10 loaves, 4 l
+        assert LedgerTransaction.objects.filter(piece=f"C{cycle.pk}", key=f"cycle:{cycle.pk}").count() == 1
     assert check_ledger() == []
