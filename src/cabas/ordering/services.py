@@ -174,24 +174,39 @@ class OrderRequest:
     tolerances: dict[int, Decimal]
 
 
-def lock_open_cycle(cycle: OrderCycle, household: Household, now: datetime.datetime) -> OrderCycle:
-    """The cycle, read under a lock until the transaction ends, if the household may order in it now (one
-    query); ActionError otherwise. Must run inside the caller's transaction.
+# On PostgreSQL, saves and the closing of a cycle meet on a transaction-level advisory lock of the cycle: every
+# save takes it shared, the closing takes it exclusive. Saves never wait for one another; the closing waits until
+# the saves under way have committed (it sees them all), and a save that comes once the closing waits queues
+# behind it (PostgreSQL's lock manager serves waiters in order: the closing is never starved by a stream of
+# overlapping saves) and then finds the cycle closed. The key: "CABA" in the high 32 bits, the cycle's id below.
+CYCLE_LOCK_SPACE = 0x43414241 << 32
 
-    On PostgreSQL the cycle's row is locked FOR SHARE: saves of one cycle do not wait for one another, while
-    the closing, which locks the row FOR UPDATE, waits until every save under way has committed (it sees
-    them all) and every later save waits for the closing and then finds the cycle closed. The household's
-    row is locked in the same statement (FOR NO KEY UPDATE): a household's saves follow one another, so the
-    prepaid rule reads totals no other save of the household is changing, and two saves never both create
-    its order. (SQLite lets one transaction write at a time.)"""
+
+def _cycle_lock(cycle_id: int, *, shared: bool) -> None:
+    if connection.vendor == "postgresql":
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(%s)", [CYCLE_LOCK_SPACE | cycle_id])
+
+
+def lock_open_cycle(cycle: OrderCycle, household: Household, now: datetime.datetime) -> OrderCycle:
+    """The cycle as it stands once the save may go on (two queries), if the household may order in it now;
+    ActionError otherwise. Must run inside the caller's transaction.
+
+    On PostgreSQL the save holds the cycle's advisory lock shared (see ``CYCLE_LOCK_SPACE``), then reads the
+    cycle in a statement of its own (so it sees a closing that committed while it waited) and locks the
+    household's row (FOR NO KEY UPDATE): a household's saves follow one another, so the prepaid rule reads
+    totals no other save of the household is changing, and two saves never both create its order. (SQLite
+    lets one transaction write at a time.)"""
     if household.group.club_id != cycle.club_id:
         raise ActionError(_("This household does not belong to this cycle's club."))
     if household.left_on is not None:
         raise ActionError(_("Your household has left its group: it no longer orders."))
     if connection.vendor == "postgresql":
+        _cycle_lock(cycle.pk, shared=True)
         locked = next(iter(OrderCycle.objects.raw(
             f"SELECT c.* FROM {OrderCycle._meta.db_table} c, {Household._meta.db_table} h "
-            "WHERE c.id = %s AND h.id = %s FOR SHARE OF c FOR NO KEY UPDATE OF h", [cycle.pk, household.pk],
+            "WHERE c.id = %s AND h.id = %s FOR NO KEY UPDATE OF h", [cycle.pk, household.pk],
         )))
     else:
         locked = OrderCycle.objects.select_for_update().get(pk=cycle.pk)
@@ -428,7 +443,10 @@ def write_allocation(cycle: OrderCycle) -> closing.ClosingResult:
 
 def lock_cycle_to_close(cycle_id: int, now: datetime.datetime) -> OrderCycle:
     """The cycle, row-locked until the transaction ends (a cycle already closed is returned as it is: closing
-    twice writes nothing). Must run inside the caller's transaction."""
+    twice writes nothing). On PostgreSQL it first takes the cycle's advisory lock alone: it waits for the saves
+    under way, and the saves that come after wait for it (see ``CYCLE_LOCK_SPACE``). Must run inside the
+    caller's transaction."""
+    _cycle_lock(cycle_id, shared=False)
     cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
     if cycle.closed_at is None and now < cycle.opens_at:
         raise ActionError(_("This cycle has not opened yet: there is nothing to close."))
