@@ -353,7 +353,7 @@ def make_sessions(households) -> list[dict]:
     for household_id, user in households:
         session = engine.SessionStore()
         session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[BACKEND_SESSION_KEY] = "cabas.members.backends.EmailBackend"  # the backend a real login records
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         token = "".join(secrets.choice(CSRF_CHARS) for _ in range(32))
