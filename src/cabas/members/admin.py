@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -132,3 +133,18 @@ admin.site.unregister(PermissionGroup)
 @admin.register(PermissionGroup)
 class PermissionGroupAdmin(ClubScopeMixin, BaseGroupAdmin):
     club_path = SUPERUSERS_ONLY
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(ClubScopedAdmin):
+    """Failed logins counted by the throttling (django-axes): addresses and account names, for the installation's
+    operators only. Deleting an attempt lifts its lock (or `cabas axes_reset`)."""
+
+    club_path = SUPERUSERS_ONLY
+    list_display = ["username", "ip_address", "failures_since_start", "attempt_time"]
+    search_fields = ["username", "ip_address"]
+    readonly_fields = ["username", "ip_address", "user_agent", "path_info", "failures_since_start", "attempt_time"]
+    exclude = ["get_data", "post_data", "http_accept"]
+
+    def has_add_permission(self, request):
+        return False
