@@ -132,4 +132,7 @@ urlpatterns = [
         "coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/liste/",
         documents.picking_list_view, name="picking-list",
     ),
+    path("coordination/cycles/<id:cycle_id>/documents.zip", documents.cycle_documents_bundle, name="cycle-documents"),
+    path("coordination/cycles/<id:cycle_id>/envoyer-bons-de-commande/", documents.send_producer_sheets,
+         name="send-producer-sheets"),
 ]
