@@ -4,7 +4,7 @@ management commands and the demo call (never a domain's steps one after another 
 | workflow | function | domains it crosses |
 |---|---|---|
 | open a cycle | ``opening.open_cycle`` | ordering, distribution, contracts |
-| save an order | ``orders.save_order`` | ordering, finance (prepaid rule) |
+| save an order; orders keyed in from paper | ``orders.save_order``, ``orders.save_paper_orders`` | ordering, finance (prepaid rule) |
 | close a cycle | ``closing.close_cycle``, ``closing.close_due_cycles`` | ordering, distribution, finance |
 | record a delivery | ``reception.record_deliveries`` | ordering, distribution, finance |
 | approve, start, renew a membership; leave a group | ``memberships`` | members, finance, ordering |
@@ -22,11 +22,11 @@ from .memberships import approve_membership, leave_group, renew_membership, star
 from .opening import open_cycle
 from .personal_data import erase_member, export_member_data
 from .reception import record_deliveries
-from .orders import save_order
+from .orders import save_order, save_paper_orders
 from .transport import post_transport_shares
 
 __all__ = [
     "ClosingOutcome", "approve_membership", "close_cycle", "close_due_cycles", "decide_cost_sheet", "erase_member",
     "export_member_data", "leave_group", "open_cycle", "post_transport_shares", "record_deliveries",
-    "renew_membership", "save_order", "start_membership",
+    "renew_membership", "save_order", "save_paper_orders", "start_membership",
 ]

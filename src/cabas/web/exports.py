@@ -37,24 +37,31 @@ def csv_text(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+def csv_bytes(header: list[str], rows) -> bytes:
     """Rows hold numbers already written by csv_number/csv_money; any other text goes through csv_text."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows(rows)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    return buffer.getvalue().encode("utf-8")
+
+
+def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 
 
-def pdf_response(request, template: str, context: dict, filename: str) -> HttpResponse:
-    from weasyprint import HTML
+def pdf_bytes(request, template: str, context: dict) -> bytes:
+    from weasyprint import HTML  # imported when a PDF is made: it takes a while to load
 
     html = render_to_string(template, context, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
+    return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+
+
+def pdf_response(request, template: str, context: dict, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf_bytes(request, template, context), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
     return response
 

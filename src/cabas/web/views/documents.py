@@ -1,19 +1,33 @@
-"""The closing's documents: producers' order sheets and depots' picking lists, as page, CSV or PDF."""
+"""The closing's documents: producers' order sheets and depots' picking lists, as page, CSV or PDF, all of a
+cycle's in one ZIP, and each producer's sheet sent to the producer by e-mail."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.shortcuts import render
+from django.core.mail import EmailMessage, get_connection
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
+from cabas.core.formatting import format_money
 from cabas.distribution.documents import picking_list, producer_sheet
+from cabas.distribution.models import Distribution, ProducerSheet
 from cabas.members.permissions import access_for
 from cabas.ordering.models import OrderCycle
 
-from ..access import cycle_for_coordination, distribution_for_user, producer_sheet_for_user
-from ..exports import csv_response, document_filename, pdf_response, picking_list_rows, producer_sheet_rows
+from ..access import cycle_for_coordination, distribution_for_user, producer_sheet_for_user, require_club_coordinator
+from ..exports import (
+    csv_bytes, csv_response, document_filename, pdf_bytes, pdf_response, picking_list_rows, producer_sheet_rows,
+)
 from .coordination import coordinator_required
 
 FORMATS = {"html", "csv", "pdf"}
@@ -66,3 +80,74 @@ def picking_list_view(request, cycle_id: int, group_id: int, fmt: str = "html"):
     if fmt == "pdf":
         return pdf_response(request, "web/distribution/pdf/picking_list.html", {"doc": doc, "cycle": cycle}, filename)
     return render(request, "web/distribution/picking_list.html", {"doc": doc, "cycle": cycle})
+
+
+def _cycle_documents(request, cycle):
+    """Every producer sheet and every picking list of a closed cycle, as (path in the bundle, bytes), PDF and CSV."""
+    sheets = ProducerSheet.objects.filter(cycle=cycle).select_related("producer").order_by("producer__name")
+    for sheet in sheets:
+        doc = producer_sheet(cycle, sheet)
+        name = document_filename(_("order-sheet"), doc.producer.name)
+        yield sheet, f"{_('order-sheets')}/{name}.pdf", pdf_bytes(
+            request, "web/distribution/pdf/producer_sheet.html", {"doc": doc, "cycle": cycle})
+        yield sheet, f"{_('order-sheets')}/{name}.csv", csv_bytes(*producer_sheet_rows(doc))
+    for distribution in Distribution.objects.filter(cycle=cycle).select_related("group").order_by("group__name"):
+        doc = picking_list(distribution)
+        name = document_filename(_("picking-list"), distribution.group.name)
+        yield None, f"{_('picking-lists')}/{name}.pdf", pdf_bytes(
+            request, "web/distribution/pdf/picking_list.html", {"doc": doc, "cycle": cycle})
+        yield None, f"{_('picking-lists')}/{name}.csv", csv_bytes(*picking_list_rows(doc))
+
+
+@coordinator_required
+def cycle_documents_bundle(request, cycle_id: int):
+    """Every order sheet and picking list of a closed cycle in one ZIP (PDF and CSV), for the club's coordinators."""
+    cycle, access = closed_cycle(request, cycle_id)
+    require_club_coordinator(access, cycle.club_id)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for _sheet, path, content in _cycle_documents(request, cycle):
+            bundle.writestr(path, content)
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{document_filename(_("documents"), cycle.name)}.zip"'
+    return response
+
+
+@require_POST
+@coordinator_required
+def send_producer_sheets(request, cycle_id: int):
+    """E-mail each producer its order sheet (PDF and CSV attached) from the cycle page; producers without an
+    e-mail address are named in the answer."""
+    cycle, access = closed_cycle(request, cycle_id)
+    require_club_coordinator(access, cycle.club_id)
+    attachments = defaultdict(list)
+    for sheet, path, content in _cycle_documents(request, cycle):
+        if sheet is not None and sheet.producer.email:
+            attachments[sheet].append((path.rsplit("/", 1)[-1], content))
+    missing = sorted(s.producer.name for s in ProducerSheet.objects.filter(cycle=cycle, producer__email="")
+                     .select_related("producer"))
+    emails = [
+        _sheet_email(cycle, sheet, files) for sheet, files in attachments.items()
+    ]
+    sent = get_connection(fail_silently=True).send_messages(emails) or 0
+    if sent:
+        messages.success(request, ngettext("%(count)s producer was sent its order sheet.",
+                                           "%(count)s producers were sent their order sheet.", sent) % {"count": sent})
+    if missing:
+        messages.warning(request, _("No e-mail address for: %(names)s. Download their sheets instead.") % {
+            "names": ", ".join(missing)})
+    if len(emails) > sent:
+        messages.error(request, _("Some e-mails could not be sent; try again later."))
+    return redirect("cycle-detail", cycle.pk)
+
+
+def _sheet_email(cycle, sheet, files) -> EmailMessage:
+    producer = sheet.producer
+    body = _("Hello,\n\nHere is the order of %(club)s for %(cycle)s: %(amount)s incl. VAT. The order sheet is attached "
+             "(PDF, and CSV for a spreadsheet), with the quantities per depot.\n\nThe coordination team") % {
+        "club": cycle.club.name, "cycle": cycle.name, "amount": format_money(sheet.amount_incl_vat)}
+    email = EmailMessage(_("Order sheet: %(cycle)s") % {"cycle": cycle.name}, body, settings.DEFAULT_FROM_EMAIL,
+                         [producer.email])
+    for filename, content in files:
+        email.attach(filename, content, "application/pdf" if filename.endswith(".pdf") else "text/csv")
+    return email
