@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from cabas.core.errors import ActionError
@@ -86,7 +87,8 @@ def paper_orders(request, cycle_id: int, group_id: int):
             errors = error.field_errors
             values = {f"q-{h}-{o}": raw for h, row in typed.items() for o, raw in row.items()}
         else:
-            messages.success(request, _("Paper orders saved: %(count)s households.") % {"count": saved})
+            messages.success(request, ngettext("Paper order saved for %(count)s household.",
+                                               "Paper orders saved for %(count)s households.", saved) % {"count": saved})
             return redirect("paper-orders", cycle.pk, group.pk)
     rows = [{"household": h, "cells": [(o, f"q-{h.pk}-{o.pk}", values.get(f"q-{h.pk}-{o.pk}"), errors.get(f"q-{h.pk}-{o.pk}"))
                                          for o in offers]} for h in households]
