@@ -41,7 +41,9 @@ class World:
         self.farm = Producer.objects.create(club=self.club, name="Ferme de la Prée")
         self.bakery = Producer.objects.create(club=self.club, name="Fournil du Bourg")
         self.milk = Product.objects.create(producer=self.farm, category=self.lait, name="Lait cru", unit=Unit.LITRE,
-                                           unit_price=Decimal("1.30"), vat_rate=Decimal("5.5"))
+                                           unit_price=Decimal("1.30"), vat_rate=Decimal("5.5"),
+                                           order_step=Decimal("0.5"))  # poured into the members' own bottles
+        # the carrots take their unit's step (0.1 kg), the bread and the brioche theirs (1)
         self.carrots = Product.objects.create(producer=self.farm, category=self.legumes, name="Carottes", unit=Unit.KILOGRAM,
                                               unit_price=Decimal("2.10"), vat_rate=Decimal("5.5"))
         self.bread = Product.objects.create(producer=self.bakery, category=self.pain, name="Pain de campagne", unit=Unit.PIECE,

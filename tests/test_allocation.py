@@ -279,3 +279,34 @@ def test_first_come_honours_request_order(entries, supply):
         expected[household] += served
         remaining -= served
     assert result == {h: D(v) for h, v in expected.items()}
+
+
+@st.composite
+def sellable_scenarios(draw):
+    """Steps people hand out (a piece, a litre, 100 g, 50 g, 250 g), any delivered quantity (even off the step: the
+    engine floors it, reception refuses it before), caps that need not be whole steps."""
+    step = draw(st.sampled_from([D(1), D("0.5"), D("0.25"), D("0.1"), D("0.05")]))
+    pack = step * draw(st.integers(min_value=1, max_value=12))
+    anything = lambda: draw(st.none() | st.integers(0, 4000).map(lambda n: D(n) / 1000))  # noqa: E731
+    rules = ProductRules("p", pack_size=pack, step=step, min_total=anything(), supply_cap=anything(),
+                         per_household_cap=anything(), delivered=anything())
+    households = draw(st.integers(min_value=1, max_value=12))
+    requests = [
+        Request(f"h{draw(st.integers(0, households - 1))}", "p", step * draw(st.integers(0, 40)),
+                step * draw(st.integers(0, 10)), at=at(draw(st.integers(0, 50))))
+        for _ in range(draw(st.integers(0, 20)))
+    ]
+    return rules, requests
+
+
+@settings(max_examples=400, deadline=None)
+@given(sellable_scenarios(), st.sampled_from(STRATEGIES))
+def test_every_household_receives_a_whole_number_of_steps(scenario, strategy):
+    rules, requests = scenario
+    result = allocate([rules], requests, strategy)
+    product = result.product("p")
+    for line in result.allocations:
+        assert line.allocated % rules.step == 0, (line, rules)
+    if rules.delivered is not None and product.status != BELOW_THRESHOLD:
+        assert product.allocated <= rules.delivered
+        assert product.allocated + product.surplus == rules.delivered  # what cannot be handed out is surplus

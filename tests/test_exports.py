@@ -134,16 +134,16 @@ class TestPickingListCsv:
     def test_separator_and_quotes_in_names_are_quoted(self, world, coordinator):
         world.household_a1.name = 'Foyer "Dupont; Durand"'
         world.household_a1.save()
-        world.milk.name = "Lait cru; entier"
+        world.milk.name, world.milk.unit_price = "Lait cru; entier", D("1.31")
         world.milk.save()
         cycle = world.open_cycle(name="Semaine 49")  # offers copy the product's name now
         offers = {o.product_id: o.pk for o in Offer.objects.filter(cycle=cycle)}
-        save_order(cycle=cycle, household=world.household_a1, quantities={offers[world.milk.pk]: "12.125"})
+        save_order(cycle=cycle, household=world.household_a1, quantities={offers[world.milk.pk]: "12.5"})  # steps of 0,5 l
         close_cycle(cycle.pk)
         response = coordinator.get(picking_url(cycle, world.group_a, "csv"))
         rows = read_csv(response)
-        assert rows[1][:4] == ['Foyer "Dupont; Durand"', "Ferme de la Prée", "Lait cru; entier", "12,125"]
-        assert rows[1][5] == "15,76"  # 12,125 × 1,30 = 15,7625 → 15,76
+        assert rows[1][:4] == ['Foyer "Dupont; Durand"', "Ferme de la Prée", "Lait cru; entier", "12,5"]
+        assert rows[1][5] == "16,38"  # 12,5 × 1,31 = 16,375 → 16,38
 
     def test_formula_like_names_are_neutralised(self, world, coordinator):
         world.household_a1.name = "=HYPERLINK(\"http://example.org\";\"Foyer\")"

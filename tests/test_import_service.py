@@ -94,3 +94,20 @@ def test_the_import_page_previews_then_applies_once(world, login):
     client.post(reverse("import-apply", args=[pending.pk]))  # twice: imported once
     assert Product.objects.filter(producer=world.farm, reference="CAR").count() == 1
     assert CatalogueImport.objects.get().applied_at is not None
+
+
+def test_an_imported_product_gets_a_step_people_can_hand_out(world):
+    Product.objects.filter(pk=world.carrots.pk).update(reference="CAR", order_step=D("0.05"))
+    text = (
+        "reference;name;category;unit;unit_price;vat_rate;pack_size;order_step;min_total;description;available\n"
+        "CAR;Carottes;Légumes;kg;2.10;5,5;;;;;\n"  # no step: the product keeps its own (50 g)
+        "POI;Poireaux;Légumes;kg;3.20;;;;;;\n"  # a new one: its unit's, 100 g
+        "HUI;Huile;Épicerie;l;7.50;;6;;;;\n"  # bottles of a litre, by 6
+    )
+    apply_import(world.farm, csv_bytes(text), "a.csv")
+    steps = dict(Product.objects.filter(producer=world.farm).exclude(reference="").values_list("reference", "order_step"))
+    assert steps == {"CAR": D("0.05"), "POI": D("0.1"), "HUI": D(1)}
+    preview = preview_import(world.farm, csv_bytes(text.replace("POI;Poireaux;Légumes;kg;3.20;;;;", "POI;Poireaux;Légumes;kg;3.20;;;0,001;")),
+                             "a.csv")
+    assert not preview.ok and [e.line for e in preview.parsed.errors] == [3]
+    assert "au moins 10 g" in preview.parsed.errors[0].message

@@ -148,7 +148,7 @@ class Scenario:
 def quantity_for(offer: Offer, k: int) -> Decimal:
     if offer.countable:
         return D(1 + k % 3)
-    return D("0.5") * (1 + k % 5)  # 0,5 … 2,5 kg or l
+    return offer.order_step * 5 * (1 + k % 5)  # 5 … 25 steps: 0,5 … 2,5 kg, 5 … 25 l
 
 
 def place_orders(cycle, households, offers, lines):

@@ -1,18 +1,24 @@
 """`cabas seed-demo`: a realistic demo club, created once, with logins that work."""
 
+import datetime
+import random
+from decimal import Decimal as D
 from io import StringIO
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from cabas.catalog import steps
 from cabas.catalog.models import Producer, Product
 from cabas.distribution.models import Distribution, PickingList
 from cabas.members.models import Club, Group, Household, Role, RoleKind, User
-from cabas.ordering.models import Offer, Order, OrderCycle, OrderLine
+from cabas.flows import close_cycle, record_deliveries
+from cabas.ordering.models import Allocation, Offer, OfferOutcome, Order, OrderCycle, OrderLine
 
 SLUGS = ["rennes", "cesson", "vitre", "montfort"]
 LOGINS = (
@@ -215,3 +221,35 @@ def test_the_demo_closes_cycles_with_solidarity_households_funded_funds_and_memb
     client.force_login(User.objects.get(email="solidarite@example.org"))
     assert client.get(reverse("tariffs", args=[club.pk])).status_code == 200
     assert client.get(reverse("solidarity-report", args=[club.pk])).status_code == 200
+
+
+def test_the_demos_offers_have_steps_people_can_hand_out_even_after_a_short_delivery(db):
+    """No offer of the demo is sold "by the gram" (0.001), and rationing a short delivery of any of them hands every
+    household a whole number of steps (the issue "Distribution day": « 1,334 kg » of carrots, « 7,75 l » of milk)."""
+    seed()
+    club = Club.objects.get(slug="pays-de-rennes")
+    sellable = {D(1), D(2), D("0.5"), D("0.25"), D("0.2"), D("0.1"), D("0.05")}
+    offers = list(Offer.objects.filter(cycle__club=club))
+    assert offers and {o.order_step for o in offers} <= sellable, {(o.name, o.order_step) for o in offers} - sellable
+    for offer in offers:
+        assert steps.step_problem(offer.unit, offer.order_step, offer.pack_size) is None, offer.name
+    assert {o.order_step for o in offers if o.unit == "kg"} == {D("0.1"), D("0.05")}  # 100 g, 50 g for cheese at the cut
+    assert {o.order_step for o in offers if o.unit == "l"} == {D(1)}  # bottles of a litre
+
+    current = OrderCycle.objects.get(club=club, closed_at__isnull=True)
+    close_cycle(current.pk, now=current.closes_at + datetime.timedelta(minutes=3))
+    rng = random.Random(20261202)
+    outcomes = list(OfferOutcome.objects.filter(offer__cycle=current, allocated__gt=0).select_related("offer"))
+    short = rng.sample(outcomes, min(15, len(outcomes)))
+    delivered = {}
+    for outcome in short:  # from nothing at all to one step short, in whole steps
+        step = outcome.offer.order_step
+        delivered[outcome.offer_id] = step * rng.randrange(0, int(outcome.allocated / step))
+    record_deliveries(current.pk, delivered)
+    assert any(o.unit == "kg" for o in (s.offer for s in short))
+    for cycle in OrderCycle.objects.filter(club=club):  # the past ones too (the bakery's short delivery)
+        for quantity, step, name in Allocation.objects.filter(cycle=cycle).values_list("quantity", "offer__order_step", "offer__name"):
+            assert quantity % step == 0, (cycle.name, name, quantity, step)
+    given = dict(Allocation.objects.filter(cycle=current, offer_id__in=delivered).values("offer_id")
+                 .annotate(total=Sum("quantity")).values_list("offer_id", "total"))
+    assert all(given.get(pk, 0) <= quantity for pk, quantity in delivered.items())

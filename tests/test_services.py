@@ -69,7 +69,7 @@ def test_open_cycle_creates_offers_with_frozen_terms_and_one_distribution_per_gr
     assert set(offers) == {world.milk.pk, world.brioche.pk}
     milk = offers[world.milk.pk]
     assert (milk.name, milk.unit, milk.unit_price, milk.vat_rate, milk.pack_size) == ("Lait cru", Unit.LITRE, D("1.30"), D("5.5"), D("6"))
-    assert (milk.order_step, milk.min_total) == (D("0.001"), D(24))  # measured in litres: to the millilitre
+    assert (milk.order_step, milk.min_total) == (D("0.5"), D(24))  # the step the product has
     assert (milk.producer_id, milk.category_id) == (world.farm.pk, world.lait.pk)
     assert offers[world.brioche.pk].vat_rate == D("10")
     assert offers[world.brioche.pk].countable and not milk.countable
@@ -199,10 +199,10 @@ def test_save_order_creates_updates_and_deletes_lines(world):
     assert saved.order.household == world.household_a1
     assert lines_of(cycle, world.household_a1) == {world.milk.pk: D("2.5"), world.bread.pk: D("2")}
 
-    saved = save_order(cycle=cycle, household=world.household_a1, quantities={milk: "3", carrots: "1.25"})
+    saved = save_order(cycle=cycle, household=world.household_a1, quantities={milk: "3", carrots: "1.2"})
     assert (saved.created, saved.updated, saved.deleted) == (1, 1, 0)
     # lines not mentioned stay as they were
-    assert lines_of(cycle, world.household_a1) == {world.milk.pk: D("3"), world.bread.pk: D("2"), world.carrots.pk: D("1.25")}
+    assert lines_of(cycle, world.household_a1) == {world.milk.pk: D("3"), world.bread.pk: D("2"), world.carrots.pk: D("1.2")}
 
     saved = save_order(cycle=cycle, household=world.household_a1, quantities={milk: "0", carrots: ""})
     assert (saved.created, saved.updated, saved.deleted) == (0, 0, 2)  # zero and an empty field both remove

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cabas.members.models import Club
 
+from . import steps
 from .pricing import SeasonCosts
 
 
@@ -27,6 +28,9 @@ class Unit(models.TextChoices):
 
 
 COUNTABLE_UNITS = frozenset({Unit.PIECE, Unit.BUNCH, Unit.DOZEN})
+# The finest order step of each unit (``steps.MINIMUM_STEPS``), as people read it.
+MINIMUM_STEP_LABELS = {Unit.KILOGRAM: "10\u00a0g", Unit.GRAM: "10\u00a0g", Unit.LITRE: "1\u00a0cl", Unit.PIECE: "1",
+                       Unit.BUNCH: "1", Unit.DOZEN: "1"}
 
 
 class ProducerKind(models.TextChoices):
@@ -85,8 +89,20 @@ class Category(models.Model):
         return self.name
 
 
+class ProductQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """As ``save``, a product without an order step gets its unit's (a bulk insert calls no ``save``)."""
+        objs = list(objs)
+        for product in objs:
+            if product.order_step is None:
+                product.order_step = product.default_order_step()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Product(models.Model):
     """What a producer offers. Editing a product never changes a cycle already opened (see Offer)."""
+
+    objects = ProductQuerySet.as_manager()
 
     producer = models.ForeignKey(Producer, on_delete=models.PROTECT, related_name="products", verbose_name=_("producer"))
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category"))
@@ -107,10 +123,11 @@ class Product(models.Model):
         help_text=_("How many units the producer sells together (a case of 6, a 10 kg bag). Empty: sold loose."),
     )
     order_step = models.DecimalField(
-        _("order step"), max_digits=10, decimal_places=3, null=True, blank=True,
-        validators=[MinValueValidator(Decimal("0.001"))],
-        help_text=_("The smallest quantity a household can add (1 piece, 0.5 kg); it must divide the pack size. "
-                    "Empty: 1 for what is counted, 0.001 for what is weighed or measured."),
+        _("order step"), max_digits=10, decimal_places=3, blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("The smallest quantity a household can order and a volunteer can hand out (1 piece, 1 bottle, "
+                    "0.1 kg); at least 10 g or 1 cl, and it must divide the pack size. Empty: the unit's step, 1 for "
+                    "what is counted and for litres, 0.1 kg (100 g) for what is weighed."),
     )
     min_total = models.DecimalField(
         _("viability threshold"), max_digits=12, decimal_places=3, null=True, blank=True,
@@ -149,7 +166,7 @@ class Product(models.Model):
             models.CheckConstraint(
                 condition=Q(pack_size__isnull=True) | Q(pack_size__gt=0), name="product_pack_size_positive"
             ),
-            models.CheckConstraint(condition=Q(order_step__gt=0), name="product_order_step_positive"),
+            models.CheckConstraint(condition=Q(order_step__gte=Decimal("0.01")), name="product_order_step_sellable"),
             models.CheckConstraint(condition=Q(vat_rate__gte=0) & Q(vat_rate__lte=100), name="product_vat_rate_range"),
         ]
 
@@ -162,13 +179,38 @@ class Product(models.Model):
         return self.unit in COUNTABLE_UNITS
 
     @property
-    def effective_order_step(self) -> Decimal:
-        return self.order_step or (Decimal(1) if self.countable else Decimal("0.001"))
+    def effective_order_step(self) -> Decimal | None:
+        """The step, or the unit's default while none is set (None: no usual step divides the pack size)."""
+        return self.order_step or steps.default_order_step(self.unit, self.pack_size)
 
     def clean(self):
         super().clean()
-        if self.pack_size and (self.pack_size / self.effective_order_step) % 1:
+        if not self.unit:
+            return
+        if self.order_step is None:
+            self.order_step = steps.default_order_step(self.unit, self.pack_size)
+            if self.order_step is None:
+                raise ValidationError({"order_step": _("Give the order step: none of the usual steps divides the "
+                                                       "pack size.")})
+        problem = steps.step_problem(self.unit, self.order_step, self.pack_size)
+        if problem == steps.NOT_WHOLE:
+            raise ValidationError({"order_step": _("What is counted is ordered whole: the order step must be a whole "
+                                                   "number.")})
+        if problem == steps.TOO_FINE:
+            raise ValidationError({"order_step": _("The order step must be at least %(minimum)s: no one hands out "
+                                                   "less at a distribution.") % {"minimum": MINIMUM_STEP_LABELS[self.unit]}})
+        if problem == steps.NOT_A_DIVISOR:
             raise ValidationError({"order_step": _("The order step must divide the pack size.")})
+
+    def default_order_step(self) -> Decimal | None:
+        """The unit's step; a pack no usual step divides (1.005 kg) is handed out whole (``clean`` asks for a step
+        instead; ``save`` and ``bulk_create`` take this, as the migration of the steps did)."""
+        return steps.default_order_step(self.unit, self.pack_size) or self.pack_size
+
+    def save(self, *args, **kwargs):
+        if self.order_step is None:
+            self.order_step = self.default_order_step()
+        super().save(*args, **kwargs)
 
 
 # --- who the producers are ----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.db import transaction
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from cabas.core.errors import ActionError
 from cabas.core.numbers import parse_decimal
 
-from . import importing, pricing
+from . import importing, pricing, steps
 from .models import COUNTABLE_UNITS, Category, CostSheet, PriceChange, Producer, Product, ProposalStatus, SpecSheet
 
 SPEC_FIELDS = ("variety", "production_method", "inputs_allowed", "packaging", "returnable_container", "freshness", "size",
@@ -155,9 +155,40 @@ def preview_import(producer, data: bytes, filename: str, *, format: str | None =
         parsed = importing.ParsedCatalogue(parsed.format, parsed.rows, tuple(errors), parsed.warnings)
     if not parsed.ok:
         return ImportPreview(parsed, None, ())
+    existing = existing_catalogue(producer)
+    parsed = _with_order_steps(parsed, existing)
+    if not parsed.ok:
+        return ImportPreview(parsed, None, ())
     known = set(Category.objects.values_list("name", flat=True))
     new_categories = tuple(sorted({row.category for row in parsed.rows} - known))
-    return ImportPreview(parsed, importing.diff_catalogue(parsed.rows, existing_catalogue(producer)), new_categories)
+    return ImportPreview(parsed, importing.diff_catalogue(parsed.rows, existing), new_categories)
+
+
+def _with_order_steps(parsed: importing.ParsedCatalogue, existing: dict[str, dict]) -> importing.ParsedCatalogue:
+    """Every row with an order step people can hand out: a row without one keeps the product's step when it still
+    fits, else takes its unit's (``steps.default_order_step``); a step finer than 10 g or 1 cl is an error."""
+    rows, errors = [], []
+    for row in parsed.rows:
+        step = row.order_step
+        if step is None:
+            current = existing.get(row.reference) or {}
+            kept = current.get("order_step")
+            if kept is not None and current.get("unit") == row.unit and steps.step_problem(row.unit, kept, row.pack_size) is None:
+                step = kept
+            else:
+                step = steps.default_order_step(row.unit, row.pack_size)
+            if step is None:
+                errors.append(importing.RowError(row.line, "order_step", "Pas de commande : aucun pas habituel (1, 0,5, "
+                                                 "0,25, 0,1…) ne divise la taille du colis ; donnez-le."))
+                continue
+        elif steps.step_problem(row.unit, step, row.pack_size) == steps.TOO_FINE:
+            errors.append(importing.RowError(row.line, "order_step", "Pas de commande : au moins 10 g (0,01 kg) ou 1 cl, "
+                                             "ce qu'on peut peser ou verser à une distribution."))
+            continue
+        rows.append(replace(row, order_step=step))
+    if errors:
+        return importing.ParsedCatalogue(parsed.format, parsed.rows, tuple(sorted(errors, key=lambda e: e.line)), parsed.warnings)
+    return importing.ParsedCatalogue(parsed.format, tuple(rows), parsed.errors, parsed.warnings)
 
 
 @transaction.atomic

@@ -24,3 +24,13 @@ def unit_label(unit: str, quantity) -> str:
 
 def format_quantity_with_unit(quantity, unit: str) -> str:
     return f"{format_quantity(quantity)}\u00a0{unit_label(unit, quantity)}"
+
+
+def format_step(step, unit: str) -> str:
+    """An order step as it is handed out: « 100 g » rather than « 0,1 kg », « 25 cl », « 1 l », « 1 pièce »."""
+    step = Decimal(step)
+    if unit == Unit.KILOGRAM and step < 1:
+        return f"{format_quantity(step * 1000)}\u00a0g"
+    if unit == Unit.LITRE and step < 1:
+        return f"{format_quantity(step * 100)}\u00a0cl"
+    return format_quantity_with_unit(step, unit)

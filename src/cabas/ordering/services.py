@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from cabas.catalog.models import Product
 from cabas.catalog.services import current_spec_sheets
-from cabas.catalog.units import format_quantity_with_unit
+from cabas.catalog.steps import is_whole_steps
+from cabas.catalog.units import format_quantity_with_unit, format_step
 from cabas.core.bulk import insert_rows
 from cabas.core.errors import ActionError
 from cabas.core.money import ZERO, line_amount
@@ -146,9 +147,9 @@ def parse_order_quantities(
         except QuantityError as error:
             field_errors[f"{field}-{offer_id}"] = quantity_message(error, offer)
             continue
-        if quantity % offer.order_step:
+        if not is_whole_steps(quantity, offer.order_step):
             field_errors[f"{field}-{offer_id}"] = _("%(product)s: order in steps of %(step)s.") % {
-                "product": offer.name, "step": format_quantity_with_unit(offer.order_step, offer.unit),
+                "product": offer.name, "step": format_quantity_with_unit(offer.order_step, offer.unit),  # as typed
             }
             continue
         quantities[offer_id] = quantity
@@ -477,6 +478,14 @@ def set_deliveries(
         raise ActionError(_("A delivered quantity cannot be negative."))
     if any(value is None or value < 0 for value in prices.values()):
         raise ActionError(_("A price cannot be negative."))
+    off_step = {pk: value for pk, value in delivered.items()
+                if value is not None and not is_whole_steps(value, offers[pk].order_step)}
+    if off_step:  # the rationing hands out whole steps: what cannot be handed out must not be recorded
+        raise ActionError(field_errors={
+            f"delivered-{pk}": _("%(product)s: the delivered quantity must be a multiple of %(step)s.") % {
+                "product": offers[pk].name, "step": format_step(offers[pk].order_step, offers[pk].unit)}
+            for pk in sorted(off_step, key=lambda pk: offers[pk].name)
+        })
     changed = [o for pk, o in offers.items()
                if (pk in delivered and o.delivered != delivered[pk]) or (pk in prices and o.unit_price != prices[pk])]
     if not changed:

@@ -25,6 +25,7 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 
 from cabas.catalog.models import CertificationVisit, Category, CostSheet, PriceChange, Producer, Product, SpecSheet, Unit
+from cabas.catalog.steps import default_order_step
 from cabas.contracts.models import Contract, Subscription
 from cabas.demo.memberships import seed_memberships
 from cabas.demo.money import SOLIDARITY_EMAIL, TREASURER_EMAIL, seed_money, seed_solidarity
@@ -137,6 +138,7 @@ class ProductSpec:
     popularity: int = 2  # relative chance of being in an order
     pack: str = "1"
     vat: str = "5.50"
+    step: str | None = None  # the order step; None: the unit's (1 piece, 1 l bottle, 100 g: ``cabas.catalog.steps``)
 
 
 @dataclass(frozen=True)
@@ -180,15 +182,15 @@ PRODUCERS = [
         "fromagerie.hauteforet@example.org", "02 99 00 10 02",
         [
             P("Tomme fermière", "Fromage", KG, "21.50", "Pâte pressée non cuite, affinée 3 mois ; à la coupe.",
-              ("0.25", "0.5"), 4),
-            P("Tomme aux orties", "Fromage", KG, "23.00", "Tomme parsemée d'orties du bocage ; à la coupe.", ("0.25",), 2),
-            P("Raclette fermière", "Fromage", KG, "19.80", "Tranchée sur demande, de novembre à mars.", ("0.5", "1"), 2),
+              ("0.25", "0.5"), 4, step="0.05"),
+            P("Tomme aux orties", "Fromage", KG, "23.00", "Tomme parsemée d'orties du bocage ; à la coupe.", ("0.25",), 2, step="0.05"),
+            P("Raclette fermière", "Fromage", KG, "19.80", "Tranchée sur demande, de novembre à mars.", ("0.5", "1"), 2, step="0.05"),
             P("Pavé de la Haute-Forêt", "Fromage", PIECE, "5.80", "Pâte molle à croûte fleurie, 250 g.", ("1",), 3),
             P("Fromage frais de chèvre", "Fromage", PIECE, "2.30", "Palet de 120 g : nature, ail et fines herbes ou poivre.",
               ("1", "2"), 3),
             P("Crottin de chèvre affiné", "Fromage", PIECE, "2.60", "Environ 80 g, affiné 2 à 3 semaines.", ("1", "2", "3"), 2),
             P("Bûche de chèvre cendrée", "Fromage", PIECE, "6.90", "Bûche de 200 g affinée sous la cendre.", ("1",), 1),
-            P("Bleu fermier", "Fromage", KG, "24.00", "Pâte persillée au lait cru de vache ; à la coupe.", ("0.2", "0.25"), 1),
+            P("Bleu fermier", "Fromage", KG, "24.00", "Pâte persillée au lait cru de vache ; à la coupe.", ("0.2", "0.25"), 1, step="0.05"),
         ],
     ),
     ProducerSpec(
@@ -565,6 +567,7 @@ class Command(BaseCommand):
             Product(
                 producer=producer, category=categories[p.category], name=p.name, description=p.description,
                 unit=p.unit, unit_price=D(p.price), vat_rate=D(p.vat), pack_size=None if p.pack == "1" else D(p.pack),
+                order_step=D(p.step) if p.step else default_order_step(p.unit, None if p.pack == "1" else D(p.pack)),
             )
             for producer, spec in zip(producers, PRODUCERS)
             for p in spec.products
