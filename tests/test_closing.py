@@ -164,10 +164,18 @@ def ordered_lines(draw):
     return result
 
 
+def priced_per_offer(lines):
+    """What each offer comes to: its whole quantity × its price, rounded once to the cent."""
+    quantity = defaultdict(lambda: Decimal(0))
+    for l in lines:
+        quantity[(l.offer_id, l.producer_id, l.unit_price)] += l.quantity
+    return {key: line_amount(q, key[2]) for key, q in quantity.items()}
+
+
 @given(ordered_lines())
 def test_every_way_of_totalling_gives_the_same_total(lines):
     result = close_loose(lines)
-    expected = sum((line_amount(l.quantity, l.unit_price) for l in lines), ZERO)
+    expected = sum(priced_per_offer(lines).values(), ZERO)
 
     def total(totals):
         return sum((t.vat.amount_incl_vat for t in totals), ZERO)
@@ -188,13 +196,14 @@ def test_every_way_of_totalling_gives_the_same_total(lines):
 def test_totals_match_a_direct_regrouping(lines):
     result = close_loose(lines)
     served = [l for l in lines if l.quantity > 0]
+    amount_of = {(a.household_id, a.offer_id): a.amount_incl_vat for a in result.allocations}
     for totals, key in ((result.households, "household_id"), (result.producers, "producer_id"), (result.groups, "group_id")):
         expected_amount = defaultdict(lambda: ZERO)
         expected_lines = defaultdict(int)
         expected_households = defaultdict(set)
         for l in served:
             k = getattr(l, key)
-            expected_amount[k] += line_amount(l.quantity, l.unit_price)
+            expected_amount[k] += amount_of[(l.household_id, l.offer_id)]
             expected_lines[k] += 1
             expected_households[k].add(l.household_id)
         assert [t.key for t in totals] == sorted(expected_amount)
@@ -204,6 +213,11 @@ def test_totals_match_a_direct_regrouping(lines):
             assert t.member_count == len(expected_households[t.key])
     for household in result.households:
         assert household.member_count == 1
+    # a producer is owed what its offers come to, each priced once
+    owed = defaultdict(lambda: ZERO)
+    for (_offer, producer, _price), amount in priced_per_offer(served).items():
+        owed[producer] += amount
+    assert {t.key: t.vat.amount_incl_vat for t in result.producers} == owed
 
 
 @given(ordered_lines(), st.randoms(use_true_random=False))
@@ -211,3 +225,87 @@ def test_the_order_of_the_lines_does_not_matter(lines, random):
     shuffled = list(lines)
     random.shuffle(shuffled)
     assert close_loose(shuffled) == close_loose(lines)
+
+
+# --- cents: an offer is priced once, its households share its amount ------------------------------------
+
+STEPS = [D("0.001"), D("0.01"), D("0.1"), D("0.25"), D("0.5"), D("1")]
+
+
+@st.composite
+def offers_shared_by_households(draw):
+    """A few offers at prices with cents, each ordered by random households in whole steps of the offer."""
+    lines = []
+    for offer_id in range(1, draw(st.integers(1, 4)) + 1):
+        price = D(draw(st.integers(0, 99_999))).scaleb(-2)
+        step = draw(st.sampled_from(STEPS))
+        households = draw(st.lists(st.integers(1, 60), min_size=1, max_size=12, unique=True))
+        for household_id in households:
+            quantity = draw(st.integers(1, 2_000)) * step
+            lines.append(OrderedLine(household_id, household_id % 3, offer_id, offer_id % 2, quantity, price, D("5.5")))
+    return lines
+
+
+@given(offers_shared_by_households())
+def test_the_households_amounts_of_an_offer_add_up_to_its_quantity_times_its_price(lines):
+    result = close_loose(lines)
+    assert len(result.allocations) == len(lines)
+    per_offer = defaultdict(lambda: ZERO)
+    for a in result.allocations:
+        assert a.quantity == a.quantity_ordered  # sold loose: each served as ordered
+        assert a.amount_incl_vat == a.amount_incl_vat.quantize(D("0.01"))
+        assert abs(a.amount_incl_vat - a.quantity * a.unit_price) < D("0.01")
+        per_offer[a.offer_id] += a.amount_incl_vat
+    price = {l.offer_id: l.unit_price for l in lines}
+    quantity = defaultdict(lambda: D(0))
+    for l in lines:
+        quantity[l.offer_id] += l.quantity
+    assert per_offer == {offer: line_amount(quantity[offer], price[offer]) for offer in quantity}
+    producers = defaultdict(lambda: ZERO)
+    for offer, amount in per_offer.items():
+        producers[offer % 2] += amount
+    assert {t.key: t.vat.amount_incl_vat for t in result.producers} == producers
+    assert sum((t.vat.amount_incl_vat for t in result.households), ZERO) == sum(producers.values(), ZERO)
+
+
+def shared(quantities, price, offer=MILK):
+    """One offer at ``price`` shared by households 1, 2… with ``quantities``; their amounts, in household order."""
+    offer = {**offer, "unit_price": D(price)}
+    result = close_loose([line(h, 1, offer, q) for h, q in enumerate(quantities, start=1)])
+    return [a.amount_incl_vat for a in sorted(result.allocations, key=lambda a: a.household_id)]
+
+
+def test_thirty_litres_at_1_35_come_to_40_50_however_they_are_shared():
+    # rounded one by one, 7,75 l × 1,35 € = 10,4625 € and 6,75 l = 9,1125 € came to 40,49 € in all
+    amounts = shared(["7.75", "7.75", "7.75", "6.75"], "1.35")
+    assert sum(amounts) == D("40.50") == line_amount(D(30), D("1.35"))
+    # 3 × 1046,25 c + 911,25 c: each rounded down drops a quarter of a cent; the cent left goes to household 1
+    assert amounts == [D("10.47"), D("10.46"), D("10.46"), D("9.11")]
+
+
+def test_ten_kilos_at_2_20_come_to_22_00_however_they_are_shared():
+    # rounded one by one, 2,02 kg × 2,20 € = 4,444 € and 1,97 kg = 4,334 € came to 21,98 € in all
+    amounts = shared(["2.02", "2.02", "2.02", "1.97", "1.97"], "2.20")
+    assert sum(amounts) == D("22.00")
+    assert amounts == [D("4.45"), D("4.45"), D("4.44"), D("4.33"), D("4.33")]
+
+
+def test_equal_fractions_give_the_cents_left_to_the_lowest_household_ids():
+    # 3 × 0,5 l × 1,35 € = 2,025 €, rounded half-up: 2,03 €; each household's 0,675 € is rounded down to 0,67 €
+    # and the two cents left go to households 1 and 2; the same whatever the order of the lines
+    assert shared(["0.5", "0.5", "0.5"], "1.35") == [D("0.68"), D("0.68"), D("0.67")]
+    offer = {**MILK, "unit_price": D("1.35")}
+    result = close_loose([line(h, 1, offer, "0.5") for h in (3, 1, 2)])
+    assert {a.household_id: a.amount_incl_vat for a in result.allocations} == {1: D("0.68"), 2: D("0.68"), 3: D("0.67")}
+
+
+def test_the_cents_left_go_to_the_largest_fractions_first():
+    # 0,01 kg × 2,20 € = 2,2 c and 0,02 kg = 4,4 c: 0,03 kg come to 6,6 c, i.e. 7 c; the cent left goes to the 0,4 c
+    assert shared(["0.01", "0.02"], "2.20") == [D("0.02"), D("0.05")]
+    assert shared(["0.02", "0.01"], "2.20") == [D("0.05"), D("0.02")]
+
+
+def test_a_line_priced_to_the_cent_keeps_its_amount():
+    assert shared(["2", "3"], "1.35") == [D("2.70"), D("4.05")]
+    assert shared(["0.001"], "0.01") == [D("0.00")]
+    assert shared(["0.5"], "0.01") == [D("0.01")]  # 0,005 € rounded half-up: one household takes the cent

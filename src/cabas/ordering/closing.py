@@ -6,7 +6,9 @@ persistence layer (`cabas.flows.closing.close_cycle`) reads the lines in one que
 and writes the result in bulk.
 
 What each household receives is decided by the allocation engine (`ordering.allocation`): packs,
-tolerance, viability thresholds, supply caps and rationing, pooled over the club.
+tolerance, viability thresholds, supply caps and rationing, pooled over the club. What they pay is priced
+per offer (``apportion_offers``): the offer's quantity × price rounded once to the cent, shared among its
+households so that their amounts add up to it exactly.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 from typing import NamedTuple
 
-from cabas.core.money import VatBreakdown, line_amount, vat_breakdown
+from cabas.core.money import VatBreakdown, vat_breakdown
 
 from . import allocation as engine
 
@@ -93,19 +95,56 @@ def allocate(
     requests += [make((line.household_id, line.offer_id, line.quantity, line.tolerance, AFTER_EVERY_CHANGE, 0)) for line in lines]
     result = engine.allocate(rules, requests, strategy)
     shares = {(share.household, share.product): share for share in result.allocations}
-    amounts: dict[tuple[Decimal, Decimal], Decimal] = {}  # (quantity, price) repeat a lot: each priced once
+    line_shares = [shares[(line.household_id, line.offer_id)] for line in lines]
+    cents = apportion_offers(lines, [share.allocated for share in line_shares])
+    amounts: dict[int, Decimal] = {}  # a few thousand distinct amounts among the lines: each made once
     make_allocated = AllocatedLine._make
     allocated = []
-    for line in lines:
-        share = shares[(line.household_id, line.offer_id)]
-        amount = amounts.get((share.allocated, line.unit_price))
+    for line, share, amount_cents in zip(lines, line_shares, cents):
+        amount = amounts.get(amount_cents)
         if amount is None:
-            amount = amounts[(share.allocated, line.unit_price)] = line_amount(share.allocated, line.unit_price)
+            amount = amounts[amount_cents] = Decimal(amount_cents).scaleb(-2)
         allocated.append(make_allocated((  # the fields' order of AllocatedLine
             line.household_id, line.group_id, line.offer_id, line.producer_id, line.quantity, share.allocated,
             line.unit_price, line.vat_rate, amount, share.tolerance, share.reason,
         )))
     return allocated, result.products
+
+
+def apportion_offers(lines: Sequence[OrderedLine], quantities: Sequence[Decimal]) -> list[int]:
+    """Each line's amount in cents (``quantities[i]`` is what line ``i`` receives, at its unit price).
+
+    An offer is priced once: its amount is its whole quantity × its unit price, rounded half-up to the cent.
+    Its households share that amount by the largest remainder: each gets its own quantity × price rounded
+    down to the cent, and the cents left over go one each to the largest fractions of a cent dropped, the
+    lowest household id first among equal fractions. So the households' amounts of an offer add up to the
+    offer's amount exactly, and each is within a cent of its own quantity × price. One pass over the lines in
+    exact Decimal arithmetic (no rounding per line), then a sort of the lines of the offers that have cents
+    left over.
+    """
+    priced: dict[tuple[Decimal, Decimal], tuple[int, Decimal]] = {}  # (quantity, price) repeat a lot: each priced once
+    cents: list[int] = []
+    dropped: dict[int, list[tuple[Decimal, int, int]]] = defaultdict(list)  # per offer: (fraction of a cent, -household, -line)
+    for i, (line, quantity) in enumerate(zip(lines, quantities)):
+        price = line.unit_price
+        floor_fraction = priced.get((quantity, price))
+        if floor_fraction is None:
+            exact = quantity * price * 100  # exact: no context rounding at these sizes
+            floor = int(exact)  # never negative: int() rounds down
+            floor_fraction = priced[(quantity, price)] = (floor, exact - floor)
+        floor, fraction = floor_fraction
+        cents.append(floor)
+        if fraction:
+            dropped[line.offer_id].append((fraction, -line.household_id, -i))
+    for fractions in dropped.values():
+        # the offer's amount less its lines' amounts rounded down: its lines' fractions of a cent, rounded half-up
+        # (the lines priced to the cent add as much to both)
+        left = int(sum(f for f, _, _ in fractions).to_integral_value(ROUND_HALF_UP))
+        if left:
+            fractions.sort(reverse=True)  # largest fraction first, then lowest household id
+            for _, _, minus_i in fractions[:left]:
+                cents[-minus_i] += 1
+    return cents
 
 
 def totals_by(allocations: Iterable[AllocatedLine], key: str) -> tuple[Totals, ...]:
