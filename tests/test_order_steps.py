@@ -217,3 +217,25 @@ def test_the_migration_gives_products_and_open_offers_a_step_people_can_hand_out
     assert offers[(open_.pk, "Tomme")] == D("0.05")
     assert {name: offers[(closed.pk, name)] for name in closed_offers} == {  # history: untouched
         "Carottes": D("0.001"), "Lait": D("0.001"), "Tomme": D("0.05")}
+
+
+def test_a_basket_line_is_whole_steps_and_goes_into_a_cycle_as_whole_steps(world):
+    """A subscription's basket line is checked against its product's step; one written before the step existed
+    goes into a cycle as the whole steps it holds, never more, so no order line is off its step."""
+    from django.core.exceptions import ValidationError
+
+    from cabas.contracts.models import Subscription, SubscriptionLine
+    from cabas.ordering.models import OrderLine
+
+    today = timezone.localdate()
+    subscription = Subscription.objects.create(
+        household=world.household_a1, producer=world.farm, season="2026", starts_on=today - datetime.timedelta(days=30),
+        ends_on=today + datetime.timedelta(days=300))
+    line = SubscriptionLine(subscription=subscription, product=world.carrots, quantity=D("1.25"))
+    with pytest.raises(ValidationError) as refused:
+        line.full_clean()
+    assert "100" in str(refused.value)
+    line.save()  # as if written before steps were checked
+    cycle = world.open_cycle()
+    carrots = OrderLine.objects.get(order__cycle=cycle, order__household=world.household_a1, offer__product=world.carrots)
+    assert carrots.quantity == D("1.2") and carrots.committed == D("1.2")

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -9,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cabas.catalog.models import Producer, Product, Unit
+from cabas.catalog.steps import is_whole_steps
+from cabas.catalog.units import format_step
 from cabas.members.models import Club, Household
 
 
@@ -115,6 +118,13 @@ class SubscriptionLine(models.Model):
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product"))
     quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))])
+
+    def clean(self):
+        super().clean()
+        product = self.product if self.product_id else None
+        if product is not None and self.quantity is not None and not is_whole_steps(self.quantity, product.effective_order_step):
+            raise ValidationError({"quantity": _("%(product)s is ordered in steps of %(step)s.") % {
+                "product": product.name, "step": format_step(product.effective_order_step, product.unit)}})
 
     class Meta:
         verbose_name = _("basket line")

@@ -92,6 +92,10 @@ def put_in_subscriptions(cycle: OrderCycle, distribution_dates: Mapping[int, dat
             if line.product_id in offers:
                 key = (subscription.household_id, offers[line.product_id].pk)
                 wanted[key] = wanted.get(key, Decimal(0)) + line.quantity
+    # A basket line written before its product's step (or off it) goes in as the whole steps it holds, never
+    # more: every order line is a quantity a volunteer can hand out.
+    steps = {o.pk: o.order_step for o in offers.values()}
+    wanted = {key: q - q % steps[key[1]] for key, q in wanted.items() if q - q % steps[key[1]] > 0}
     if not wanted:
         return 0
     households = sorted({h for h, _ in wanted})
