@@ -177,7 +177,7 @@ def put_order(request, cycle_id: PathId, payload: OrderIn):
         raise ActionError(_("A product appears more than once in the order."))
     quantities = {line.offer: raw_quantity(line.quantity) for line in payload.lines}
     tolerances = {line.offer: 0 if line.tolerance is None else raw_quantity(line.tolerance) for line in payload.lines}
-    household = Household.objects.select_related("group").get(pk=user.household_id)
+    household = user.household  # read with the user, its group too (members.backends.EmailBackend)
     saved = save_order(cycle=cycle, household=household, quantities=quantities, tolerances=tolerances, replace=True,
                        by_user=user)
     return order_out(cycle, household, saved.order)
