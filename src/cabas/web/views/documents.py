@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections import defaultdict
 
 from django.conf import settings
 from django.contrib import messages
@@ -82,21 +81,28 @@ def picking_list_view(request, cycle_id: int, group_id: int, fmt: str = "html"):
     return render(request, "web/distribution/picking_list.html", {"doc": doc, "cycle": cycle})
 
 
-def _cycle_documents(request, cycle):
-    """Every producer sheet and every picking list of a closed cycle, as (path in the bundle, bytes), PDF and CSV."""
-    sheets = ProducerSheet.objects.filter(cycle=cycle).select_related("producer").order_by("producer__name")
-    for sheet in sheets:
-        doc = producer_sheet(cycle, sheet)
-        name = document_filename(_("order-sheet"), doc.producer.name)
-        yield sheet, f"{_('order-sheets')}/{name}.pdf", pdf_bytes(
-            request, "web/distribution/pdf/producer_sheet.html", {"doc": doc, "cycle": cycle})
-        yield sheet, f"{_('order-sheets')}/{name}.csv", csv_bytes(*producer_sheet_rows(doc))
-    for distribution in Distribution.objects.filter(cycle=cycle).select_related("group").order_by("group__name"):
-        doc = picking_list(distribution)
-        name = document_filename(_("picking-list"), distribution.group.name)
-        yield None, f"{_('picking-lists')}/{name}.pdf", pdf_bytes(
-            request, "web/distribution/pdf/picking_list.html", {"doc": doc, "cycle": cycle})
-        yield None, f"{_('picking-lists')}/{name}.csv", csv_bytes(*picking_list_rows(doc))
+def _sheets(cycle):
+    return list(ProducerSheet.objects.filter(cycle=cycle).select_related("producer").order_by("producer__name"))
+
+
+def _sheet_files(request, cycle, sheet):
+    """A producer's order sheet as (file name, bytes): its PDF and its CSV."""
+    doc = producer_sheet(cycle, sheet)
+    name = document_filename(_("order-sheet"), doc.producer.name)
+    return [
+        (f"{name}.pdf", pdf_bytes(request, "web/distribution/pdf/producer_sheet.html", {"doc": doc, "cycle": cycle})),
+        (f"{name}.csv", csv_bytes(*producer_sheet_rows(doc))),
+    ]
+
+
+def _picking_list_files(request, cycle, distribution):
+    """A depot's picking list as (file name, bytes): its PDF and its CSV."""
+    doc = picking_list(distribution)
+    name = document_filename(_("picking-list"), distribution.group.name)
+    return [
+        (f"{name}.pdf", pdf_bytes(request, "web/distribution/pdf/picking_list.html", {"doc": doc, "cycle": cycle})),
+        (f"{name}.csv", csv_bytes(*picking_list_rows(doc))),
+    ]
 
 
 @coordinator_required
@@ -106,8 +112,12 @@ def cycle_documents_bundle(request, cycle_id: int):
     require_club_coordinator(access, cycle.club_id)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for _sheet, path, content in _cycle_documents(request, cycle):
-            bundle.writestr(path, content)
+        for sheet in _sheets(cycle):
+            for name, content in _sheet_files(request, cycle, sheet):
+                bundle.writestr(f"{_('order-sheets')}/{name}", content)
+        for distribution in Distribution.objects.filter(cycle=cycle).select_related("group").order_by("group__name"):
+            for name, content in _picking_list_files(request, cycle, distribution):
+                bundle.writestr(f"{_('picking-lists')}/{name}", content)
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{document_filename(_("documents"), cycle.name)}.zip"'
     return response
@@ -117,18 +127,12 @@ def cycle_documents_bundle(request, cycle_id: int):
 @coordinator_required
 def send_producer_sheets(request, cycle_id: int):
     """E-mail each producer its order sheet (PDF and CSV attached) from the cycle page; producers without an
-    e-mail address are named in the answer."""
+    e-mail address are named in the answer. Only the sheets sent are rendered."""
     cycle, access = closed_cycle(request, cycle_id)
     require_club_coordinator(access, cycle.club_id)
-    attachments = defaultdict(list)
-    for sheet, path, content in _cycle_documents(request, cycle):
-        if sheet is not None and sheet.producer.email:
-            attachments[sheet].append((path.rsplit("/", 1)[-1], content))
-    missing = sorted(s.producer.name for s in ProducerSheet.objects.filter(cycle=cycle, producer__email="")
-                     .select_related("producer"))
-    emails = [
-        _sheet_email(cycle, sheet, files) for sheet, files in attachments.items()
-    ]
+    sheets = _sheets(cycle)
+    emails = [_sheet_email(cycle, sheet, _sheet_files(request, cycle, sheet)) for sheet in sheets if sheet.producer.email]
+    missing = [sheet.producer.name for sheet in sheets if not sheet.producer.email]
     sent = get_connection(fail_silently=True).send_messages(emails) or 0
     if sent:
         messages.success(request, ngettext("%(count)s producer was sent its order sheet.",
