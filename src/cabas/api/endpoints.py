@@ -120,11 +120,8 @@ def offers(request, cycle_id: PathId):
 # --- the household's order ------------------------------------------------------------------------------
 
 
-def order_out(cycle: OrderCycle, household: Household, order: Order | None | bool = True) -> dict:
-    """The household's order as the API shows it; ``order``: the order when the caller has it (None: none),
-    True to read it."""
-    if order is True:
-        order = Order.objects.filter(cycle=cycle, household=household).first()
+def order_out(cycle: OrderCycle, household: Household, order: Order | None) -> dict:
+    """The household's order as the API shows it (``order``: None when it has not ordered)."""
     lines = []
     if order is not None:
         lines = list(OrderLine.objects.filter(order=order).select_related("offer").order_by("offer__name", "offer_id"))
@@ -155,7 +152,7 @@ def get_order(request, cycle_id: PathId):
     user = request.auth
     cycle = checks.own_cycle(user, cycle_id)
     household = Household.objects.get(pk=user.household_id)
-    return order_out(cycle, household)
+    return order_out(cycle, household, Order.objects.filter(cycle=cycle, household=household).first())
 
 
 def raw_quantity(value):
