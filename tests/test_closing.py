@@ -29,7 +29,7 @@ def loose(lines):
 
 def allocate_loose(lines):
     lines = list(lines)
-    allocated, _offers = closing.allocate(lines, loose(lines))
+    allocated, _offers, _expected = closing.allocate(lines, loose(lines))
     return allocated
 
 

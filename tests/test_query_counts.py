@@ -71,17 +71,19 @@ _COUNTS = {
     # documents: session, user, roles, cycle+club, then
     "picking-list": 6,  # distribution+group+depot+cycle, allocations+household+offer+producer
     "picking-list-csv": 6,
-    "producer-sheet": 8,  # sheet+producer, distributions+group+depot, totals (aggregate), offers+category
+    "producer-sheet": 9,  # sheet+producer, distributions+group+depot, totals (aggregate), offers+category, depots' claims
     "producer-sheet-csv": 8,
-    # closing: SAVEPOINT, cycle FOR UPDATE, offers' rules, lines' history, lines (values), INSERT outcomes, INSERT allocations, INSERT summaries, distributions,
+    # the evening at the depot: session, user, roles, cycle+club, distribution+group+depot+cycle, then
+    "depot-reception": 8,  # what the depot's households were allocated per offer (aggregate), receptions, offers+producer
+    # closing: SAVEPOINT, cycle FOR UPDATE, the depots' receptions, offers' rules, lines' history, lines (values), INSERT outcomes, INSERT allocations, INSERT summaries, distributions,
     # INSERT picking lists, INSERT producer sheets, UPDATE cycle, RELEASE SAVEPOINT
-    "close-service": 32,  # + the offers' rules, the lines' history, the offers' outcomes; then the ledger posting (11):
+    "close-service": 33,  # + the offers' rules, the lines' history, the offers' outcomes; then the ledger posting (11):
     # club, INSERT … SELECT missing accounts of households and of producers, their accounts (2), entries posted
     # so far, INSERT sequence (if missing), sequence FOR UPDATE, UPDATE sequence, INSERT transaction, INSERT entries;
     # then the funds (8): INSERT missing fund accounts, fund accounts FOR UPDATE, the fund before the cycle, money
     # settings, households' tariffs and pledges, funds posted so far, DELETE shares, upsert the cycle's funds
     # (with discounts or contributions: + INSERT shares and the posting's 5)
-    "close-view": 36,  # session, user, roles, cycle+club, then the 13 of the service (answered by a redirect)
+    "close-view": 37,  # session, user, roles, cycle+club, then the 13 of the service (answered by a redirect)
 }
 # PostgreSQL takes one more statement where saves and the closing meet: the cycle's advisory lock
 # (ordering.services.CYCLE_LOCK_SPACE), shared by the saves, alone by the closing.
@@ -264,6 +266,7 @@ PAGES = {
     "picking-list-csv": ("coordinator", True, lambda s: reverse("picking-list-file", args=[s.cycle.pk, s.group.pk, "csv"])),
     "producer-sheet": ("coordinator", True, lambda s: reverse("producer-sheet", args=[s.cycle.pk, s.producer.pk])),
     "producer-sheet-csv": ("coordinator", True, lambda s: reverse("producer-sheet-file", args=[s.cycle.pk, s.producer.pk, "csv"])),
+    "depot-reception": ("coordinator", True, lambda s: reverse("depot-reception", args=[s.cycle.pk, s.group.pk])),
 }
 
 

@@ -15,9 +15,11 @@ from django.utils import timezone
 
 from cabas.catalog import steps
 from cabas.catalog.models import Producer, Product
-from cabas.distribution.models import Distribution, PickingList
+from cabas.distribution.models import Distribution, PickingList, ReceptionState
+from cabas.distribution.services import ReceivedLine, depot_deliveries
+from cabas.finance.checks import check_ledger
 from cabas.members.models import Club, Group, Household, Role, RoleKind, User
-from cabas.flows import close_cycle, record_deliveries
+from cabas.flows import close_cycle, record_deliveries, record_depot_reception
 from cabas.ordering.models import Allocation, Offer, OfferOutcome, Order, OrderCycle, OrderLine
 
 SLUGS = ["rennes", "cesson", "vitre", "montfort"]
@@ -253,3 +255,26 @@ def test_the_demos_offers_have_steps_people_can_hand_out_even_after_a_short_deli
     given = dict(Allocation.objects.filter(cycle=current, offer_id__in=delivered).values("offer_id")
                  .annotate(total=Sum("quantity")).values_list("offer_id", "total"))
     assert all(given.get(pk, 0) <= quantity for pk, quantity in delivered.items())
+    # then one depot receives less of a random sample of what it expected: only its households are cut, in whole
+    # steps, and every offer's households' amounts still add up exactly to its quantity × price
+    distribution = rng.choice([d for d in Distribution.objects.filter(cycle=current).select_related("group")
+                               if Allocation.objects.filter(cycle=current, group=d.group, quantity__gt=0).exists()])
+    others_before = {(a.household_id, a.offer_id): a.quantity
+                     for a in Allocation.objects.filter(cycle=current).exclude(group=distribution.group)}
+    at_depot = list(depot_deliveries(distribution))
+    lines = {}
+    for offer, expected, _reception in rng.sample(at_depot, min(10, len(at_depot))):
+        if expected >= offer.order_step:
+            lines[offer.pk] = ReceivedLine(ReceptionState.SHORT, offer.order_step * rng.randrange(0, int(expected / offer.order_step)))
+    assert record_depot_reception(distribution, lines)
+    assert others_before == {(a.household_id, a.offer_id): a.quantity
+                             for a in Allocation.objects.filter(cycle=current).exclude(group=distribution.group)}
+    for offer in Offer.objects.filter(cycle=current):
+        rows = list(Allocation.objects.filter(cycle=current, offer=offer))
+        assert all(r.quantity % offer.order_step == 0 for r in rows), offer.name
+        total = sum((r.quantity for r in rows), D(0))
+        assert sum((r.amount_incl_vat for r in rows), D(0)) == (total * offer.unit_price).quantize(D("0.01")), offer.name
+    for offer_id, line in lines.items():
+        got = Allocation.objects.filter(cycle=current, group=distribution.group, offer_id=offer_id).aggregate(t=Sum("quantity"))["t"]
+        assert got == line.received
+    assert check_ledger() == []

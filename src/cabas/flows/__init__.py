@@ -6,7 +6,7 @@ management commands and the demo call (never a domain's steps one after another 
 | open a cycle | ``opening.open_cycle`` | ordering, distribution, contracts |
 | save an order; orders keyed in from paper | ``orders.save_order``, ``orders.save_paper_orders`` | ordering, finance (prepaid rule) |
 | close a cycle | ``closing.close_cycle``, ``closing.close_due_cycles`` | ordering, distribution, finance |
-| record a delivery | ``reception.record_deliveries`` | ordering, distribution, finance |
+| record a delivery (club-wide, or at one depot) | ``reception.record_deliveries``, ``reception.record_depot_reception`` | ordering, distribution, finance |
 | approve, start, renew a membership; leave a group | ``memberships`` | members, finance, ordering |
 | export a person's data, erase a person | ``personal_data`` | every domain that names a person |
 | post a transport plan's shares | ``transport.post_transport_shares`` | logistics, finance |
@@ -21,12 +21,12 @@ from .cost_sheets import decide_cost_sheet
 from .memberships import approve_membership, leave_group, renew_membership, start_membership
 from .opening import open_cycle
 from .personal_data import erase_member, export_member_data
-from .reception import record_deliveries
+from .reception import record_deliveries, record_depot_reception
 from .orders import save_order, save_paper_orders
 from .transport import post_transport_shares
 
 __all__ = [
     "ClosingOutcome", "approve_membership", "close_cycle", "close_due_cycles", "decide_cost_sheet", "erase_member",
-    "export_member_data", "leave_group", "open_cycle", "post_transport_shares", "record_deliveries",
+    "export_member_data", "leave_group", "open_cycle", "post_transport_shares", "record_deliveries", "record_depot_reception",
     "renew_membership", "save_order", "save_paper_orders", "start_membership",
 ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cabas.distribution.services import write_closing_documents
+from cabas.distribution.services import depot_limits, refresh_expected, write_closing_documents
 from cabas.finance.services import post_cycle
 from cabas.ordering.closing import ClosingResult
 from cabas.ordering.models import OrderCycle
@@ -34,8 +34,12 @@ class ClosingOutcome:
 def write_closing(cycle: OrderCycle, *, now: datetime.datetime) -> ClosingResult:
     """Allocate and write everything that follows from the allocation: allocations and summaries, picking lists
     and producer sheets, the ledger (by difference with what was posted before). Runs inside the caller's
-    transaction, the cycle locked; a constant number of statements whatever the cycle's size."""
-    result = write_allocation(cycle)
+    transaction, the cycle locked; a constant number of statements whatever the cycle's size. What depots
+    received (``DepotReception``) limits what their households receive."""
+    receptions = depot_limits(cycle)
+    result = write_allocation(cycle, receptions)
+    if receptions:
+        refresh_expected(cycle, result.depot_expected)
     write_closing_documents(cycle, result, now=now)
     post_cycle(cycle, {t.key: t.vat.amount_incl_vat for t in result.households},
                {t.key: t.vat.amount_incl_vat for t in result.producers}, date=timezone.localdate(now))

@@ -1,6 +1,9 @@
 """Record what producers delivered (reception): the allocation is computed again on it — a shortfall
 rationed with the cycle's strategy, a surplus first filling tolerance —, every closing document written
-anew and the difference posted to the ledger, in one transaction."""
+anew and the difference posted to the ledger, in one transaction.
+
+At a depot (``record_depot_reception``), the group's volunteers say what arrived, product by product: a shortfall
+there is shared among that depot's households alone, and the same writing step follows."""
 
 from __future__ import annotations
 
@@ -11,9 +14,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from cabas.distribution.services import delete_closing_documents
+from cabas.distribution.models import Distribution
+from cabas.distribution.services import ReceivedLine, delete_closing_documents, write_receptions
 from cabas.ordering.closing import ClosingResult
-from cabas.ordering.services import run_allocation, set_deliveries
+from cabas.ordering.services import clear_allocation, lock_closed_cycle, run_allocation, set_deliveries
 
 from .closing import write_closing
 
@@ -30,3 +34,21 @@ def record_deliveries(
             return run_allocation(cycle)
         delete_closing_documents(cycle)
         return write_closing(cycle, now=now)
+
+
+def record_depot_reception(
+    distribution: Distribution, lines: Mapping[int, ReceivedLine], *, by_user=None, now: datetime.datetime | None = None,
+) -> bool:
+    """What one depot received, per offer (see ``distribution.services.write_receptions``). When what the depot can
+    hand out changed, the allocation is computed again (its shortfall shared among its households), the lists and
+    sheets written anew and the ledger brought to it by difference: households are credited what they no longer
+    receive, producers are owed only what was handed out. One transaction; returns whether amounts changed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        cycle = lock_closed_cycle(distribution.cycle_id)
+        if not write_receptions(distribution, lines, by_user=by_user, now=now):
+            return False
+        clear_allocation(cycle)
+        delete_closing_documents(cycle)
+        write_closing(cycle, now=now)
+    return True

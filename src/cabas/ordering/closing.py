@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
 from typing import NamedTuple
@@ -71,6 +71,8 @@ class ClosingResult:
     producers: tuple[Totals, ...]
     groups: tuple[Totals, ...]
     offers: tuple[engine.ProductOutcome, ...] = ()
+    # (offer id, group id) -> what the depot was allocated before its reception, for the pairs received with a limit
+    depot_expected: dict[tuple[int, int], Decimal] = field(default_factory=dict)
 
     def household(self, household_id: int) -> Totals | None:
         return next((t for t in self.households if t.key == household_id), None)
@@ -82,12 +84,16 @@ def allocate(
     *,
     strategy: str = engine.EQUAL_SHARE,
     changes: Iterable[engine.Request] = (),
-) -> tuple[list[AllocatedLine], tuple[engine.ProductOutcome, ...]]:
-    """Runs the engine on the cycle's lines (product ids are offer ids) and prices what it allocates.
+    depot_limits: Mapping[tuple[int, int], Decimal | None] | None = None,
+) -> tuple[list[AllocatedLine], tuple[engine.ProductOutcome, ...], dict[tuple[int, int], Decimal]]:
+    """Runs the engine on the cycle's lines (product ids are offer ids), limits what depots received
+    (``ration_at_depots``) and prices what is handed out. Returns the allocated lines, the offers' outcomes and,
+    for each limited (offer, group), what the depot was allocated before its limit.
 
     ``changes`` is the history of the lines (for first-come and for tie-breaking); each line's current
     quantity and tolerance are added after it, so the lines are the truth whatever the history holds.
     """
+    rules = list(rules)
     lines = [line for line in lines if line.quantity > 0]
     by_pair = {(line.household_id, line.offer_id): line for line in lines}
     requests = [c for c in changes if (c.household, c.product) in by_pair]
@@ -96,19 +102,79 @@ def allocate(
     result = engine.allocate(rules, requests, strategy)
     shares = {(share.household, share.product): share for share in result.allocations}
     line_shares = [shares[(line.household_id, line.offer_id)] for line in lines]
-    cents = apportion_offers(lines, [share.allocated for share in line_shares])
+    quantities = [share.allocated for share in line_shares]
+    reasons = [share.reason for share in line_shares]
+    expected: dict[tuple[int, int], Decimal] = {}
+    if depot_limits:
+        first_asked: dict[tuple[int, int], datetime.datetime] = {}
+        for change in requests:  # the history first, then the lines (AFTER_EVERY_CHANGE): the earliest time stays
+            pair = (change.household, change.product)
+            if change.at is not None and (pair not in first_asked or change.at < first_asked[pair]):
+                first_asked[pair] = change.at
+        steps = {r.id: r.step for r in rules}
+        quantities, reasons, expected = ration_at_depots(
+            lines, quantities, reasons, depot_limits, steps=steps, strategy=strategy, first_asked=first_asked,
+        )
+    cents = apportion_offers(lines, quantities)
     amounts: dict[int, Decimal] = {}  # a few thousand distinct amounts among the lines: each made once
     make_allocated = AllocatedLine._make
     allocated = []
-    for line, share, amount_cents in zip(lines, line_shares, cents):
+    for line, share, quantity, reason, amount_cents in zip(lines, line_shares, quantities, reasons, cents):
         amount = amounts.get(amount_cents)
         if amount is None:
             amount = amounts[amount_cents] = Decimal(amount_cents).scaleb(-2)
         allocated.append(make_allocated((  # the fields' order of AllocatedLine
-            line.household_id, line.group_id, line.offer_id, line.producer_id, line.quantity, share.allocated,
-            line.unit_price, line.vat_rate, amount, share.tolerance, share.reason,
+            line.household_id, line.group_id, line.offer_id, line.producer_id, line.quantity, quantity,
+            line.unit_price, line.vat_rate, amount, share.tolerance, reason,
         )))
-    return allocated, result.products
+    return allocated, result.products, expected
+
+
+def ration_at_depots(
+    lines: Sequence[OrderedLine], quantities: Sequence[Decimal], reasons: Sequence[str | None],
+    limits: Mapping[tuple[int, int], Decimal | None], *, steps: Mapping[int, Decimal], strategy: str,
+    first_asked: Mapping[tuple[int, int], datetime.datetime],
+) -> tuple[list[Decimal], list[str | None], dict[tuple[int, int], Decimal]]:
+    """What each line receives once depots have said what they received: for each (offer, group) in ``limits``
+    whose households were allocated more than the depot received, the depot's quantity is shared among them
+    alone, in whole steps of the offer, with the cycle's strategy (equal share, proportional, or first come —
+    here the households whose request for the offer is oldest are served first), their allocations as demands;
+    a line cut gets the reason ``rationed``. A limit above the allocation changes nothing (the extra is the
+    depot's surplus), as does None (received as expected). Returns the new quantities and reasons (in the lines' order) and, for every limited pair,
+    what its households were allocated before."""
+    quantities, reasons = list(quantities), list(reasons)
+    members: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, line in enumerate(lines):
+        pair = (line.offer_id, line.group_id)
+        if pair in limits:
+            members[pair].append(i)
+    expected = {pair: sum((quantities[i] for i in members.get(pair, ())), Decimal(0)) for pair in limits}
+    for pair, indexes in members.items():
+        limit = limits[pair]
+        if limit is None:  # received as expected
+            continue
+        step = steps[pair[0]]
+        amount = int(limit // step)  # a limit is whole steps; anything below a step cannot be handed out
+        demands = [int(quantities[i] / step) for i in indexes]
+        if amount >= sum(demands):
+            continue
+
+        def standing(k: int, *, indexes=indexes) -> tuple:
+            line = lines[indexes[k]]
+            return (first_asked.get((line.household_id, line.offer_id), AFTER_EVERY_CHANGE), line.household_id)
+
+        order = sorted(range(len(indexes)), key=standing)
+        if strategy == engine.PROPORTIONAL:
+            shares = engine.proportional(demands, amount, order)
+        elif strategy == engine.FIRST_COME:
+            shares = engine.first_come([(standing(k), k, demands[k]) for k in range(len(indexes))], len(indexes), amount)
+        else:
+            shares = engine.equal_share(demands, amount, order)
+        for k, i in enumerate(indexes):
+            if shares[k] < demands[k]:
+                quantities[i] = shares[k] * step
+                reasons[i] = engine.RATIONED
+    return quantities, reasons, expected
 
 
 def apportion_offers(lines: Sequence[OrderedLine], quantities: Sequence[Decimal]) -> list[int]:
@@ -186,9 +252,13 @@ def close(
     *,
     strategy: str = engine.EQUAL_SHARE,
     changes: Iterable[engine.Request] = (),
+    depot_limits: Mapping[tuple[int, int], Decimal | None] | None = None,
 ) -> ClosingResult:
+    """``depot_limits``: (offer id, group id) -> what that depot received of the offer, when reception there
+    recorded less than expected (see ``ration_at_depots``)."""
     ordered = sorted(lines, key=lambda l: (l.group_id, l.household_id, l.offer_id))
-    allocated, offers = allocate(ordered, rules, strategy=strategy, changes=changes)
+    allocated, offers, expected = allocate(ordered, rules, strategy=strategy, changes=changes, depot_limits=depot_limits)
     allocations = tuple(allocated)  # in the lines' order: group, household, offer
     households, producers, groups = totals_by_each(allocations, ("household_id", "producer_id", "group_id"))
-    return ClosingResult(allocations=allocations, households=households, producers=producers, groups=groups, offers=offers)
+    return ClosingResult(allocations=allocations, households=households, producers=producers, groups=groups, offers=offers,
+                         depot_expected=expected)

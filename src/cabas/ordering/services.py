@@ -383,8 +383,10 @@ def order_total(offers: Mapping[int, Offer], quantities: Mapping[int, Decimal]) 
 # --- closing --------------------------------------------------------------------------------------
 
 
-def run_allocation(cycle: OrderCycle) -> closing.ClosingResult:
-    """The engine's outcome for the cycle as its orders stand now (three queries, whatever the size)."""
+def run_allocation(cycle: OrderCycle, depot_limits: Mapping[tuple[int, int], Decimal | None] | None = None) -> closing.ClosingResult:
+    """The engine's outcome for the cycle as its orders stand now (three queries, whatever the size); with
+    ``depot_limits`` ((offer id, group id) -> what that depot received), a depot's shortfall is shared among its
+    households."""
     rules = [
         allocation.ProductRules(
             id=pk, pack_size=pack_size or step, step=step, min_total=min_total, supply_cap=supply_cap,
@@ -405,15 +407,16 @@ def run_allocation(cycle: OrderCycle) -> closing.ClosingResult:
         )
     ]
     return closing.close(
-        list(map(closing.OrderedLine._make, rows)), rules, strategy=cycle.rationing, changes=changes
+        list(map(closing.OrderedLine._make, rows)), rules, strategy=cycle.rationing, changes=changes,
+        depot_limits=depot_limits,
     )
 
 
-def write_allocation(cycle: OrderCycle) -> closing.ClosingResult:
+def write_allocation(cycle: OrderCycle, depot_limits: Mapping[tuple[int, int], Decimal | None] | None = None) -> closing.ClosingResult:
     """Run the engine and write what it decides for ordering: allocations, offer outcomes and household
     summaries (one statement per table). The flows write the documents and the ledger from the result.
     Runs inside the caller's transaction."""
-    result = run_allocation(cycle)
+    result = run_allocation(cycle, depot_limits)
     insert_rows(
         Allocation,
         ["cycle", "household", "group", "offer", "quantity_ordered", "tolerance", "quantity", "reason", "amount_incl_vat"],
@@ -467,9 +470,7 @@ def set_deliveries(
     closed cycle, row-locked. Returns the cycle and whether anything changed; when it did, its allocations,
     offer outcomes and summaries are deleted, to be written anew (``write_allocation``). Runs inside the
     caller's transaction."""
-    cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
-    if cycle.closed_at is None:
-        raise ActionError(_("Deliveries are recorded once the cycle is closed."))
+    cycle = lock_closed_cycle(cycle_id)
     wanted = set(delivered) | set(prices)
     offers = {o.pk: o for o in Offer.objects.filter(cycle=cycle, pk__in=wanted)}
     if len(offers) != len(wanted):
@@ -494,10 +495,23 @@ def set_deliveries(
         offer.delivered = delivered.get(offer.pk, offer.delivered)
         offer.unit_price = prices.get(offer.pk, offer.unit_price)
     Offer.objects.bulk_update(changed, ["delivered", "unit_price"])
+    clear_allocation(cycle)
+    return cycle, True
+
+
+def lock_closed_cycle(cycle_id: int) -> OrderCycle:
+    """A closed cycle, row-locked, for reception (deliveries are recorded once the cycle is closed)."""
+    cycle = OrderCycle.objects.select_for_update().get(pk=cycle_id)
+    if cycle.closed_at is None:
+        raise ActionError(_("Deliveries are recorded once the cycle is closed."))
+    return cycle
+
+
+def clear_allocation(cycle: OrderCycle) -> None:
+    """Delete the cycle's allocations, offer outcomes and summaries, to be written anew (``write_allocation``)."""
     Allocation.objects.filter(cycle=cycle).delete()
     OfferOutcome.objects.filter(offer__cycle=cycle).delete()
     OrderSummary.objects.filter(cycle=cycle).delete()
-    return cycle, True
 
 
 @transaction.atomic

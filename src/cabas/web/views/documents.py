@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from cabas.core.formatting import format_money
 from cabas.distribution.documents import picking_list, producer_sheet
 from cabas.distribution.models import Distribution, ProducerSheet
+from cabas.distribution.services import depot_claims
 from cabas.members.permissions import access_for
 from cabas.ordering.models import OrderCycle
 
@@ -64,7 +65,8 @@ def render_producer_sheet(request, cycle, sheet, fmt: str):
         return csv_response(filename, *producer_sheet_rows(doc))
     if fmt == "pdf":
         return pdf_response(request, "web/distribution/pdf/producer_sheet.html", {"doc": doc, "cycle": cycle}, filename)
-    return render(request, "web/distribution/producer_sheet.html", {"doc": doc, "cycle": cycle})
+    return render(request, "web/distribution/producer_sheet.html", {
+        "doc": doc, "cycle": cycle, "claims": depot_claims([cycle.pk], sheet.producer_id)})
 
 
 @coordinator_required
