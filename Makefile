@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# axe-core (accessibility checks in the browser tests), from the npm registry, pinned in package-lock.json
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $(AXE)
+
 install: $(STAMP)
 
 # The demo runs in development mode (DEBUG=1: the development secret key, e-mails on the console);
@@ -30,7 +36,7 @@ serve: install
 
 demo: seed serve
 
-test: install
+test: install $(AXE)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

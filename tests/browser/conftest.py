@@ -22,6 +22,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(os.environ.get("CABAS_SCREENSHOTS", "test-results/screenshots"))
+# axe-core from the npm registry (package.json; `make test` installs it)
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.1 A and AA rules; a violation of any of them fails the test
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def _chromium_or_skip() -> str:
@@ -78,3 +82,25 @@ def screenshot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return _take
+
+
+@pytest.fixture
+def axe():
+    """``axe(page)`` runs axe-core on the page as it stands and fails the test on any WCAG 2.1 A/AA violation,
+    listing each rule, its impact and the elements concerned."""
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is missing at {AXE}: run `make install` or `npm ci`")
+    source = AXE.read_text(encoding="utf-8")
+
+    def _check(page, *, name: str = ""):
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.add_script_tag(content=source)
+        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+        problems = [
+            f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(", ".join(n["target"]) for n in v["nodes"][:5])
+            for v in result["violations"]
+        ]
+        assert not problems, f"accessibility of {name or page.url}:\n" + "\n".join(problems)
+        return result
+
+    return _check

@@ -15,12 +15,13 @@ from cabas.members.models import Depot, Group
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_household_joins_through_the_waitlist(world, live_server, phone, desktop, screenshot):
+def test_a_household_joins_through_the_waitlist(world, live_server, phone, desktop, screenshot, axe):
     Group.objects.filter(pk=world.group_a.pk).update(capacity=2)
     Depot.objects.filter(group=world.group_a).update(latitude=Decimal("48.1113"), longitude=Decimal("-1.6800"))
     Depot.objects.filter(group=world.group_b).update(latitude=Decimal("48.1236"), longitude=Decimal("-1.2083"))
 
     phone.goto(live_server.url + reverse("join-groups", args=[world.club.slug]))
+    axe(phone, name="joining: the groups")
     phone.get_by_role("link", name="Demander à adhérer").first.click()
     phone.fill("#first_name", "Léa")
     phone.fill("#last_name", "Morin")
@@ -32,6 +33,7 @@ def test_a_household_joins_through_the_waitlist(world, live_server, phone, deskt
     phone.wait_for_load_state()
     text = phone.inner_text("main")
     assert "en position 1" in text and "GAC de Vitré" in text and "km" in text
+    axe(phone, name="joining: on the waitlist")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(phone, "join-full-group")
 

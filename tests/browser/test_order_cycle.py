@@ -22,7 +22,7 @@ def log_in(page, base_url, user, password):
     page.wait_for_load_state()
 
 
-def test_member_orders_then_coordinator_closes_and_downloads(world, live_server, phone, desktop, screenshot, tmp_path):
+def test_member_orders_then_coordinator_closes_and_downloads(world, live_server, phone, desktop, screenshot, tmp_path, axe):
     cycle = world.open_cycle()
     offers = {o.product_id: o for o in Offer.objects.filter(cycle=cycle)}
     milk, bread = offers[world.milk.pk], offers[world.bread.pk]
@@ -39,6 +39,7 @@ def test_member_orders_then_coordinator_closes_and_downloads(world, live_server,
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the order page is {width} px wide on a 360 px phone"
     screenshot(phone, "order-phone")
+    axe(phone, name="order page")
     phone.click("#order-form button[type=submit]")
     phone.wait_for_load_state()
     assert phone.locator(".messages, .alert").first.is_visible()
@@ -54,6 +55,7 @@ def test_member_orders_then_coordinator_closes_and_downloads(world, live_server,
     assert phone.locator(".alert.error").is_visible()
     assert phone.locator(".field-error").count() == 1
     screenshot(phone, "order-phone-error")
+    axe(phone, name="order page with an error")
     assert OrderLine.objects.get(order__household=world.household_a1, offer=bread).quantity == 2
 
     # The club coordinator on a desktop: closes the cycle (confirming the dialog), then downloads the depot list.

@@ -13,7 +13,7 @@ from cabas.ordering.models import Offer, OrderLine
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_coordinator_keys_in_a_paper_order(world, live_server, phone, screenshot):
+def test_a_coordinator_keys_in_a_paper_order(world, live_server, phone, screenshot, axe):
     cycle = world.open_cycle()
     milk = Offer.objects.get(cycle=cycle, product=world.milk)
     phone.goto(live_server.url + reverse("login"))
@@ -27,6 +27,7 @@ def test_a_coordinator_keys_in_a_paper_order(world, live_server, phone, screensh
     box = phone.get_by_label(f"{world.household_a1.name} — {milk.name}")
     box.fill("3")
     screenshot(phone, "paper-orders")
+    axe(phone, name="paper orders")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.get_by_role("button", name="Enregistrer les commandes papier").click()
     phone.wait_for_load_state()

@@ -11,10 +11,12 @@ from django.urls import reverse
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_member_resets_a_forgotten_password(world, live_server, phone, screenshot, settings):
+def test_a_member_resets_a_forgotten_password(world, live_server, phone, screenshot, settings, axe):
     settings.SITE_URL = live_server.url
     phone.goto(live_server.url + reverse("login"))
+    axe(phone, name="login")
     phone.get_by_role("link", name="Mot de passe oublié ?").click()
+    axe(phone, name="password reset")
     phone.fill("#id_email", world.member_a1.email)
     phone.click("form button[type=submit]")
     phone.wait_for_load_state()
@@ -28,6 +30,7 @@ def test_a_member_resets_a_forgotten_password(world, live_server, phone, screens
     phone.fill("#id_new_password1", "un-nouveau-mot-2026")
     phone.fill("#id_new_password2", "un-nouveau-mot-2026")
     screenshot(phone, "password-reset-choose")
+    axe(phone, name="choosing a new password")
     phone.click("form button[type=submit]")
     phone.wait_for_load_state()
     assert "Votre mot de passe est enregistré" in phone.inner_text("main")
