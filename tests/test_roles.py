@@ -34,6 +34,8 @@ MATRIX = {
     "referent_home":     [LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN],
     "producer_home":     [LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN],
     "join_a":            [OK, OK, OK, OK, OK, OK, OK, OK, OK],
+    "reception_a":       [LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN],
+    "reception_b":       [LOGIN, FORBIDDEN, HIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN],
 }
 
 
@@ -71,6 +73,8 @@ def scene(world):
         "referent_home": reverse("referent-home"),
         "producer_home": reverse("producer-home"),
         "join_a": reverse("join", args=[world.club.slug, world.group_a.slug]),
+        "reception_a": reverse("depot-reception", args=[cycle.pk, world.group_a.pk]),
+        "reception_b": reverse("depot-reception", args=[cycle.pk, world.group_b.pk]),
     }
     return users, urls
 
