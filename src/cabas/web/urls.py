@@ -7,7 +7,7 @@ from .forms import LoginForm, ResetPasswordForm
 from .views import (
     contracts, coordination, documents, imports, member, money, producer_account, producers, solidarity, surveys,
 )
-from .views import depot, membership, paper, personal_data
+from .views import membership, paper, personal_data, reception
 from .views import logistics
 
 
@@ -136,7 +136,7 @@ urlpatterns = [
          name="paper-orders"),
     path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/bons-papier.pdf", paper.paper_order_forms,
          name="paper-order-forms"),
-    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/reception/", depot.depot_reception, name="depot-reception"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/reception/", reception.depot_reception, name="depot-reception"),
     path("coordination/cycles/<id:cycle_id>/documents.zip", documents.cycle_documents_bundle, name="cycle-documents"),
     path("coordination/cycles/<id:cycle_id>/envoyer-bons-de-commande/", documents.send_producer_sheets,
          name="send-producer-sheets"),

@@ -1,4 +1,4 @@
-"""The evening at the depot, run by the group's volunteers on a phone: reception of the delivery, product by
+"""Reception at the depot, by the group's volunteers on a phone: the delivery checked product by
 product (a shortfall shared among the depot's households only)."""
 
 from __future__ import annotations
