@@ -74,6 +74,7 @@ _COUNTS = {
     "producer-sheet": 9,  # sheet+producer, distributions+group+depot, totals (aggregate), offers+category, depots' claims
     "producer-sheet-csv": 8,
     # the evening at the depot: session, user, roles, cycle+club, distribution+group+depot+cycle, then
+    "paper-orders": 8,  # group+depot, offers+producer+category, households, their lines
     "depot-reception": 8,  # what the depot's households were allocated per offer (aggregate), receptions, offers+producer
     # closing: SAVEPOINT, cycle FOR UPDATE, the depots' receptions, offers' rules, lines' history, lines (values), INSERT outcomes, INSERT allocations, INSERT summaries, distributions,
     # INSERT picking lists, INSERT producer sheets, UPDATE cycle, RELEASE SAVEPOINT
@@ -266,6 +267,7 @@ PAGES = {
     "picking-list-csv": ("coordinator", True, lambda s: reverse("picking-list-file", args=[s.cycle.pk, s.group.pk, "csv"])),
     "producer-sheet": ("coordinator", True, lambda s: reverse("producer-sheet", args=[s.cycle.pk, s.producer.pk])),
     "producer-sheet-csv": ("coordinator", True, lambda s: reverse("producer-sheet-file", args=[s.cycle.pk, s.producer.pk, "csv"])),
+    "paper-orders": ("coordinator", False, lambda s: reverse("paper-orders", args=[s.cycle.pk, s.group.pk])),
     "depot-reception": ("coordinator", True, lambda s: reverse("depot-reception", args=[s.cycle.pk, s.group.pk])),
 }
 
