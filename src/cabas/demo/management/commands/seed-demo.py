@@ -30,8 +30,9 @@ from cabas.contracts.models import Contract, Subscription
 from cabas.demo.memberships import seed_memberships
 from cabas.demo.money import SOLIDARITY_EMAIL, TREASURER_EMAIL, seed_money, seed_solidarity
 from cabas.demo.partnerships import PRODUCER_EMAIL, seed_partnerships
+from cabas.demo.reception import seed_reception
 from cabas.demo.transport import seed_logistics
-from cabas.distribution.models import PickingList, ProducerSheet
+from cabas.distribution.models import DepotReception, PickingList, ProducerSheet
 from cabas.finance.services import delete_money
 from cabas.flows import close_cycle, open_cycle, save_order
 from cabas.logistics.services import delete_logistics
@@ -468,6 +469,7 @@ class Command(BaseCommand):
                 delete_money(club)
                 cycles = OrderCycle.objects.filter(club=club)
                 PickingList.objects.filter(distribution__cycle__in=cycles).delete()
+                DepotReception.objects.filter(distribution__cycle__in=cycles).delete()
                 ProducerSheet.objects.filter(cycle__in=cycles).delete()
                 Allocation.objects.filter(cycle__in=cycles).delete()
                 OrderSummary.objects.filter(cycle__in=cycles).delete()
@@ -600,6 +602,7 @@ class Command(BaseCommand):
         close_cycle(past.pk, by_user=coordinator, now=closed_closes + datetime.timedelta(minutes=3))
         seed_money(club=club, older=older, past=past, coordinator=coordinator, password=encoded, rng=rng, today=today)
         seed_logistics(club, past, coordinator=coordinator)  # sites, vehicles and a transport plan in each scheme
+        seed_reception(club)  # the delivery checked at one depot, one product short
 
         open_opens = local_datetime(today - datetime.timedelta(days=1), 8)
         open_closes = local_datetime(today + datetime.timedelta(days=3), 20)
