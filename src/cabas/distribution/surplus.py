@@ -60,8 +60,11 @@ def pack_placement(cycle_id: int, offer_ids: Iterable[int] | None = None) -> tup
     if offer_ids is not None:
         outcomes = outcomes.filter(offer_id__in=list(offer_ids))
     outcomes = {o.offer_id: o for o in outcomes}
-    received = (Allocation.objects.filter(cycle_id=cycle_id, offer_id__in=list(outcomes), quantity__gt=0)
-                .values_list("offer_id", "group_id").annotate(total=Sum("quantity")).order_by())
+    # filtered in the database, not by the ids above: the query runs (and counts) whether or not there is surplus
+    received = Allocation.objects.filter(cycle_id=cycle_id, offer__outcome__surplus__gt=0, quantity__gt=0)
+    if offer_ids is not None:
+        received = received.filter(offer_id__in=list(offer_ids))
+    received = received.values_list("offer_id", "group_id").annotate(total=Sum("quantity")).order_by()
     placed = rules.place_pack_surplus({k: o.surplus for k, o in outcomes.items()}, received)
     return outcomes, placed
 
