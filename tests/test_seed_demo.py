@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from cabas.catalog import steps
 from cabas.catalog.models import Producer, Product
-from cabas.distribution.models import Distribution, PickingList
+from cabas.demo.distribution_day import FOOD_BANK
+from cabas.distribution.models import Distribution, PickingList, Pickup, SurplusDisposition
+from cabas.finance.checks import check_ledger
 from cabas.members.models import Club, Group, Household, Role, RoleKind, User
 from cabas.flows import close_cycle, record_deliveries
 from cabas.ordering.models import Allocation, Offer, OfferOutcome, Order, OrderCycle, OrderLine
@@ -253,3 +255,22 @@ def test_the_demos_offers_have_steps_people_can_hand_out_even_after_a_short_deli
     given = dict(Allocation.objects.filter(cycle=current, offer_id__in=delivered).values("offer_id")
                  .annotate(total=Sum("quantity")).values_list("offer_id", "total"))
     assert all(given.get(pk, 0) <= quantity for pk, quantity in delivered.items())
+
+
+def test_the_demo_has_a_distribution_day_with_surplus_sold_and_given(db, client):
+    seed()
+    pickups = list(Pickup.objects.select_related("distribution__cycle", "distribution__group"))
+    assert len(pickups) >= 2 and [p.status for p in pickups].count("absent") == 1
+    distribution = pickups[0].distribution
+    kinds = {d.kind for d in SurplusDisposition.objects.filter(item__distribution=distribution)}
+    assert kinds == {"sold", "given"}
+    assert SurplusDisposition.objects.filter(kind="given", partner=FOOD_BANK).exists()
+    assert check_ledger() == []
+    coordinator = Role.objects.filter(kind=RoleKind.GROUP_COORDINATOR, group=distribution.group).first().user
+    client.force_login(coordinator)
+    cycle, group = distribution.cycle, distribution.group
+    for name in ("pickup", "surplus", "group-surplus-report"):
+        assert client.get(reverse(name, args=[cycle.pk, group.pk])).status_code == 200
+    client.force_login(User.objects.get(email="coordination@example.org"))
+    report = client.get(reverse("surplus-report", args=[cycle.pk]))
+    assert report.status_code == 200 and FOOD_BANK in report.content.decode()
