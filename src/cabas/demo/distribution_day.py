@@ -16,7 +16,7 @@ from cabas.flows import sell_surplus
 from cabas.members.models import Club, Role, RoleKind
 from cabas.ordering.models import Allocation, OrderCycle
 
-FOOD_BANK = "Banque alimentaire d'Ille-et-Vilaine"
+FOOD_BANK = "Banque alimentaire de Rennes"
 BUYER_EMAIL_PREFIX = "membre."
 
 

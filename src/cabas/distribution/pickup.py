@@ -97,7 +97,7 @@ def pickup_sheet(distribution: Distribution) -> PickupSheet:
 
 def lock_distribution(distribution_id: int) -> Distribution:
     """The distribution, locked until the transaction ends: one action at a time on a depot's sheet."""
-    return Distribution.objects.select_for_update().select_related("group", "cycle").get(pk=distribution_id)
+    return Distribution.objects.select_for_update(of=("self",)).select_related("group__club", "cycle").get(pk=distribution_id)
 
 
 def read_missing(raw: Mapping[int, object]) -> dict[int, Decimal | None]:

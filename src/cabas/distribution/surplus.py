@@ -108,10 +108,10 @@ def lock_surplus_item(distribution: Distribution, key: str) -> tuple[SurplusItem
                 [SurplusItem(distribution=distribution, offer_id=offer_id, quantity=quantity, source=SurplusSource.PACK)],
                 ignore_conflicts=True)
             SurplusItem.objects.filter(distribution=distribution, offer_id=offer_id, source=SurplusSource.PACK).update(quantity=quantity)
-            item = (SurplusItem.objects.select_for_update().select_related("offer", "uncollected")
+            item = (SurplusItem.objects.select_for_update(of=("self",)).select_related("offer", "uncollected")
                     .filter(distribution=distribution, offer_id=offer_id, source=SurplusSource.PACK).first())
     elif key.startswith(ITEM_KEY) and key[1:].isdigit() and len(key) < 20:
-        item = (SurplusItem.objects.select_for_update().select_related("offer", "uncollected")
+        item = (SurplusItem.objects.select_for_update(of=("self",)).select_related("offer", "uncollected")
                 .filter(distribution=distribution, pk=int(key[1:])).first())
     if item is None:
         raise ActionError(_("This surplus is not at this depot."))
