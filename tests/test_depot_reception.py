@@ -257,3 +257,15 @@ def test_the_producer_sees_the_claim_on_its_sheet(world, closed, client):
     client.force_login(world.coordinator)
     text = client.get(reverse("producer-sheet", args=[cycle.pk, world.farm.pk]), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Réclamations des dépôts" in text and "gel" in text and "GAC de Rennes" in text
+
+
+def test_more_than_expected_is_the_depots_surplus(world, closed):
+    from cabas.distribution.models import SurplusItem, SurplusSource
+
+    cycle, carrots, _bread, distribution = closed
+    assert record_depot_reception(distribution, {carrots.pk: ReceivedLine(ReceptionState.MORE, D("5"))}) is False
+    item = SurplusItem.objects.get(distribution=distribution, offer=carrots)
+    assert (item.source, item.quantity) == (SurplusSource.DELIVERY, D("0.5"))
+    assert allocated(cycle)[(world.household_a1.pk, carrots.pk)] == D("3")  # nobody receives more than asked
+    record_depot_reception(distribution, {carrots.pk: ReceivedLine(ReceptionState.AS_EXPECTED)})
+    assert not SurplusItem.objects.filter(distribution=distribution, offer=carrots).exists()

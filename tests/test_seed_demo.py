@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from cabas.catalog import steps
 from cabas.catalog.models import Producer, Product
-from cabas.distribution.models import Distribution, PickingList, ReceptionState
+from cabas.demo.distribution_day import FOOD_BANK
+from cabas.distribution.models import DepotReception, Distribution, PickingList, Pickup, ReceptionState, SurplusDisposition
 from cabas.distribution.services import ReceivedLine, depot_deliveries
 from cabas.finance.checks import check_ledger
 from cabas.members.models import Club, Group, Household, Role, RoleKind, User
@@ -278,3 +279,22 @@ def test_the_demos_offers_have_steps_people_can_hand_out_even_after_a_short_deli
         got = Allocation.objects.filter(cycle=current, group=distribution.group, offer_id=offer_id).aggregate(t=Sum("quantity"))["t"]
         assert got == line.received
     assert check_ledger() == []
+
+
+def test_the_demo_has_a_distribution_day_with_surplus_sold_and_given(db, client):
+    seed()
+    pickups = list(Pickup.objects.select_related("distribution__cycle", "distribution__group"))
+    assert len(pickups) >= 2 and [p.status for p in pickups].count("absent") == 1
+    distribution = pickups[0].distribution
+    kinds = {d.kind for d in SurplusDisposition.objects.filter(item__distribution=distribution)}
+    assert kinds == {"sold", "given"}
+    assert SurplusDisposition.objects.filter(kind="given", partner=FOOD_BANK).exists()
+    assert check_ledger() == []
+    coordinator = Role.objects.filter(kind=RoleKind.GROUP_COORDINATOR, group=distribution.group).first().user
+    client.force_login(coordinator)
+    cycle, group = distribution.cycle, distribution.group
+    for name in ("pickup", "surplus", "group-surplus-report"):
+        assert client.get(reverse(name, args=[cycle.pk, group.pk])).status_code == 200
+    client.force_login(User.objects.get(email="coordination@example.org"))
+    report = client.get(reverse("surplus-report", args=[cycle.pk]))
+    assert report.status_code == 200 and FOOD_BANK in report.content.decode()

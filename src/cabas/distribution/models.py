@@ -17,6 +17,10 @@ class Distribution(models.Model):
     cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="distributions", verbose_name=_("cycle"))
     group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="distributions", verbose_name=_("group"))
     date = models.DateField(_("distribution date"))
+    ends_on = models.DateField(
+        _("open until"), null=True, blank=True,
+        help_text=_("For goods kept at the depot (a freezer) and picked up over several days; empty: one day."),
+    )
 
     class Meta:
         verbose_name = _("distribution")
@@ -111,3 +115,119 @@ class DepotReception(models.Model):
         if self.received is None:
             return 0
         return max(self.received - self.expected, 0)
+# --- pickup sign-off, stored goods, surplus ------------------------------------------------------------------
+
+
+class PickupStatus(models.TextChoices):
+    COLLECTED = "collected", _("picked up")
+    PARTLY = "partly", _("partly picked up")
+    ABSENT = "absent", _("absent")
+
+
+class Pickup(models.Model):
+    """One tick on the pickup sheet: how a household picked up its goods at a distribution. Never changed: a
+    later tick is another row, and the latest (highest id) is the household's current one (the history stays)."""
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="pickups")
+    household = models.ForeignKey("members.Household", on_delete=models.PROTECT, related_name="pickups")
+    status = models.CharField(_("pickup"), max_length=10, choices=PickupStatus.choices)
+    collected_by_household = models.ForeignKey(
+        "members.Household", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("collected by (household)"),
+    )
+    collected_by_name = models.CharField(_("collected by (name)"), max_length=120, blank=True)
+    # what was not collected when the tick was recorded: [[offer id, "quantity"], …] (the history of "partly")
+    missing = models.JSONField(default=list, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("pickup")
+        verbose_name_plural = _("pickups")
+        indexes = [models.Index(fields=["distribution", "household"], name="pickup_household")]
+
+
+class UncollectedState(models.TextChoices):
+    STORED = "stored", _("stored at the depot")
+    SURPLUS = "surplus", _("turned into surplus")
+    COLLECTED = "collected", _("collected later")
+
+
+class Uncollected(models.Model):
+    """What a household did not collect of an offer at a distribution (an absence, or "partly"): it stays stored
+    at the depot until collected later, or the volunteer turns it into surplus."""
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="uncollected")
+    household = models.ForeignKey("members.Household", on_delete=models.PROTECT, related_name="+")
+    offer = models.ForeignKey("ordering.Offer", on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    state = models.CharField(max_length=10, choices=UncollectedState.choices, default=UncollectedState.STORED)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("goods not collected")
+        verbose_name_plural = _("goods not collected")
+        constraints = [
+            models.UniqueConstraint(fields=["distribution", "household", "offer"], name="uncollected_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="uncollected_quantity_positive"),
+        ]
+
+
+class SurplusSource(models.TextChoices):
+    PACK = "pack", _("pack surplus")
+    DELIVERY = "delivery", _("delivered beyond the allocation")
+    UNCOLLECTED = "uncollected", _("not collected")
+
+
+class SurplusItem(models.Model):
+    """Goods at a depot that no household is to receive: what the volunteers sell, give or record as lost.
+
+    A pack surplus row is written when its first disposition is recorded (its quantity follows the closing's
+    outcome, see ``distribution.surplus``); delivery surplus comes from reception; a no-show's goods from the
+    pickup sheet (``uncollected`` names them, and the household the sale credits)."""
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.CASCADE, related_name="surplus_items")
+    offer = models.ForeignKey("ordering.Offer", on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    source = models.CharField(max_length=12, choices=SurplusSource.choices)
+    uncollected = models.OneToOneField(Uncollected, on_delete=models.PROTECT, null=True, blank=True, related_name="surplus")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("surplus")
+        verbose_name_plural = _("surplus")
+        constraints = [
+            models.UniqueConstraint(fields=["distribution", "offer", "source"], condition=Q(uncollected__isnull=True),
+                                    name="surplus_one_per_offer_and_source"),
+            models.CheckConstraint(condition=Q(quantity__gte=0), name="surplus_quantity_not_negative"),
+            models.CheckConstraint(condition=Q(source="uncollected", uncollected__isnull=False)
+                                   | (~Q(source="uncollected") & Q(uncollected__isnull=True)), name="surplus_source_matches"),
+        ]
+
+
+class DispositionKind(models.TextChoices):
+    SOLD = "sold", _("sold to a member")
+    GIVEN = "given", _("given to a partner")
+    LOST = "lost", _("lost")
+
+
+class SurplusDisposition(models.Model):
+    """What became of part of a surplus item. A sale names the household that bought it and the amount posted to
+    the ledger (under ``ledger_key``); a gift the partner and the value; a loss its reason."""
+
+    item = models.ForeignKey(SurplusItem, on_delete=models.PROTECT, related_name="dispositions")
+    kind = models.CharField(max_length=6, choices=DispositionKind.choices)
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    buyer = models.ForeignKey("members.Household", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)  # a sale's price, or a gift's value
+    partner = models.CharField(max_length=160, blank=True)
+    reason = models.CharField(max_length=160, blank=True)
+    ledger_key = models.CharField(max_length=80, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("surplus disposition")
+        verbose_name_plural = _("surplus dispositions")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="disposition_quantity_positive")]

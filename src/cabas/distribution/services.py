@@ -73,10 +73,16 @@ def depot_limits(cycle: OrderCycle) -> dict[tuple[int, int], Decimal | None]:
     """(offer id, group id) -> what the depot received of the offer (None: received as expected), for every
     reception recorded in the cycle (one query). The closing shares each depot's shortfall among its households."""
     return {
-        (offer_id, group_id): received
-        for offer_id, group_id, received in DepotReception.objects.filter(distribution__cycle=cycle).values_list(
-            "offer_id", "distribution__group_id", "received")
+        (offer_id, group_id): _limit(state, received)
+        for offer_id, group_id, state, received in DepotReception.objects.filter(distribution__cycle=cycle).values_list(
+            "offer_id", "distribution__group_id", "state", "received")
     }
+
+
+def _limit(state: str, received: Decimal | None) -> Decimal | None:
+    """What a reception limits its depot's households to: what could be handed out when less, or damaged goods,
+    arrived; nothing otherwise (more than expected is surplus)."""
+    return received if state in (ReceptionState.SHORT, ReceptionState.DAMAGED) else None
 
 
 def refresh_expected(cycle: OrderCycle, expected: Mapping[tuple[int, int], Decimal]) -> None:
@@ -130,11 +136,13 @@ def _check_line(offer: Offer, expected: Decimal, line: ReceivedLine) -> str | No
     return None
 
 
-def write_receptions(distribution: Distribution, lines: Mapping[int, ReceivedLine], *, by_user, now: datetime.datetime) -> bool:
+def write_receptions(distribution: Distribution, lines: Mapping[int, ReceivedLine], *, by_user,
+                     now: datetime.datetime) -> tuple[bool, dict[int, Decimal]]:
     """Record the depot's reception of the listed offers (offer id -> what was entered); every line is checked
     before anything is written (ActionError with one message per product). Returns whether what the depot can
-    hand out changed (then the allocation must be computed again). Runs inside the caller's transaction, the
-    cycle locked."""
+    hand out changed (then the allocation must be computed again) and, per offer entered, what the depot received
+    beyond what it expected (its delivery surplus; 0 when none). Runs inside the caller's transaction, the cycle
+    locked."""
     deliveries = {offer.pk: (offer, expected, reception) for offer, expected, reception in depot_deliveries(distribution)}
     unknown = set(lines) - set(deliveries)
     if unknown:
@@ -147,23 +155,24 @@ def write_receptions(distribution: Distribution, lines: Mapping[int, ReceivedLin
             errors[f"state-{offer_id}"] = message
     if errors:
         raise ActionError(field_errors=errors)
-    changed, created, updated = False, [], []
+    changed, created, updated, extra = False, [], [], {}
     for offer_id, line in lines.items():
         offer, expected, reception = deliveries[offer_id]
         received = None if line.state == ReceptionState.AS_EXPECTED else line.received
+        extra[offer_id] = max(received - expected, Decimal(0)) if line.state == ReceptionState.MORE else Decimal(0)
         if reception is None:
             created.append(DepotReception(distribution=distribution, offer=offer, state=line.state, received=received,
                                           expected=expected, note=line.note, recorded_at=now, recorded_by=by_user))
-            changed = changed or received is not None
+            changed = changed or _limit(line.state, received) is not None
         elif (reception.state, reception.received, reception.note) != (line.state, received, line.note):
-            changed = changed or reception.received != received
+            changed = changed or _limit(reception.state, reception.received) != _limit(line.state, received)
             reception.state, reception.received, reception.note = line.state, received, line.note
             reception.recorded_at, reception.recorded_by = now, by_user
             updated.append(reception)
     DepotReception.objects.bulk_create(created)
     if updated:
         DepotReception.objects.bulk_update(updated, ["state", "received", "note", "recorded_at", "recorded_by"])
-    return changed
+    return changed, extra
 
 
 def depot_claims(cycle_ids, producer_id: int) -> list[DepotReception]:

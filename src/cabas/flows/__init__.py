@@ -11,6 +11,7 @@ management commands and the demo call (never a domain's steps one after another 
 | export a person's data, erase a person | ``personal_data`` | every domain that names a person |
 | post a transport plan's shares | ``transport.post_transport_shares`` | logistics, finance |
 | decide a cost sheet | ``cost_sheets.decide_cost_sheet`` | catalog, contracts |
+| sell a depot's surplus to a member | ``surplus.sell_surplus`` | distribution, finance |
 
 A new workflow gets its own module here; a step that stays within one domain belongs to that domain's
 ``services.py``.
@@ -23,10 +24,11 @@ from .opening import open_cycle
 from .personal_data import erase_member, export_member_data
 from .reception import record_deliveries, record_depot_reception
 from .orders import save_order, save_paper_orders
+from .surplus import sell_surplus
 from .transport import post_transport_shares
 
 __all__ = [
     "ClosingOutcome", "approve_membership", "close_cycle", "close_due_cycles", "decide_cost_sheet", "erase_member",
     "export_member_data", "leave_group", "open_cycle", "post_transport_shares", "record_deliveries", "record_depot_reception",
-    "renew_membership", "save_order", "save_paper_orders", "start_membership",
+    "renew_membership", "save_order", "save_paper_orders", "sell_surplus", "start_membership",
 ]

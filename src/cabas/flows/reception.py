@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from cabas.distribution.models import Distribution
 from cabas.distribution.services import ReceivedLine, delete_closing_documents, write_receptions
+from cabas.distribution.surplus import set_delivery_surplus
 from cabas.ordering.closing import ClosingResult
 from cabas.ordering.services import clear_allocation, lock_closed_cycle, run_allocation, set_deliveries
 
@@ -42,11 +43,14 @@ def record_depot_reception(
     """What one depot received, per offer (see ``distribution.services.write_receptions``). When what the depot can
     hand out changed, the allocation is computed again (its shortfall shared among its households), the lists and
     sheets written anew and the ledger brought to it by difference: households are credited what they no longer
-    receive, producers are owed only what was handed out. One transaction; returns whether amounts changed."""
+    receive, producers are owed only what was handed out. What arrived beyond what was expected becomes the depot's
+    surplus. One transaction; returns whether amounts changed."""
     now = now or timezone.now()
     with transaction.atomic():
         cycle = lock_closed_cycle(distribution.cycle_id)
-        if not write_receptions(distribution, lines, by_user=by_user, now=now):
+        changed, extra = write_receptions(distribution, lines, by_user=by_user, now=now)
+        set_delivery_surplus(distribution, extra)  # more than expected: the depot's surplus, to sell or give
+        if not changed:
             return False
         clear_allocation(cycle)
         delete_closing_documents(cycle)

@@ -9,6 +9,7 @@ from .views import (
 )
 from .views import membership, paper, personal_data, reception
 from .views import logistics
+from .views import pickup
 
 
 class IdConverter:
@@ -137,6 +138,15 @@ urlpatterns = [
     path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/bons-papier.pdf", paper.paper_order_forms,
          name="paper-order-forms"),
     path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/reception/", reception.depot_reception, name="depot-reception"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/retraits/", pickup.pickup_page, name="pickup"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/retraits/stock/", pickup.pickup_stored,
+         name="pickup-stored"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/retraits/dates/", pickup.pickup_dates,
+         name="pickup-dates"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/surplus/", pickup.surplus_page, name="surplus"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/surplus/rapport/", pickup.surplus_report_page,
+         name="group-surplus-report"),
+    path("coordination/cycles/<id:cycle_id>/surplus/", pickup.surplus_report_page, name="surplus-report"),
     path("coordination/cycles/<id:cycle_id>/documents.zip", documents.cycle_documents_bundle, name="cycle-documents"),
     path("coordination/cycles/<id:cycle_id>/envoyer-bons-de-commande/", documents.send_producer_sheets,
          name="send-producer-sheets"),

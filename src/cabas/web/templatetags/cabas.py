@@ -46,3 +46,9 @@ def add_money(value, other):
 def money_abs(value):
     """-12.5 → « 12,50 € » (what is owed, said without a sign)."""
     return format_money(abs(Decimal(value))) if value not in (None, "") else ""
+
+
+@register.filter
+def surplus_source(row, source):
+    """A surplus report row's quantity from one source (pack, delivery, uncollected)."""
+    return row.source(source)

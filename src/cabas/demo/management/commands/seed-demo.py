@@ -30,9 +30,12 @@ from cabas.contracts.models import Contract, Subscription
 from cabas.demo.memberships import seed_memberships
 from cabas.demo.money import SOLIDARITY_EMAIL, TREASURER_EMAIL, seed_money, seed_solidarity
 from cabas.demo.partnerships import PRODUCER_EMAIL, seed_partnerships
+from cabas.demo.distribution_day import seed_distribution_day
 from cabas.demo.reception import seed_reception
 from cabas.demo.transport import seed_logistics
-from cabas.distribution.models import DepotReception, PickingList, ProducerSheet
+from cabas.distribution.models import (
+    DepotReception, PickingList, Pickup, ProducerSheet, SurplusDisposition, SurplusItem, Uncollected,
+)
 from cabas.finance.services import delete_money
 from cabas.flows import close_cycle, open_cycle, save_order
 from cabas.logistics.services import delete_logistics
@@ -470,6 +473,10 @@ class Command(BaseCommand):
                 cycles = OrderCycle.objects.filter(club=club)
                 PickingList.objects.filter(distribution__cycle__in=cycles).delete()
                 DepotReception.objects.filter(distribution__cycle__in=cycles).delete()
+                SurplusDisposition.objects.filter(item__distribution__cycle__in=cycles).delete()
+                SurplusItem.objects.filter(distribution__cycle__in=cycles).delete()
+                Uncollected.objects.filter(distribution__cycle__in=cycles).delete()
+                Pickup.objects.filter(distribution__cycle__in=cycles).delete()
                 ProducerSheet.objects.filter(cycle__in=cycles).delete()
                 Allocation.objects.filter(cycle__in=cycles).delete()
                 OrderSummary.objects.filter(cycle__in=cycles).delete()
@@ -603,6 +610,7 @@ class Command(BaseCommand):
         seed_money(club=club, older=older, past=past, coordinator=coordinator, password=encoded, rng=rng, today=today)
         seed_logistics(club, past, coordinator=coordinator)  # sites, vehicles and a transport plan in each scheme
         seed_reception(club)  # the delivery checked at one depot, one product short
+        seed_distribution_day(club)  # pickups signed off at one depot, a no-show's goods and pack surplus handled
 
         open_opens = local_datetime(today - datetime.timedelta(days=1), 8)
         open_closes = local_datetime(today + datetime.timedelta(days=3), 20)
