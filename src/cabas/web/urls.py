@@ -9,6 +9,7 @@ from .views import (
 )
 from .views import membership, paper, personal_data
 from .views import logistics
+from .views import depot
 
 
 class IdConverter:
@@ -136,6 +137,11 @@ urlpatterns = [
          name="paper-orders"),
     path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/bons-papier.pdf", paper.paper_order_forms,
          name="paper-order-forms"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/encaissements/", depot.depot_money, name="depot-money"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/producteurs/<id:producer_id>/liste/", depot.producer_list,
+         name="producer-depot-list"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/producteurs/<id:producer_id>/liste.<str:fmt>",
+         depot.producer_list, name="producer-depot-list-file"),
     path("coordination/cycles/<id:cycle_id>/documents.zip", documents.cycle_documents_bundle, name="cycle-documents"),
     path("coordination/cycles/<id:cycle_id>/envoyer-bons-de-commande/", documents.send_producer_sheets,
          name="send-producer-sheets"),
