@@ -78,3 +78,32 @@ def screenshot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return _take
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _axe_source() -> str:
+    """axe-core's script, as the axe-playwright-python package ships it (a test extra)."""
+    try:
+        from importlib.resources import files
+
+        return (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        message = "The accessibility checks need axe-core: pip install -e '.[test]' (axe-playwright-python)."
+        if os.environ.get("CABAS_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def axe():
+    """Run axe-core (WCAG 2.1 A and AA rules) on a page; returns its violations as readable lines."""
+    source = _axe_source()
+
+    def _check(page) -> list[str]:
+        page.add_script_tag(content=source)
+        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+        return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}" for v in result["violations"]]
+
+    return _check
