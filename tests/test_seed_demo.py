@@ -253,3 +253,26 @@ def test_the_demos_offers_have_steps_people_can_hand_out_even_after_a_short_deli
     given = dict(Allocation.objects.filter(cycle=current, offer_id__in=delivered).values("offer_id")
                  .annotate(total=Sum("quantity")).values_list("offer_id", "total"))
     assert all(given.get(pk, 0) <= quantity for pk, quantity in delivered.items())
+
+
+def test_the_demo_takes_money_at_a_depot_where_a_producer_distributes_itself(db, client):
+    from cabas.finance.checks import check_ledger
+    from cabas.finance.models import CashCount, Payment
+
+    seed()
+    club = Club.objects.get(slug="pays-de-rennes")
+    dairy = Producer.objects.get(club=club, distributes_itself=True)
+    taken = Payment.objects.filter(club=club, distribution__isnull=False)
+    assert {"cash", "card"} <= set(taken.values_list("method", flat=True))
+    assert taken.filter(method="cheque", payee__isnull=False, payee__distributes_itself=False).exists()
+    assert taken.filter(payee=dairy).exists()
+    count = CashCount.objects.get(distribution__cycle__club=club)
+    assert count.difference == D("-0.50") and not check_ledger()
+    distribution = count.distribution
+    client.force_login(User.objects.get(email=f"coordination.{distribution.group.slug}@example.org"))
+    page = client.get(reverse("depot-money", args=[distribution.cycle_id, distribution.group_id]))
+    assert page.status_code == 200 and "-0,50" in page.content.decode()
+    client.force_login(User.objects.get(email="producteur@example.org"))
+    home = client.get(reverse("producer-home")).content.decode()
+    list_url = reverse("producer-depot-list", args=[distribution.cycle_id, distribution.group_id, dairy.pk])
+    assert list_url in home and client.get(list_url).status_code == 200
