@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cabas.catalog.models import Producer, ProducerAccount
+from cabas.core.errors import ActionError
 from cabas.finance import depot, services
 from cabas.finance.checks import check_ledger
 from cabas.finance.models import Account, AccountKind, CashCount, Entry, LedgerTransaction, Payment
@@ -229,3 +230,18 @@ def test_a_self_distributing_producers_list_at_a_depot(world, evening, login):
     # the producer's home links to its lists
     home = login(farm_login).get(reverse("producer-home")).content.decode()
     assert list_url in home
+
+
+def test_the_service_pays_a_producer_directly_only_when_it_distributes_itself(world, evening):
+    with pytest.raises(ActionError):  # the bakery is paid by the club: only a cheque can be made out to it
+        services.record_payment(club=world.club, household=world.household_a2, amount="2", method="cash", date=TODAY,
+                                payee=world.bakery)
+    farm = Producer.objects.get(pk=world.farm.pk)
+    with pytest.raises(ActionError):  # a transfer reaches the club's bank
+        services.record_payment(club=world.club, household=world.household_a2, amount="2", method="transfer", date=TODAY,
+                                payee=farm)
+    payment = services.record_payment(club=world.club, household=world.household_a2, amount="2", method="card", date=TODAY,
+                                      payee=farm)
+    assert {e.account.kind: e.amount for e in payment.transaction.entries.select_related("account")} == {
+        "producer": D("2.00"), "household": D("-2.00")}
+    assert payment.distribution is None and not check_ledger()
