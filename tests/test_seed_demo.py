@@ -298,3 +298,26 @@ def test_the_demo_has_a_distribution_day_with_surplus_sold_and_given(db, client)
     client.force_login(User.objects.get(email="coordination@example.org"))
     report = client.get(reverse("surplus-report", args=[cycle.pk]))
     assert report.status_code == 200 and FOOD_BANK in report.content.decode()
+
+
+def test_the_demo_takes_money_at_a_depot_where_a_producer_distributes_itself(db, client):
+    from cabas.finance.checks import check_ledger
+    from cabas.finance.models import CashCount, Payment
+
+    seed()
+    club = Club.objects.get(slug="pays-de-rennes")
+    dairy = Producer.objects.get(club=club, distributes_itself=True)
+    taken = Payment.objects.filter(club=club, distribution__isnull=False)
+    assert {"cash", "card"} <= set(taken.values_list("method", flat=True))
+    assert taken.filter(method="cheque", payee__isnull=False, payee__distributes_itself=False).exists()
+    assert taken.filter(payee=dairy).exists()
+    count = CashCount.objects.get(distribution__cycle__club=club)
+    assert count.difference == D("-0.50") and not check_ledger()
+    distribution = count.distribution
+    client.force_login(User.objects.get(email=f"coordination.{distribution.group.slug}@example.org"))
+    page = client.get(reverse("depot-money", args=[distribution.cycle_id, distribution.group_id]))
+    assert page.status_code == 200 and "-0,50" in page.content.decode()
+    client.force_login(User.objects.get(email="producteur@example.org"))
+    home = client.get(reverse("producer-home")).content.decode()
+    list_url = reverse("producer-depot-list", args=[distribution.cycle_id, distribution.group_id, dairy.pk])
+    assert list_url in home and client.get(list_url).status_code == 200

@@ -17,8 +17,8 @@ class ProductInline(ClubScopedTabularInline):
 @admin.register(Producer)
 class ProducerAdmin(ClubScopedAdmin):
     club_path = "club"
-    list_display = ["name", "club", "kind", "address", "charter_signed_on"]
-    list_filter = ["club", "kind", "labels"]
+    list_display = ["name", "club", "kind", "address", "charter_signed_on", "distributes_itself"]
+    list_filter = ["club", "kind", "labels", "distributes_itself"]
     search_fields = ["name"]
     filter_horizontal = ["labels"]
     raw_id_fields = ["referent"]

@@ -64,6 +64,11 @@ class Producer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="referent_for",
         verbose_name=_("referent member"), help_text=_("The member who coordinates this producer with the club."),
     )
+    distributes_itself = models.BooleanField(
+        _("distributes its products itself"), default=False,
+        help_text=_("The producer comes to the depots, hands out its products and is paid there directly by the "
+                    "households (each depot gets its list of what to hand out to whom)."),
+    )
 
     class Meta:
         verbose_name = _("producer")

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from cabas.catalog.models import Producer
 from cabas.core.money import ZERO, VatBreakdown, vat_breakdown
 from cabas.members.models import Household
 from cabas.ordering.models import Allocation, Offer, OrderCycle
@@ -127,3 +128,38 @@ def household_summary(cycle: OrderCycle, household: Household) -> HouseholdSumma
     )
     vat = vat_breakdown((a.offer.vat_rate, a.amount_incl_vat) for a in lines)
     return HouseholdSummaryDocument(cycle=cycle, household=household, lines=lines, vat=vat)
+
+
+@dataclass
+class ProducerDepotListDocument:
+    """What a producer who distributes itself hands out at one depot, household by household, and what each
+    household pays it there (the full price of what it receives)."""
+
+    distribution: Distribution
+    producer: Producer
+    households: list[HouseholdPicking]
+    product_totals: list[tuple[Offer, Decimal]]
+
+    @property
+    def amount_incl_vat(self) -> Decimal:
+        return sum((h.amount_incl_vat for h in self.households), ZERO)
+
+
+def producer_depot_list(distribution: Distribution, producer: Producer) -> ProducerDepotListDocument:
+    """Household × product for one producer at one depot (one query), households in name order."""
+    allocations = (
+        Allocation.objects.filter(cycle_id=distribution.cycle_id, group_id=distribution.group_id, offer__producer=producer,
+                                  quantity__gt=0)
+        .select_related("household", "offer")
+        .order_by("household__name", "household_id", "offer__name")
+    )
+    households: dict[int, HouseholdPicking] = {}
+    per_offer: dict[int, tuple[Offer, Decimal]] = {}
+    for allocation in allocations:
+        allocation.offer.producer = producer
+        households.setdefault(allocation.household_id, HouseholdPicking(household=allocation.household)).lines.append(allocation)
+        offer, quantity = per_offer.get(allocation.offer_id, (allocation.offer, Decimal(0)))
+        per_offer[allocation.offer_id] = (offer, quantity + allocation.quantity)
+    product_totals = sorted(per_offer.values(), key=lambda item: item[0].name)
+    return ProducerDepotListDocument(distribution=distribution, producer=producer, households=list(households.values()),
+                                     product_totals=product_totals)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cabas.catalog.models import Producer
+from cabas.distribution.models import Distribution
 from cabas.members.models import Club, Household
 
 
@@ -286,6 +287,10 @@ class Payment(models.Model):
         help_text=_("The AMAP habit: a household's cheque made out to the producer, handed over by the club."),
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
+    distribution = models.ForeignKey(
+        Distribution, on_delete=models.PROTECT, null=True, blank=True, related_name="payments",
+        verbose_name=_("taken at the distribution"),
+    )
     transaction = models.OneToOneField(LedgerTransaction, on_delete=models.PROTECT, related_name="payment")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
@@ -297,6 +302,32 @@ class Payment(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
             models.CheckConstraint(condition=Q(household__isnull=True) ^ Q(producer__isnull=True), name="payment_one_party"),
         ]
+
+
+class CashCount(models.Model):
+    """The cash counted in a depot's box at the end of a distribution, beside what the cash payments recorded
+    there say it should hold. It writes nothing in the ledger: a difference is for the treasurer to look into.
+    A recount is another row; the latest is the one that counts."""
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.PROTECT, related_name="cash_counts",
+                                     verbose_name=_("distribution"))
+    counted = models.DecimalField(_("cash counted"), max_digits=12, decimal_places=2)
+    expected = models.DecimalField(_("cash expected"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                           verbose_name=_("counted by"))
+    at = models.DateTimeField(_("counted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("cash count")
+        verbose_name_plural = _("cash counts")
+        ordering = ["-at", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(counted__gte=0), name="cash_count_not_negative")]
+
+    @property
+    def difference(self) -> Decimal:
+        """Counted less expected: negative when cash is missing."""
+        return self.counted - self.expected
 
 
 class BankStatement(models.Model):

@@ -20,6 +20,7 @@ from cabas.core.errors import ActionError
 from cabas.core.formatting import format_money
 from cabas.core.money import line_amount, vat_breakdown
 from cabas.core.numbers import parse_decimal
+from cabas.distribution.models import Distribution
 from cabas.members.models import Club, Household
 from cabas.ordering.models import Allocation, OrderCycle, OrderLine, OrderSummary
 
@@ -30,7 +31,7 @@ from .accounts import (
 )
 from .funds import post_cycle_funds
 from .models import (
-    CLUB_ACCOUNTS, Account, AccountKind, BankLine, BankLineStatus, BankStatement, ContributionMode, CycleFunds, Entry, FinanceSettings,
+    CLUB_ACCOUNTS, Account, AccountKind, BankLine, BankLineStatus, BankStatement, CashCount, ContributionMode, CycleFunds, Entry, FinanceSettings,
     FundMovement, FundMovementKind, FundShare, HouseholdTariff, Invoice, InvoiceKind, Journal, LedgerTransaction, Payment,
     PaymentMethod, PaymentMode, Sequence, SolidarityPledge, TariffCategory, from_cents,
 )
@@ -73,11 +74,14 @@ def _amount(raw: object, field: str = "amount") -> Decimal:
 def record_payment(
     *, club: Club, amount: object, method: str, date: datetime.date, household: Household | None = None,
     producer: Producer | None = None, cheque_number: str = "", note: str = "", by_user=None, bank_line: BankLine | None = None,
-    payee: Producer | None = None, cash_on: datetime.date | None = None,
+    payee: Producer | None = None, cash_on: datetime.date | None = None, distribution: Distribution | None = None,
 ) -> Payment:
     """Money received from a household (its account is credited) or paid to a producer (its account is
     debited), through the bank or the cash box. A household's cheque made out to a producer (``payee``,
-    the AMAP habit) goes straight from the household's account to the producer's, without the bank."""
+    the AMAP habit) goes straight from the household's account to the producer's, without the bank: the
+    household owes the club less and the club owes the producer less, by the same amount. A household may
+    pay a producer who distributes itself that way too, in cash or by card at the depot. ``distribution``:
+    the depot's distribution where the payment was taken."""
     value = _amount(amount)
     if method not in PaymentMethod.values:
         raise ActionError(field_errors={"method": _("Choose how it was paid.")})
@@ -86,13 +90,19 @@ def record_payment(
     party_club = household.group.club_id if household is not None else producer.club_id
     if party_club != club.pk or (payee is not None and payee.club_id != club.pk):
         raise ActionError(_("This household or producer belongs to another club."))
-    if payee is not None and (household is None or method != PaymentMethod.CHEQUE):
+    if payee is not None and (household is None or (method != PaymentMethod.CHEQUE and not payee.distributes_itself)):
         raise ActionError(_("Only a household's cheque can be made out to a producer."))
+    if payee is not None and method == PaymentMethod.TRANSFER:
+        raise ActionError(_("A transfer reaches the club's bank: it cannot be paid to a producer directly."))
+    if distribution is not None and distribution.cycle.club_id != club.pk:
+        raise ActionError(_("This distribution belongs to another club."))
     money = club_account(club, AccountKind.CASH if method == PaymentMethod.CASH else AccountKind.BANK)
     if household is not None and payee is not None:
         party = household_accounts(club, [household.pk])[household.pk]
         lines = [(producer_accounts(club, [payee.pk])[payee.pk], value), (party, -value)]
-        label = _("Cheque from %(name)s to %(producer)s") % {"name": household.name, "producer": payee.name}
+        names = {"name": household.name, "producer": payee.name}
+        label = (_("Cheque from %(name)s to %(producer)s") if method == PaymentMethod.CHEQUE
+                 else _("Paid by %(name)s to %(producer)s at the depot")) % names
     elif household is not None:
         party = household_accounts(club, [household.pk])[household.pk]
         lines = [(money, value), (party, -value)]
@@ -107,6 +117,7 @@ def record_payment(
     payment = Payment.objects.create(
         club=club, household=household, producer=producer, method=method, amount=value, date=date,
         cheque_number=cheque_number[:30], note=note[:200], transaction=record, created_by=by_user, payee=payee, cash_on=cash_on,
+        distribution=distribution,
     )
     if bank_line is not None:
         BankLine.objects.filter(pk=bank_line.pk).update(payment=payment, status=BankLineStatus.MATCHED)
@@ -367,6 +378,7 @@ def delete_money(club: Club) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL cabas.ledger_maintenance = 'on'")
     FundMovement.objects.filter(club=club).delete()
+    CashCount.objects.filter(distribution__cycle__club=club).delete()
     FundShare.objects.filter(cycle__club=club).delete()
     CycleFunds.objects.filter(cycle__club=club).delete()
     BankLine.objects.filter(statement__club=club).delete()

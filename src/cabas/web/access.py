@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from cabas.catalog.models import Producer, ProducerAccount
 from cabas.distribution.models import Distribution, ProducerSheet
 from cabas.members.permissions import Access, access_for
 from cabas.ordering.models import Order, OrderCycle
@@ -70,3 +71,38 @@ def producer_sheet_for_user(cycle: OrderCycle, access: Access, producer_id: int)
     if sheet is None:
         raise Http404
     return sheet
+
+
+def distribution_for_money(request, cycle_id: int, group_id: int) -> tuple[Distribution, Access]:
+    """A closed cycle's distribution whose money the user handles at the depot: the group's coordinators, the
+    club's coordinators and treasurers (others' depots are 404; members without those roles get 403)."""
+    access = access_for(request.user)
+    if not (access.is_coordinator or access.is_treasurer):
+        raise PermissionDenied(_("This page is for the depot's coordinators and the club's treasurers."))
+    distribution = (
+        Distribution.objects.filter(cycle_id=cycle_id, group_id=group_id, cycle__closed_at__isnull=False)
+        .select_related("cycle__club", "group__depot").first()
+    )
+    if distribution is None or not (access.coordinates_group(group_id, distribution.cycle.club_id)
+                                    or access.handles_money(distribution.cycle.club_id)):
+        raise Http404
+    return distribution, access
+
+
+def distribution_for_producer_list(request, cycle_id: int, group_id: int, producer_id: int) -> tuple[Distribution, Producer]:
+    """A depot's distribution and a producer who distributes itself, for the producer's own list there: the
+    group's coordinators, the club's coordinators, and the producer's account or referent member."""
+    access = access_for(request.user)
+    producer = Producer.objects.filter(pk=producer_id, distributes_itself=True).first()
+    own = producer is not None and (
+        access.refers_producer(producer.pk) or ProducerAccount.objects.filter(user_id=access.user_id, producer=producer).exists())
+    if not own and not access.is_coordinator:
+        raise PermissionDenied(_("This page is for coordinators and for the producer."))
+    distribution = (
+        Distribution.objects.filter(cycle_id=cycle_id, group_id=group_id, cycle__closed_at__isnull=False,
+                                    cycle__club_id=producer.club_id).select_related("cycle__club", "group__depot").first()
+        if producer is not None else None
+    )
+    if distribution is None or not (own or access.coordinates_group(group_id, distribution.cycle.club_id)):
+        raise Http404
+    return distribution, producer

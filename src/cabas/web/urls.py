@@ -10,6 +10,7 @@ from .views import (
 from .views import membership, paper, personal_data, reception
 from .views import logistics
 from .views import pickup
+from .views import depot
 
 
 class IdConverter:
@@ -147,6 +148,11 @@ urlpatterns = [
     path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/surplus/rapport/", pickup.surplus_report_page,
          name="group-surplus-report"),
     path("coordination/cycles/<id:cycle_id>/surplus/", pickup.surplus_report_page, name="surplus-report"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/encaissements/", depot.depot_money, name="depot-money"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/producteurs/<id:producer_id>/liste/", depot.producer_list,
+         name="producer-depot-list"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/producteurs/<id:producer_id>/liste.<str:fmt>",
+         depot.producer_list, name="producer-depot-list-file"),
     path("coordination/cycles/<id:cycle_id>/documents.zip", documents.cycle_documents_bundle, name="cycle-documents"),
     path("coordination/cycles/<id:cycle_id>/envoyer-bons-de-commande/", documents.send_producer_sheets,
          name="send-producer-sheets"),

@@ -22,7 +22,8 @@ from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
 from cabas.core.money import vat_breakdown
 from cabas.core.validators import read_iso_date
-from cabas.finance import epc, fec, references, services
+from cabas.distribution.models import Distribution
+from cabas.finance import depot, epc, fec, references, services
 from cabas.finance.bank import CsvColumns
 from cabas.finance.models import (
     BankLine, BankLineStatus, Entry, Invoice, InvoiceKind, LedgerTransaction, Payment, PaymentMethod, from_cents,
@@ -129,6 +130,7 @@ def treasury(request, club_id: int):
         "producer_choices": Producer.objects.filter(club=club).order_by("name"),
         "coordinates": access_for(request.user).coordinates_club(club.pk),
         "sees_fund_lines": access_for(request.user).sees_fund_lines(club.pk),
+        "cash_counts": depot.club_cash_counts(club, limit=20),
     })
 
 
@@ -374,6 +376,8 @@ def cycle_money(request, club_id: int, cycle_id: int):
         "club": club, "cycle": cycle, "households": households, "producers": producers, "invoiced": invoiced,
         "households_total": sum((t for _n, t in households), Decimal("0.00")),
         "producers_total": sum((t for _n, t in producers), Decimal("0.00")),
+        "cash_counts": depot.club_cash_counts(club, cycle_id=cycle.pk, limit=200),
+        "distributions": Distribution.objects.filter(cycle=cycle).select_related("group").order_by("group__name"),
     })
 
 

@@ -4,9 +4,11 @@ proposals (spec sheets and cost sheets) for the club to decide."""
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -19,8 +21,8 @@ from cabas.catalog.models import CostSheet, ProducerAccount, Product
 from cabas.catalog.services import COST_FIELDS, SPEC_FIELDS, propose_cost_sheet, propose_spec_sheet
 from cabas.core.errors import ActionError
 from cabas.core.ids import ID_PATTERN, parse_id
-from cabas.distribution.models import ProducerSheet
-from cabas.ordering.models import CycleStatus, Offer, OrderCycle
+from cabas.distribution.models import Distribution, ProducerSheet
+from cabas.ordering.models import Allocation, CycleStatus, Offer, OrderCycle
 from cabas.ordering.services import set_producer_supply
 
 from .documents import FORMATS, render_producer_sheet
@@ -47,8 +49,15 @@ def producer_home(request):
     offers = list(Offer.objects.filter(cycle__in=upcoming, producer=producer).order_by("cycle_id", "name"))
     by_cycle = {c.pk: [o for o in offers if o.cycle_id == c.pk] for c in upcoming}
     products = list(Product.objects.filter(producer=producer, is_active=True).order_by("name"))
+    depots = defaultdict(list)  # a producer who distributes itself: its list at each depot it serves
+    if producer.distributes_itself and sheets:
+        served = Allocation.objects.filter(cycle_id=OuterRef("cycle_id"), group_id=OuterRef("group_id"),
+                                           offer__producer=producer, quantity__gt=0)
+        for distribution in (Distribution.objects.filter(cycle_id__in=sheets).filter(Exists(served))
+                             .select_related("group").order_by("group__name")):
+            depots[distribution.cycle_id].append(distribution)
     return render(request, "web/catalog/producer_home.html", {
-        "producer": producer, "cycles": [(c, c.status(now), c.pk in sheets) for c in cycles],
+        "producer": producer, "cycles": [(c, c.status(now), c.pk in sheets, depots.get(c.pk, [])) for c in cycles],
         "upcoming": [(c, by_cycle[c.pk]) for c in upcoming], "products": products,
         "spec_fields": SPEC_FIELDS, "cost_fields": COST_FIELDS,
     })

@@ -27,6 +27,7 @@ from django.utils import timezone
 from cabas.catalog.models import CertificationVisit, Category, CostSheet, PriceChange, Producer, Product, SpecSheet, Unit
 from cabas.catalog.steps import default_order_step
 from cabas.contracts.models import Contract, Subscription
+from cabas.demo.depot_money import seed_depot_money
 from cabas.demo.memberships import seed_memberships
 from cabas.demo.money import SOLIDARITY_EMAIL, TREASURER_EMAIL, seed_money, seed_solidarity
 from cabas.demo.partnerships import PRODUCER_EMAIL, seed_partnerships
@@ -608,6 +609,7 @@ class Command(BaseCommand):
         self._orders(rng, past, households, featured, CLOSED_CYCLE_ORDERS, product_specs, closed_opens, closed_closes)
         close_cycle(past.pk, by_user=coordinator, now=closed_closes + datetime.timedelta(minutes=3))
         seed_money(club=club, older=older, past=past, coordinator=coordinator, password=encoded, rng=rng, today=today)
+        seed_depot_money(club=club, cycle=past, coordinator=coordinator, rng=rng, today=today)
         seed_logistics(club, past, coordinator=coordinator)  # sites, vehicles and a transport plan in each scheme
         seed_reception(club)  # the delivery checked at one depot, one product short
         seed_distribution_day(club)  # pickups signed off at one depot, a no-show's goods and pack surplus handled
