@@ -11,6 +11,7 @@ management commands and the demo call (never a domain's steps one after another 
 | export a person's data, erase a person | ``personal_data`` | every domain that names a person |
 | post a transport plan's shares | ``transport.post_transport_shares`` | logistics, finance |
 | decide a cost sheet | ``cost_sheets.decide_cost_sheet`` | catalog, contracts |
+| count containers brought back at a depot | ``deposits.record_container_returns`` | distribution, finance |
 
 A new workflow gets its own module here; a step that stays within one domain belongs to that domain's
 ``services.py``.
@@ -18,6 +19,7 @@ A new workflow gets its own module here; a step that stays within one domain bel
 
 from .closing import ClosingOutcome, close_cycle, close_due_cycles
 from .cost_sheets import decide_cost_sheet
+from .deposits import record_container_returns
 from .memberships import approve_membership, leave_group, renew_membership, start_membership
 from .opening import open_cycle
 from .personal_data import erase_member, export_member_data
@@ -27,6 +29,6 @@ from .transport import post_transport_shares
 
 __all__ = [
     "ClosingOutcome", "approve_membership", "close_cycle", "close_due_cycles", "decide_cost_sheet", "erase_member",
-    "export_member_data", "leave_group", "open_cycle", "post_transport_shares", "record_deliveries",
+    "export_member_data", "leave_group", "open_cycle", "post_transport_shares", "record_container_returns", "record_deliveries",
     "renew_membership", "save_order", "save_paper_orders", "start_membership",
 ]

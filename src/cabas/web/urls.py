@@ -7,7 +7,7 @@ from .forms import LoginForm, ResetPasswordForm
 from .views import (
     contracts, coordination, documents, imports, member, money, producer_account, producers, solidarity, surveys,
 )
-from .views import membership, paper, personal_data
+from .views import deposits, membership, paper, personal_data
 from .views import logistics
 
 
@@ -136,6 +136,8 @@ urlpatterns = [
          name="paper-orders"),
     path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/bons-papier.pdf", paper.paper_order_forms,
          name="paper-order-forms"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/consignes/", deposits.container_returns,
+         name="container-returns"),
     path("coordination/cycles/<id:cycle_id>/documents.zip", documents.cycle_documents_bundle, name="cycle-documents"),
     path("coordination/cycles/<id:cycle_id>/envoyer-bons-de-commande/", documents.send_producer_sheets,
          name="send-producer-sheets"),

@@ -19,6 +19,7 @@ from cabas.catalog.models import CostSheet, ProducerAccount, Product
 from cabas.catalog.services import COST_FIELDS, SPEC_FIELDS, propose_cost_sheet, propose_spec_sheet
 from cabas.core.errors import ActionError
 from cabas.core.ids import ID_PATTERN, parse_id
+from cabas.distribution.containers import returns_at_depots
 from cabas.distribution.models import ProducerSheet
 from cabas.ordering.models import CycleStatus, Offer, OrderCycle
 from cabas.ordering.services import set_producer_supply
@@ -47,7 +48,9 @@ def producer_home(request):
     offers = list(Offer.objects.filter(cycle__in=upcoming, producer=producer).order_by("cycle_id", "name"))
     by_cycle = {c.pk: [o for o in offers if o.cycle_id == c.pk] for c in upcoming}
     products = list(Product.objects.filter(producer=producer, is_active=True).order_by("name"))
+    returned = returns_at_depots(container__producer=producer, distribution__cycle__in=cycles)
     return render(request, "web/catalog/producer_home.html", {
+        "containers_returned": returned,
         "producer": producer, "cycles": [(c, c.status(now), c.pk in sheets) for c in cycles],
         "upcoming": [(c, by_cycle[c.pk]) for c in upcoming], "products": products,
         "spec_fields": SPEC_FIELDS, "cost_fields": COST_FIELDS,

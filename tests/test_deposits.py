@@ -1,0 +1,173 @@
+"""Returnable containers and their deposits: the arithmetic (pure), the deposits charged at the closing and at
+reception, the containers brought back at the depot and refunded, and the pages."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db.models import Q, Sum
+from django.urls import reverse
+
+from cabas.catalog.models import Container, Product, Unit
+from cabas.core.errors import ActionError
+from cabas.distribution.models import ContainerReturn, Distribution
+from cabas.finance.checks import check_ledger
+from cabas.finance.deposits import deposits_key, returns_key
+from cabas.finance.models import CLUB_ACCOUNTS, Account, AccountKind, Entry, LedgerTransaction, from_cents
+from cabas.flows import close_cycle, record_container_returns, record_deliveries, save_order
+from cabas.ordering import deposits
+from cabas.ordering.deposits import ChargedLine, ReturnProblem
+from cabas.ordering.models import Offer
+
+D = Decimal
+
+
+# --- the arithmetic ---------------------------------------------------------------------------------------
+
+
+def test_containers_are_the_order_steps_times_the_containers_per_step():
+    assert deposits.containers(D("6"), D("1")) == 6
+    assert deposits.containers(D("2"), D("0.5")) == 4
+    assert deposits.containers(D("8"), D("4"), 4) == 8  # two packs of four yoghurts
+    assert deposits.containers(D("0"), D("1")) == 0
+    assert deposits.containers(D("-1"), D("1")) == 0
+
+
+def test_a_partial_step_still_came_in_a_container():
+    assert deposits.containers(D("1.2"), D("0.5")) == 3
+
+
+def test_counted_and_charged_per_household():
+    lines = [ChargedLine(1, 10, D("6"), D("1"), 1, D("0.50")), ChargedLine(1, 20, D("2"), D("0.5"), 1, D("1.00")),
+             ChargedLine(2, 10, D("2"), D("1"), 1, D("0.50")), ChargedLine(1, 10, D("3"), D("1"), 1, D("0.40")),
+             ChargedLine(3, 10, D("0"), D("1"), 1, D("0.50"))]
+    assert deposits.counted(lines) == {(1, 10): 9, (1, 20): 4, (2, 10): 2}
+    # each line at its own frozen deposit
+    assert deposits.charges(lines) == {1: D("8.20"), 2: D("1.00")}
+
+
+def test_refunds_and_balances():
+    assert deposits.refunds({(1, 10): 2, (2, 10): 0, (1, 20): 1}, {(1, 10): D("0.50"), (2, 10): D("0.50"),
+                                                                    (1, 20): D("1.00")}) == {1: D("2.00")}
+    charged = {(1, 10): 6, (1, 20): 4, (2, 10): 2}
+    returned = {(1, 10): 6, (1, 20): 1}
+    assert deposits.balances(charged, returned) == {(1, 20): 3, (2, 10): 2}
+    assert deposits.per_container({(1, 20): 3, (2, 10): 2, (3, 10): 1}) == {20: 3, 10: 3}
+
+
+def test_check_returns_refuses_more_than_held_and_negative_counts():
+    charged = {(1, 10): 6, (2, 10): 2}
+    elsewhere = {(1, 10): 4}
+    assert deposits.check_returns({(1, 10): 2, (2, 10): 2}, charged, elsewhere) == []
+    assert deposits.check_returns({(1, 10): 3, (2, 10): -1, (3, 10): 1}, charged, elsewhere) == [
+        ReturnProblem(1, 10, 3, 2), ReturnProblem(2, 10, -1, 2), ReturnProblem(3, 10, 1, 0)]
+
+
+# --- the ledger ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def jars(world):
+    """A yoghurt in a 0.50 € jar, the milk in 1.00 € bottles (one per 0.5 l step), a cycle of them ordered by
+    households a1 (6 yoghurts, 2 l), a2 (2 yoghurts) and b1 (bread only)."""
+    jar = Container.objects.create(club=world.club, name="Pot de yaourt", deposit=D("0.50"), producer=world.farm)
+    bottle = Container.objects.create(club=world.club, name="Bouteille de lait", deposit=D("1.00"), producer=world.farm)
+    yoghurt = Product.objects.create(producer=world.farm, category=world.lait, name="Yaourt nature", unit=Unit.PIECE,
+                                     unit_price=D("0.80"), vat_rate=D("5.5"), container=jar)
+    world.milk.container = bottle
+    world.milk.save()
+    cycle = world.open_cycle(products=[world.milk, yoghurt, world.bread])
+    offers = {o.product_id: o for o in Offer.objects.filter(cycle=cycle)}
+    save_order(cycle=cycle, household=world.household_a1,
+               quantities={offers[yoghurt.pk].pk: D("6"), offers[world.milk.pk].pk: D("2")})
+    save_order(cycle=cycle, household=world.household_a2, quantities={offers[yoghurt.pk].pk: D("2")})
+    save_order(cycle=cycle, household=world.household_b1, quantities={offers[world.bread.pk].pk: D("1")})
+    world.jar, world.bottle, world.yoghurt, world.cycle, world.offers = jar, bottle, yoghurt, cycle, offers
+    return world
+
+
+def posted(prefix: str) -> dict[int, Decimal]:
+    """Balance per household (None: the deposits account) of what is posted under a key and its adjustments."""
+    rows = (Entry.objects.filter(Q(transaction__key=prefix) | Q(transaction__key__startswith=prefix + ":"))
+            .values("account__household_id").annotate(t=Sum("cents")))
+    return {row["account__household_id"]: from_cents(row["t"]) for row in rows if row["t"]}
+
+
+def test_the_offer_freezes_the_container_and_its_deposit(jars):
+    offer = jars.offers[jars.yoghurt.pk]
+    assert (offer.container_id, offer.container_deposit, offer.containers_per_step) == (jars.jar.pk, D("0.50"), 1)
+    assert jars.offers[jars.bread.pk].container_id is None
+    Container.objects.filter(pk=jars.jar.pk).update(deposit=D("0.70"))  # after opening: not this cycle's
+    close_cycle(jars.cycle.pk)
+    assert posted(deposits_key(jars.cycle.pk))[jars.household_a2.pk] == D("1.00")
+
+
+def test_the_closing_charges_the_deposits_against_the_deposits_account(jars):
+    close_cycle(jars.cycle.pk)
+    a1, a2 = jars.household_a1.pk, jars.household_a2.pk
+    assert posted(deposits_key(jars.cycle.pk)) == {a1: D("7.00"), a2: D("1.00"), None: D("-8.00")}
+    held = Account.objects.get(club=jars.club, kind=AccountKind.DEPOSITS)
+    assert (held.code, held.name) == CLUB_ACCOUNTS[AccountKind.DEPOSITS]
+    assert LedgerTransaction.objects.filter(key__startswith="deposits:").count() == 1
+    assert close_cycle(jars.cycle.pk).closed_now is False  # closing again posts nothing
+    assert LedgerTransaction.objects.filter(key__startswith="deposits:").count() == 1
+    assert check_ledger() == []
+
+
+def test_reception_posts_the_difference(jars):
+    close_cycle(jars.cycle.pk)
+    # only 4 yoghurts delivered: shared out 2 and 2
+    record_deliveries(jars.cycle.pk, {jars.offers[jars.yoghurt.pk].pk: D("4")})
+    a1, a2 = jars.household_a1.pk, jars.household_a2.pk
+    assert posted(deposits_key(jars.cycle.pk)) == {a1: D("5.00"), a2: D("1.00"), None: D("-6.00")}
+    assert LedgerTransaction.objects.filter(key=deposits_key(jars.cycle.pk) + ":1").exists()
+    count = LedgerTransaction.objects.count()
+    record_deliveries(jars.cycle.pk, {jars.offers[jars.yoghurt.pk].pk: D("4")})  # the same: nothing
+    assert LedgerTransaction.objects.count() == count
+    assert check_ledger() == []
+
+
+def distribution_a(world):
+    return Distribution.objects.get(cycle=world.cycle, group=world.group_a)
+
+
+def test_containers_brought_back_are_refunded_once_and_corrected_by_difference(jars):
+    close_cycle(jars.cycle.pk)
+    dist = distribution_a(jars)
+    a1, a2 = jars.household_a1.pk, jars.household_a2.pk
+    assert record_container_returns(dist.pk, {(a1, jars.jar.pk): 4, (a1, jars.bottle.pk): 2, (a2, jars.jar.pk): 0}) == 2
+    assert posted(returns_key(dist.pk)) == {a1: D("-4.00"), None: D("4.00")}
+    count = LedgerTransaction.objects.count()
+    assert record_container_returns(dist.pk, {(a1, jars.jar.pk): 4, (a1, jars.bottle.pk): 2}) == 0  # resubmitted
+    assert LedgerTransaction.objects.count() == count
+    record_container_returns(dist.pk, {(a1, jars.jar.pk): 3, (a2, jars.jar.pk): 2})  # a correction, and a2's
+    assert LedgerTransaction.objects.count() == count + 1  # one transaction per save
+    assert posted(returns_key(dist.pk)) == {a1: D("-3.50"), a2: D("-1.00"), None: D("4.50")}
+    record_container_returns(dist.pk, {(a1, jars.bottle.pk): 0})  # no bottle after all: the row goes
+    assert not ContainerReturn.objects.filter(household_id=a1, container=jars.bottle).exists()
+    # the deposits account holds what is still out: 8.00 charged, 2.50 refunded
+    held = Account.objects.get(club=jars.club, kind=AccountKind.DEPOSITS)
+    assert from_cents(held.entries.aggregate(t=Sum("cents"))["t"]) == D("-5.50")
+    assert check_ledger() == []
+
+
+def test_a_household_cannot_bring_back_more_than_it_holds(jars):
+    close_cycle(jars.cycle.pk)
+    dist = distribution_a(jars)
+    a1 = jars.household_a1.pk
+    record_container_returns(dist.pk, {(a1, jars.jar.pk): 5})
+    with pytest.raises(ActionError) as error:
+        record_container_returns(dist.pk, {(a1, jars.jar.pk): 7, (a1, jars.bottle.pk): 1})
+    assert error.value.field_errors == {
+        f"r-{a1}-{jars.jar.pk}": "Foyer Le Goff n'a que 6 × Pot de yaourt : il ne peut pas en rapporter 7."}
+    assert ContainerReturn.objects.get(household_id=a1, container=jars.jar).quantity == 5  # nothing written
+    assert not ContainerReturn.objects.filter(container=jars.bottle).exists()
+    # a household of another group, a container of another club
+    with pytest.raises(ActionError):
+        record_container_returns(dist.pk, {(jars.household_b1.pk, jars.jar.pk): 1})
+    other = Container.objects.create(club=jars.other_club()[0], name="Cagette", deposit=D("2.00"))
+    with pytest.raises(ActionError):
+        record_container_returns(dist.pk, {(a1, other.pk): 1})
+    assert check_ledger() == []
