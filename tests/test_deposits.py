@@ -3,7 +3,7 @@ reception, the containers brought back at the depot and refunded, and the pages.
 
 from __future__ import annotations
 
-import datetime
+import html
 from decimal import Decimal
 
 import pytest
@@ -171,3 +171,129 @@ def test_a_household_cannot_bring_back_more_than_it_holds(jars):
     with pytest.raises(ActionError):
         record_container_returns(dist.pk, {(a1, other.pk): 1})
     assert check_ledger() == []
+
+
+# --- the pages ----------------------------------------------------------------------------------------------
+
+
+def returns_url(world, group=None):
+    return reverse("container-returns", args=[world.cycle.pk, (group or world.group_a).pk])
+
+
+def test_the_returns_page_is_for_the_groups_coordinators(jars, client):
+    close_cycle(jars.cycle.pk)
+    client.force_login(jars.group_coordinator_a)
+    page = client.get(returns_url(jars))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Emballages rapportés" in html and "Foyer Le Goff" in html and "Pot de yaourt" in html
+    assert "Foyer Bernard" not in html
+    assert client.get(returns_url(jars, jars.group_b)).status_code == 404  # another group's distribution
+    client.force_login(jars.member_a1)
+    assert client.get(returns_url(jars)).status_code == 403
+    client.force_login(jars.coordinator)  # the club's coordinator sees every group
+    assert client.get(returns_url(jars, jars.group_b)).status_code == 200
+
+
+def test_recording_returns_on_the_page(jars, client):
+    close_cycle(jars.cycle.pk)
+    client.force_login(jars.group_coordinator_a)
+    a1, a2, jar = jars.household_a1.pk, jars.household_a2.pk, jars.jar.pk
+    response = client.post(returns_url(jars), {f"r-{a1}-{jar}": "4", f"r-{a2}-{jar}": "", f"r-{a1}-{jars.bottle.pk}": " "})
+    assert response.status_code == 302
+    assert posted(returns_key(distribution_a(jars).pk)) == {a1: D("-2.00"), None: D("2.00")}
+    page = client.get(returns_url(jars)).content.decode()
+    assert 'value="4"' in page
+    client.force_login(jars.member_a1)
+    account = client.get(reverse("account")).content.decode()
+    assert "Mes consignes" in account and "2 × Pot de yaourt" in account and "4 × Bouteille de lait" in account
+
+
+@pytest.mark.parametrize("raw", ["-1", "2,5", "abc", "1e3", "9999999", "²"])
+def test_bad_counts_are_refused_in_french_and_nothing_is_written(jars, client, raw):
+    close_cycle(jars.cycle.pk)
+    client.force_login(jars.group_coordinator_a)
+    a1, a2, jar = jars.household_a1.pk, jars.household_a2.pk, jars.jar.pk
+    count = LedgerTransaction.objects.count()
+    response = client.post(returns_url(jars), {f"r-{a1}-{jar}": raw, f"r-{a2}-{jar}": "1"})
+    assert response.status_code == 400
+    assert "Donnez un nombre entier d'emballages" in html.unescape(response.content.decode())
+    assert not ContainerReturn.objects.exists() and LedgerTransaction.objects.count() == count
+
+
+def test_more_than_held_or_foreign_ids_on_the_page(jars, client):
+    close_cycle(jars.cycle.pk)
+    client.force_login(jars.group_coordinator_a)
+    a1, jar = jars.household_a1.pk, jars.jar.pk
+    response = client.post(returns_url(jars), {f"r-{a1}-{jar}": "9"})
+    assert response.status_code == 400
+    assert "Foyer Le Goff n&#x27;a que 6 × Pot de yaourt" in response.content.decode()
+    response = client.post(returns_url(jars), {f"r-{jars.household_b1.pk}-{jar}": "1"})
+    assert response.status_code == 400
+    assert "n&#x27;est pas de cette distribution" in response.content.decode()
+    assert not ContainerReturn.objects.exists()
+
+
+def test_the_deposit_on_the_order_page_the_invoice_and_for_the_producer(jars, client):
+    from cabas.catalog.models import ProducerAccount
+    from cabas.finance.models import Invoice
+    from cabas.finance.services import issue_invoices
+
+    close_cycle(jars.cycle.pk)
+    client.force_login(jars.member_a1)
+    page = client.get(reverse("order", args=[jars.cycle.pk])).content.decode()
+    assert "Consigne : 6 × Pot de yaourt à 0,50\xa0€ : +3,00\xa0€" in page
+    assert "Consigne : 4 × Bouteille de lait à 1,00\xa0€ : +4,00\xa0€" in page
+    issue_invoices(jars.cycle)
+    invoice = Invoice.objects.get(household=jars.household_a1)
+    assert [line for line in invoice.fund_lines if line["kind"] == "deposit"] == [
+        {"label": "Consigne : 4 × Bouteille de lait à 1,00\xa0€", "amount": "4.00", "kind": "deposit"},
+        {"label": "Consigne : 6 × Pot de yaourt à 0,50\xa0€", "amount": "3.00", "kind": "deposit"}]
+    assert invoice.amount_due == invoice.amount_incl_vat + D("7.00")
+    assert client.get(reverse("invoice-pdf", args=[invoice.pk])).status_code == 200
+    assert issue_invoices(jars.cycle) == 0  # nothing changed
+    record_container_returns(distribution_a(jars).pk, {(jars.household_a1.pk, jars.jar.pk): 6})
+    farmer = jars.user("ferme@example.org", None)
+    ProducerAccount.objects.create(user=farmer, producer=jars.farm)
+    client.force_login(farmer)
+    page = client.get(reverse("producer-home")).content.decode()
+    assert "Emballages à reprendre" in page and "Pot de yaourt" in page
+    client.force_login(jars.coordinator)
+    page = client.get(reverse("cycle-detail", args=[jars.cycle.pk])).content.decode()
+    assert "Emballages à reprendre" in page and "Dépôt GAC de Rennes" in page
+
+
+# --- the returns page costs the same for 2 and 24 households --------------------------------------------------
+
+RETURNS_PAGE_QUERIES = 9  # session, user, roles, cycle+club, distribution+group+depot, households, containers charged,
+# containers brought back, the containers
+
+
+def test_the_returns_page_costs_the_same_whatever_the_number_of_households(jars, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cabas.members.models import Household
+
+    def measure():
+        client.force_login(jars.group_coordinator_a)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(returns_url(jars)).status_code == 200
+        return len(ctx.captured_queries), ctx
+
+    close_cycle(jars.cycle.pk)
+    record_container_returns(distribution_a(jars).pk, {(jars.household_a1.pk, jars.jar.pk): 2})
+    small, ctx = measure()
+    # a larger group, more containers and products, a second cycle
+    crate = Container.objects.create(club=jars.club, name="Cagette", deposit=D("2.00"))
+    products = [Product.objects.create(producer=jars.farm, category=jars.legumes, name=f"Légume {i}", unit=Unit.KILOGRAM,
+                                       unit_price=D("2.00"), order_step=D("1"), container=crate) for i in range(5)]
+    households = Household.objects.bulk_create(Household(group=jars.group_a, name=f"Foyer {i:02d}") for i in range(22))
+    jars.cycle = jars.open_cycle(products=[jars.yoghurt, jars.milk, *products], name="Semaine 48")
+    offers = list(Offer.objects.filter(cycle=jars.cycle))
+    for household in households:
+        save_order(cycle=jars.cycle, household=household, quantities={o.pk: o.order_step * 2 for o in offers})
+    close_cycle(jars.cycle.pk)
+    record_container_returns(distribution_a(jars).pk, {(h.pk, crate.pk): 1 for h in households})
+    large, ctx_large = measure()
+    assert small == large == RETURNS_PAGE_QUERIES, "\n".join(q["sql"][:150] for q in ctx_large.captured_queries)

@@ -63,8 +63,8 @@ _COUNTS = {
     "order-post-mixed": 16,  # writes: INSERT changes, DELETE lines, UPDATE lines, INSERT lines, UPDATE order
     "order-post-remove-all": 16,  # writes: INSERT changes, DELETE lines, EXISTS lines, DELETE lines, DELETE order
     # coordination pages: session, user, roles, cycle+club, then
-    "cycle-detail": 7,  # distributions+group+depot+picking list, lines (values), COUNT offers
-    "cycle-detail-closed": 8,  # distributions, summaries per group (aggregate), sheets+producer, COUNT offers
+    "cycle-detail": 8,  # distributions+group+depot+picking list, lines (values), COUNT offers, containers brought back
+    "cycle-detail-closed": 9,  # distributions, summaries per group (aggregate), sheets+producer, COUNT offers, containers brought back
     "group-orders": 8,  # group+depot, households, orders, lines+offer+producer
     "group-orders-closed": 8,  # group+depot, households, orders, allocations+offer+producer+household
     "cycle-list": 5,  # cycles annotated with their order count, the clubs coordinated (links to contracts, proposals)

@@ -37,6 +37,7 @@ def container_returns(request, cycle_id: int, group_id: int):
     found = holdings([h.pk for h in households], club_id=cycle.club_id, distribution=distribution)
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
+    refused = False
     if request.method == "POST":
         typed: dict[tuple[int, int], int] = {}
         for key, raw in request.POST.items():
@@ -51,12 +52,13 @@ def container_returns(request, cycle_id: int, group_id: int):
             typed[(int(match[1]), int(match[2]))] = int(raw or 0)
         if errors:
             messages.error(request, _("Some counts are not whole numbers: nothing was saved."))
+            refused = True
         else:
             try:
                 saved = record_container_returns(distribution.pk, typed, by_user=request.user)
             except ActionError as error:
                 flash_errors(request, error)
-                errors = error.field_errors
+                errors, refused = error.field_errors, True
             else:
                 if saved:
                     messages.success(request, ngettext(
@@ -76,7 +78,7 @@ def container_returns(request, cycle_id: int, group_id: int):
              for c in sorted(set(held) | set(here), key=lambda c: found.containers[c].name)]
     return render(request, "web/distribution/container_returns.html", {
         "cycle": cycle, "distribution": distribution, "group": distribution.group, "rows": rows, "depot": depot,
-    }, status=400 if errors else 200)
+    }, status=400 if refused else 200)
 
 
 def _rows(households, found, values, errors):
