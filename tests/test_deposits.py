@@ -263,6 +263,12 @@ def test_the_deposit_on_the_order_page_the_invoice_and_for_the_producer(jars, cl
     assert "Emballages à reprendre" in page and "Dépôt GAC de Rennes" in page
 
 
+def test_the_order_page_tells_the_deposit_before_ordering(jars, client):
+    client.force_login(jars.member_a1)
+    page = client.get(reverse("order", args=[jars.cycle.pk])).content.decode()
+    assert "+ consigne 0,50\xa0€ par Pot de yaourt, remboursée quand vous le rapportez" in page
+
+
 # --- the returns page costs the same for 2 and 24 households --------------------------------------------------
 
 RETURNS_PAGE_QUERIES = 9  # session, user, roles, cycle+club, distribution+group+depot, households, containers charged,
