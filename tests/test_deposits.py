@@ -7,15 +7,19 @@ import html
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Q, Sum
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cabas.catalog.models import Container, Product, Unit
+from cabas.catalog.models import Container, Product, ProducerAccount, Unit
 from cabas.core.errors import ActionError
 from cabas.distribution.models import ContainerReturn, Distribution
 from cabas.finance.checks import check_ledger
 from cabas.finance.deposits import deposits_key, returns_key
-from cabas.finance.models import CLUB_ACCOUNTS, Account, AccountKind, Entry, LedgerTransaction, from_cents
+from cabas.finance.models import CLUB_ACCOUNTS, Account, AccountKind, Entry, Invoice, LedgerTransaction, from_cents
+from cabas.finance.services import issue_invoices
+from cabas.members.models import Household
 from cabas.flows import close_cycle, record_container_returns, record_deliveries, save_order
 from cabas.ordering import deposits
 from cabas.ordering.deposits import ChargedLine, ReturnProblem
@@ -235,10 +239,6 @@ def test_more_than_held_or_foreign_ids_on_the_page(jars, client):
 
 
 def test_the_deposit_on_the_order_page_the_invoice_and_for_the_producer(jars, client):
-    from cabas.catalog.models import ProducerAccount
-    from cabas.finance.models import Invoice
-    from cabas.finance.services import issue_invoices
-
     close_cycle(jars.cycle.pk)
     client.force_login(jars.member_a1)
     page = client.get(reverse("order", args=[jars.cycle.pk])).content.decode()
@@ -276,11 +276,6 @@ RETURNS_PAGE_QUERIES = 9  # session, user, roles, cycle+club, distribution+group
 
 
 def test_the_returns_page_costs_the_same_whatever_the_number_of_households(jars, client):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from cabas.members.models import Household
-
     def measure():
         client.force_login(jars.group_coordinator_a)
         with CaptureQueriesContext(connection) as ctx:

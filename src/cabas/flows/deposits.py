@@ -15,7 +15,7 @@ from cabas.core.errors import ActionError
 from cabas.distribution.containers import holdings, write_returns
 from cabas.distribution.models import Distribution
 from cabas.finance.deposits import post_container_returns
-from cabas.members.models import Household
+from cabas.members.models import Group, Household
 from cabas.ordering import deposits
 
 
@@ -27,8 +27,9 @@ def record_container_returns(distribution_id: int, counts: Mapping[tuple[int, in
     Returns the number of counts that changed."""
     now = now or timezone.now()
     with transaction.atomic():
-        distribution = (Distribution.objects.select_for_update().select_related("cycle__club", "group")
-                        .get(pk=distribution_id))
+        distribution = Distribution.objects.select_related("cycle__club", "group").get(pk=distribution_id)
+        # the group locked: its counts at every distribution are checked against the same holdings, one save at a time
+        list(Group.objects.select_for_update().filter(pk=distribution.group_id).values_list("pk"))
         households = {h.pk: h for h in Household.objects.filter(group_id=distribution.group_id)}
         found = holdings(households, club_id=distribution.cycle.club_id, distribution=distribution)
         if any(h not in households or c not in found.containers for h, c in counts):
