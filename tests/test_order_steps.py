@@ -169,8 +169,18 @@ AFTER = [("catalog", "0008_product_order_step_required"), ("ordering", "0007_sel
 def test_the_migration_gives_products_and_open_offers_a_step_people_can_hand_out():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
-    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in ("catalog", "ordering")]
-    old = executor.loader.project_state(BEFORE + others).apps  # the other apps as they are
+    try:
+        _check_the_step_migration(executor)
+    finally:  # later migrations of other apps that hang on these (containers) were unapplied: the schema made whole
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _check_the_step_migration(executor):
+    executor.loader.build_graph()
+    # the other apps as they are, but for what depends on later migrations of these two (unapplied with them)
+    others = [node for node in executor.loader.applied_migrations if node[0] not in ("catalog", "ordering")]
+    old = executor.loader.project_state(BEFORE + others).apps
     Club, Group, Household = (old.get_model("members", name) for name in ("Club", "Group", "Household"))
     Producer, Category, Product = (old.get_model("catalog", name) for name in ("Producer", "Category", "Product"))
     OrderCycle, Offer, Order, OrderLine = (old.get_model("ordering", n) for n in ("OrderCycle", "Offer", "Order", "OrderLine"))

@@ -63,8 +63,8 @@ _COUNTS = {
     "order-post-mixed": 16,  # writes: INSERT changes, DELETE lines, UPDATE lines, INSERT lines, UPDATE order
     "order-post-remove-all": 16,  # writes: INSERT changes, DELETE lines, EXISTS lines, DELETE lines, DELETE order
     # coordination pages: session, user, roles, cycle+club, then
-    "cycle-detail": 7,  # distributions+group+depot+picking list, lines (values), COUNT offers
-    "cycle-detail-closed": 8,  # distributions, summaries per group (aggregate), sheets+producer, COUNT offers
+    "cycle-detail": 8,  # distributions+group+depot+picking list, lines (values), COUNT offers, containers brought back
+    "cycle-detail-closed": 9,  # distributions, summaries per group (aggregate), sheets+producer, COUNT offers, containers brought back
     "group-orders": 8,  # group+depot, households, orders, lines+offer+producer
     "group-orders-closed": 8,  # group+depot, households, orders, allocations+offer+producer+household
     "cycle-list": 5,  # cycles annotated with their order count, the clubs coordinated (links to contracts, proposals)
@@ -78,13 +78,15 @@ _COUNTS = {
     "depot-reception": 8,  # what the depot's households were allocated per offer (aggregate), receptions, offers+producer
     # closing: SAVEPOINT, cycle FOR UPDATE, the depots' receptions, offers' rules, lines' history, lines (values), INSERT outcomes, INSERT allocations, INSERT summaries, distributions,
     # INSERT picking lists, INSERT producer sheets, UPDATE cycle, RELEASE SAVEPOINT
-    "close-service": 33,  # + the offers' rules, the lines' history, the offers' outcomes; then the ledger posting (11):
+    "close-service": 35,  # + the offers' rules, the lines' history, the offers' outcomes; then the ledger posting (11):
     # club, INSERT … SELECT missing accounts of households and of producers, their accounts (2), entries posted
     # so far, INSERT sequence (if missing), sequence FOR UPDATE, UPDATE sequence, INSERT transaction, INSERT entries;
     # then the funds (8): INSERT missing fund accounts, fund accounts FOR UPDATE, the fund before the cycle, money
     # settings, households' tariffs and pledges, funds posted so far, DELETE shares, upsert the cycle's funds
-    # (with discounts or contributions: + INSERT shares and the posting's 5)
-    "close-view": 37,  # session, user, roles, cycle+club, then the 13 of the service (answered by a redirect)
+    # (with discounts or contributions: + INSERT shares and the posting's 5); then the containers' deposits (2): the
+    # allocations that come in containers, deposits posted so far (with containers: + accounts, the deposits account
+    # and the posting's 5)
+    "close-view": 39,  # session, user, roles, cycle+club, then the 13 of the service (answered by a redirect)
 }
 # PostgreSQL takes one more statement where saves and the closing meet: the cycle's advisory lock
 # (ordering.services.CYCLE_LOCK_SPACE), shared by the saves, alone by the closing.

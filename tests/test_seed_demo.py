@@ -199,6 +199,15 @@ def test_the_demo_has_a_money_history_that_passes_ledger_check(db):
     assert Payment.objects.filter(club=club, household__isnull=False).count() >= 40
     assert Payment.objects.filter(club=club, producer__isnull=False).exists()
     assert LedgerTransaction.objects.filter(club=club, reverses__isnull=False).count() == 1
+    # jars and bottles: frozen in the offers, their deposits charged at both closings, some brought back at one depot
+    from cabas.distribution.models import ContainerReturn
+
+    assert Offer.objects.filter(cycle__club=club, container__isnull=False, container_deposit__gt=0).exists()
+    charged = LedgerTransaction.objects.filter(club=club, key__startswith="deposits:")
+    assert {t.key.split(":")[1] for t in charged} == {str(c.pk) for c in OrderCycle.objects.filter(club=club, closed_at__isnull=False)}
+    returned = ContainerReturn.objects.filter(distribution__cycle__club=club)
+    assert returned.exists() and len({r.distribution_id for r in returned}) == 1
+    assert LedgerTransaction.objects.filter(club=club, key=f"deposit-returns:{returned[0].distribution_id}").exists()
     out = StringIO()
     call_command("ledger-check", stdout=out)
     assert "tout est juste" in out.getvalue()

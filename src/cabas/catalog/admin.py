@@ -3,14 +3,14 @@ from django.contrib import admin
 from cabas.members.admin_scope import SHARED, ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin
 
 from .models import (
-    Category, CertificationVisit, CharterPoint, CostSheet, Label, Producer, ProducerAccount, Product, SpecSheet, VisitCheck,
+    Category, CertificationVisit, CharterPoint, Container, CostSheet, Label, Producer, ProducerAccount, Product, SpecSheet, VisitCheck,
 )
 
 
 class ProductInline(ClubScopedTabularInline):
     model = Product
     fields = ["reference", "name", "category", "unit", "unit_price", "vat_rate", "pack_size", "order_step", "min_total",
-              "is_active", "is_trial"]
+              "container", "containers_per_step", "is_active", "is_trial"]
     extra = 0
 
 
@@ -39,6 +39,16 @@ class ProductAdmin(ClubScopedAdmin):
     list_filter = ["category", "producer__club", "is_active"]
     list_select_related = ["producer", "category"]
     search_fields = ["name", "producer__name"]
+
+
+@admin.register(Container)
+class ContainerAdmin(ClubScopedAdmin):
+    """Returnable containers and their deposits; a product carries one per order step (its ``container``)."""
+
+    club_path = "club"
+    list_display = ["name", "deposit", "producer", "club"]
+    list_filter = ["club"]
+    search_fields = ["name"]
 
 
 @admin.register(Label)

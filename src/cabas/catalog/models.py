@@ -94,6 +94,35 @@ class Category(models.Model):
         return self.name
 
 
+class Container(models.Model):
+    """A returnable container a club's products come in, with the deposit a household pays for it and gets back
+    when it brings it back to its depot: « Pot de yaourt 0,50 € », « Bouteille de lait 1 l 1,00 € »."""
+
+    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="containers", verbose_name=_("club"))
+    name = models.CharField(_("name"), max_length=100)
+    deposit = models.DecimalField(
+        _("deposit (€)"), max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("What a household pays for each container with the product and gets back when it returns it. A "
+                    "change applies to the cycles opened afterwards."),
+    )
+    producer = models.ForeignKey(
+        Producer, on_delete=models.PROTECT, null=True, blank=True, related_name="containers",
+        verbose_name=_("taken back by"), help_text=_("The producer who collects the returned containers from the depots."),
+    )
+
+    class Meta:
+        verbose_name = _("returnable container")
+        verbose_name_plural = _("returnable containers")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["club", "name"], name="container_unique_name"),
+            models.CheckConstraint(condition=Q(deposit__gt=0), name="container_deposit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ProductQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         """As ``save``, a product without an order step gets its unit's (a bulk insert calls no ``save``)."""
@@ -158,6 +187,15 @@ class Product(models.Model):
         help_text=_("The part of a standard crate one unit takes (0.1: ten units to a crate), to load the transport "
                     "rounds. Empty: one crate per 10 kg of the unit's weight."),
     )
+    container = models.ForeignKey(
+        Container, on_delete=models.PROTECT, null=True, blank=True, related_name="products",
+        verbose_name=_("returnable container"),
+        help_text=_("The container each order step comes in (a jar, a bottle), with its deposit. Empty: none."),
+    )
+    containers_per_step = models.PositiveSmallIntegerField(
+        _("containers per order step"), default=1, validators=[MinValueValidator(1)],
+        help_text=_("How many containers one order step takes (a pack of 4 yoghurts sold by the pack: 4)."),
+    )
 
     class Meta:
         verbose_name = _("product")
@@ -197,6 +235,9 @@ class Product(models.Model):
             if self.order_step is None:
                 raise ValidationError({"order_step": _("Give the order step: none of the usual steps divides the "
                                                        "pack size.")})
+        if self.container_id is not None and self.producer_id is not None and \
+                self.container.club_id != self.producer.club_id:
+            raise ValidationError({"container": _("Choose a container of the producer's club.")})
         problem = steps.step_problem(self.unit, self.order_step, self.pack_size)
         if problem == steps.NOT_WHOLE:
             raise ValidationError({"order_step": _("What is counted is ordered whole: the order step must be a whole "

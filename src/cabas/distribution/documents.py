@@ -112,22 +112,49 @@ def picking_list(distribution: Distribution) -> PickingListDocument:
     return PickingListDocument(distribution=distribution, households=list(households.values()), product_totals=product_totals)
 
 
+@dataclass(frozen=True)
+class DepositLine:
+    """The deposit of one kind of container a household receives in a cycle (outside VAT)."""
+
+    container: object  # catalog.Container
+    count: int
+    deposit: Decimal
+    amount: Decimal
+
+
 @dataclass
 class HouseholdSummaryDocument:
     cycle: OrderCycle
     household: Household
     lines: list[Allocation]
     vat: VatBreakdown
+    deposits: list[DepositLine] = field(default_factory=list)
+
+    @property
+    def deposit_total(self) -> Decimal:
+        return sum((d.amount for d in self.deposits), ZERO)
+
+
+def deposit_lines(allocations) -> list[DepositLine]:
+    """The containers the allocations come in, per container and deposit (their offers' containers loaded)."""
+    counts: dict[tuple[int, Decimal], list] = {}
+    for a in allocations:
+        n = a.offer.containers_for(a.quantity)
+        if n:
+            entry = counts.setdefault((a.offer.container_id, a.offer.container_deposit), [a.offer.container, 0])
+            entry[1] += n
+    return [DepositLine(container=c, count=n, deposit=deposit, amount=(n * deposit).quantize(ZERO))
+            for (_pk, deposit), (c, n) in sorted(counts.items(), key=lambda item: item[1][0].name)]
 
 
 def household_summary(cycle: OrderCycle, household: Household) -> HouseholdSummaryDocument:
     lines = list(
         Allocation.objects.filter(cycle=cycle, household=household)
-        .select_related("offer__producer", "offer__outcome")
+        .select_related("offer__producer", "offer__outcome", "offer__container")
         .order_by("offer__producer__name", "offer__name")
     )
     vat = vat_breakdown((a.offer.vat_rate, a.amount_incl_vat) for a in lines)
-    return HouseholdSummaryDocument(cycle=cycle, household=household, lines=lines, vat=vat)
+    return HouseholdSummaryDocument(cycle=cycle, household=household, lines=lines, vat=vat, deposits=deposit_lines(lines))
 
 
 @dataclass

@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cabas.catalog.models import Producer
-from cabas.members.models import Group
+from cabas.catalog.models import Container, Producer
+from cabas.members.models import Group, Household
 from cabas.ordering.models import Offer, OrderCycle
 
 
@@ -231,3 +231,26 @@ class SurplusDisposition(models.Model):
         verbose_name = _("surplus disposition")
         verbose_name_plural = _("surplus dispositions")
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="disposition_quantity_positive")]
+
+
+class ContainerReturn(models.Model):
+    """How many containers of a kind a household brought back at a distribution, as last counted there; the
+    deposit refunded for each is the container's when the count was first written (a correction keeps it)."""
+
+    distribution = models.ForeignKey(Distribution, on_delete=models.PROTECT, related_name="container_returns")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="container_returns")
+    container = models.ForeignKey(Container, on_delete=models.PROTECT, related_name="returns")
+    quantity = models.PositiveIntegerField(_("containers returned"))
+    deposit = models.DecimalField(_("deposit per container (€)"), max_digits=8, decimal_places=2)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("containers returned")
+        verbose_name_plural = _("containers returned")
+        constraints = [
+            models.UniqueConstraint(fields=["distribution", "household", "container"], name="container_return_unique"),
+            models.CheckConstraint(condition=Q(deposit__gt=0), name="container_return_deposit_positive"),
+        ]
+        indexes = [models.Index(fields=["household", "container"], name="container_return_household")]

@@ -86,6 +86,7 @@ class AccountKind(models.TextChoices):
     SOLIDARITY = "solidarity", _("solidarity fund")
     GUARANTEE = "guarantee", _("guarantee fund")
     VAT = "vat", _("VAT collected")
+    DEPOSITS = "deposits", _("container deposits held")
 
 
 # The club's own accounts, with their French chart-of-accounts numbers (plan comptable associatif).
@@ -98,6 +99,8 @@ CLUB_ACCOUNTS = {
     AccountKind.SOLIDARITY: ("467100", "Caisse de solidarité"),
     AccountKind.GUARANTEE: ("467200", "Fonds de garantie"),
     AccountKind.VAT: ("445710", "TVA collectée"),
+    # what the club owes back for the returnable containers households hold (4196, clients : emballages consignés)
+    AccountKind.DEPOSITS: ("419600", "Consignations reçues (emballages)"),
 }
 HOUSEHOLD_CODE, PRODUCER_CODE = "411000", "401000"
 
@@ -241,7 +244,8 @@ class Invoice(models.Model):
     amount_excl_vat = models.DecimalField(max_digits=12, decimal_places=2)
     vat = models.JSONField(default=list)  # [[rate, excl, vat, incl], …] as strings
     # what the funds change in what the household pays, outside VAT: [{label, amount}] (a solidarity
-    # discount paid by the fund is negative, a contribution positive)
+    # discount paid by the fund is negative, a contribution positive); then the deposits of the returnable
+    # containers received, also outside VAT: [{label, amount, kind: "deposit"}]
     fund_lines = models.JSONField(default=list)
     reference = models.CharField(_("payment reference"), max_length=40)
     corrects = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrected_by")
@@ -255,6 +259,15 @@ class Invoice(models.Model):
     @property
     def display_number(self) -> str:
         return f"{self.issued_on.year}-{self.number:06d}"
+
+    @property
+    def has_fund_lines(self) -> bool:
+        """Lines of the funds among the lines outside VAT (the others are containers' deposits)."""
+        return any(line.get("kind") != "deposit" for line in self.fund_lines)
+
+    @property
+    def has_deposit_lines(self) -> bool:
+        return any(line.get("kind") == "deposit" for line in self.fund_lines)
 
     @property
     def amount_due(self) -> Decimal:

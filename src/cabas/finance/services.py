@@ -15,13 +15,15 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cabas.catalog.models import Producer
+from cabas.catalog.models import Container, Producer
 from cabas.core.errors import ActionError
 from cabas.core.formatting import format_money
 from cabas.core.money import line_amount, vat_breakdown
 from cabas.core.numbers import parse_decimal
 from cabas.distribution.models import Distribution
 from cabas.members.models import Club, Household
+from cabas.ordering import deposits
+from cabas.ordering.containers import charged_lines
 from cabas.ordering.models import Allocation, OrderCycle, OrderLine, OrderSummary
 
 from . import bank, ledger, references
@@ -223,6 +225,25 @@ def _fund_lines(cycle) -> dict[int, list[dict]]:
     return lines
 
 
+def _deposit_lines(cycle) -> dict[int, list[dict]]:
+    """Per household, the deposits of the containers it receives in the cycle, one line per container and deposit
+    (outside VAT; two queries)."""
+    counts: dict[tuple[int, int, Decimal], int] = defaultdict(int)
+    for line in charged_lines(cycle_id=cycle.pk):
+        counts[(line.household_id, line.container_id, line.deposit)] += deposits.containers(
+            line.quantity, line.order_step, line.containers_per_step)
+    names = dict(Container.objects.filter(pk__in={c for _h, c, _d in counts}).values_list("pk", "name"))
+    lines: dict[int, list[dict]] = defaultdict(list)
+    for (household_id, container_id, deposit), count in sorted(counts.items(), key=lambda i: (i[0][0], names[i[0][1]])):
+        if count:
+            lines[household_id].append({
+                "label": _("Deposit: %(count)s × %(container)s at %(deposit)s") % {
+                    "count": count, "container": names[container_id], "deposit": format_money(deposit)},
+                "amount": str((count * deposit).quantize(Decimal("0.01"))), "kind": "deposit",
+            })
+    return lines
+
+
 def _totals(lines: list[dict], sign: int = 1):
     per_rate: dict[Decimal, Decimal] = defaultdict(Decimal)
     for line in lines:
@@ -244,6 +265,8 @@ def issue_invoices(cycle, *, date: datetime.date | None = None) -> int:
     scheme = settings_for(club).reference_scheme
     totals = dict(OrderSummary.objects.filter(cycle=cycle).values_list("household_id", "amount_incl_vat"))
     fund_lines = _fund_lines(cycle)
+    for household_id, rows in _deposit_lines(cycle).items():
+        fund_lines[household_id] = [*fund_lines.get(household_id, []), *rows]
     current: dict[int, Invoice] = {}
     for invoice in Invoice.objects.filter(cycle=cycle, kind=InvoiceKind.INVOICE, corrected_by__isnull=True):
         current[invoice.household_id] = invoice

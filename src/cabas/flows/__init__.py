@@ -12,6 +12,7 @@ management commands and the demo call (never a domain's steps one after another 
 | post a transport plan's shares | ``transport.post_transport_shares`` | logistics, finance |
 | decide a cost sheet | ``cost_sheets.decide_cost_sheet`` | catalog, contracts |
 | sell a depot's surplus to a member | ``surplus.sell_surplus`` | distribution, finance |
+| count containers brought back at a depot | ``deposits.record_container_returns`` | distribution, finance |
 
 A new workflow gets its own module here; a step that stays within one domain belongs to that domain's
 ``services.py``.
@@ -19,6 +20,7 @@ A new workflow gets its own module here; a step that stays within one domain bel
 
 from .closing import ClosingOutcome, close_cycle, close_due_cycles
 from .cost_sheets import decide_cost_sheet
+from .deposits import record_container_returns
 from .memberships import approve_membership, leave_group, renew_membership, start_membership
 from .opening import open_cycle
 from .personal_data import erase_member, export_member_data
@@ -29,6 +31,6 @@ from .transport import post_transport_shares
 
 __all__ = [
     "ClosingOutcome", "approve_membership", "close_cycle", "close_due_cycles", "decide_cost_sheet", "erase_member",
-    "export_member_data", "leave_group", "open_cycle", "post_transport_shares", "record_deliveries", "record_depot_reception",
-    "renew_membership", "save_order", "save_paper_orders", "sell_surplus", "start_membership",
+    "export_member_data", "leave_group", "open_cycle", "post_transport_shares", "record_container_returns", "record_deliveries",
+    "record_depot_reception", "renew_membership", "save_order", "save_paper_orders", "sell_surplus", "start_membership",
 ]

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cabas.distribution.services import depot_limits, refresh_expected, write_closing_documents
+from cabas.finance.deposits import post_cycle_deposits
 from cabas.finance.services import post_cycle
 from cabas.ordering.closing import ClosingResult
 from cabas.ordering.models import OrderCycle
@@ -33,9 +34,9 @@ class ClosingOutcome:
 
 def write_closing(cycle: OrderCycle, *, now: datetime.datetime) -> ClosingResult:
     """Allocate and write everything that follows from the allocation: allocations and summaries, picking lists
-    and producer sheets, the ledger (by difference with what was posted before). Runs inside the caller's
-    transaction, the cycle locked; a constant number of statements whatever the cycle's size. What depots
-    received (``DepotReception``) limits what their households receive."""
+    and producer sheets, the ledger (by difference with what was posted before), the containers' deposits. Runs
+    inside the caller's transaction, the cycle locked; a constant number of statements whatever the cycle's size.
+    What depots received (``DepotReception``) limits what their households receive."""
     receptions = depot_limits(cycle)
     result = write_allocation(cycle, receptions)
     if receptions:
@@ -43,6 +44,7 @@ def write_closing(cycle: OrderCycle, *, now: datetime.datetime) -> ClosingResult
     write_closing_documents(cycle, result, now=now)
     post_cycle(cycle, {t.key: t.vat.amount_incl_vat for t in result.households},
                {t.key: t.vat.amount_incl_vat for t in result.producers}, date=timezone.localdate(now))
+    post_cycle_deposits(cycle, date=timezone.localdate(now))
     return result
 
 

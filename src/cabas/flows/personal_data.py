@@ -33,6 +33,7 @@ from cabas.catalog.models import Producer, ProducerAccount
 from cabas.contracts.models import Subscription
 from cabas.core.errors import ActionError
 from cabas.core.money import ZERO, line_amount
+from cabas.distribution.models import ContainerReturn
 from cabas.finance import services as finance
 from cabas.finance.models import FundShare, HouseholdTariff, Invoice, Payment, SolidarityPledge
 from cabas.members.models import Household, Membership, MembershipApplication, Role, RoleKind, User
@@ -74,6 +75,8 @@ RECORDS = {
     "ordering.ordersummary.household": "export; kept",
     "contracts.subscription.household": "export with lines and skipped dates; kept (a running one blocks erasing the last member)",
     "participation.surveyanswer.household": "export; kept (anonymous once the household is)",
+    "distribution.containerreturn.household": "export; kept (the refunds of deposits in the ledger come from them)",
+    "distribution.containerreturn.updated_by": "counted; kept",
     "finance.account.household": "export (statement, balance); kept with its name: an accounting record",
     "finance.invoice.household": "export; kept as issued: a legal record (10 years)",
     "finance.payment.household": "export; kept",
@@ -225,6 +228,12 @@ def export_member_data(user) -> dict:
          "amount_incl_vat": a.amount_incl_vat}
         for a in Allocation.objects.filter(household=household).select_related("cycle", "offer__producer")
         .order_by("cycle__closes_at", "offer__producer__name", "offer__name")
+    ]
+    data["containers_returned"] = [
+        {"cycle": r.distribution.cycle.name, "group": r.distribution.group.name, "date": r.distribution.date,
+         "container": r.container.name, "quantity": r.quantity, "deposit": r.deposit, "counted_at": r.updated_at}
+        for r in ContainerReturn.objects.filter(household=household)
+        .select_related("distribution__cycle", "distribution__group", "container").order_by("distribution__date", "pk")
     ]
     data["order_summaries"] = [
         {"cycle": s.cycle.name, "group": s.group.name, "lines": s.line_count, "amount_incl_vat": s.amount_incl_vat,

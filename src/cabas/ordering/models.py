@@ -8,8 +8,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cabas.catalog.models import COUNTABLE_UNITS, Category, Producer, Product, Unit
+from cabas.catalog.models import COUNTABLE_UNITS, Category, Container, Producer, Product, Unit
 from cabas.members.models import Club, Group, Household
+
+from . import deposits
 
 
 class CycleStatus(models.TextChoices):
@@ -123,6 +125,12 @@ class Offer(models.Model):
         verbose_name=_("spec sheet"), help_text=_("The version that was current when the cycle opened."),
     )
     is_trial = models.BooleanField(_("trial"), default=False)
+    # The returnable container of each order step and its deposit, frozen like the price.
+    container = models.ForeignKey(Container, on_delete=models.PROTECT, null=True, blank=True, related_name="offers",
+                                  verbose_name=_("returnable container"))
+    containers_per_step = models.PositiveSmallIntegerField(_("containers per order step"), default=1)
+    container_deposit = models.DecimalField(_("deposit per container (€)"), max_digits=8, decimal_places=2,
+                                            null=True, blank=True)
 
     class Meta:
         verbose_name = _("offer")
@@ -131,6 +139,8 @@ class Offer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["cycle", "product"], name="offer_unique_product_per_cycle"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="offer_price_not_negative"),
+            models.CheckConstraint(condition=Q(container__isnull=True) | Q(container_deposit__gt=0),
+                                   name="offer_container_has_deposit"),
         ]
 
     def __str__(self) -> str:
@@ -149,6 +159,12 @@ class Offer(models.Model):
     @property
     def effective_pack_size(self) -> Decimal:
         return self.pack_size or self.order_step
+
+    def containers_for(self, quantity: Decimal) -> int:
+        """How many returnable containers ``quantity`` comes in (0 without a container)."""
+        if self.container_id is None:
+            return 0
+        return deposits.containers(quantity, self.order_step, self.containers_per_step)
 
 
 class Order(models.Model):

@@ -59,7 +59,7 @@ def create_cycle(
         errors.append(_("The closing date must come after the opening date."))
     product_ids = set(product_ids)
     products = list(
-        Product.objects.filter(pk__in=product_ids, producer__club=club, is_active=True).select_related("producer")
+        Product.objects.filter(pk__in=product_ids, producer__club=club, is_active=True).select_related("producer", "container")
     )
     if not product_ids:
         errors.append(_("Choose at least one product to offer."))
@@ -100,6 +100,9 @@ def create_cycle(
             min_total=p.min_total,
             spec_sheet=specs.get(p.pk),
             is_trial=p.is_trial,
+            container=p.container,
+            containers_per_step=p.containers_per_step,
+            container_deposit=p.container.deposit if p.container else None,
         )
         for p in products
     )

@@ -7,7 +7,7 @@ from .forms import LoginForm, ResetPasswordForm
 from .views import (
     contracts, coordination, documents, imports, member, money, producer_account, producers, solidarity, surveys,
 )
-from .views import membership, paper, personal_data, reception
+from .views import deposits, membership, paper, personal_data, reception
 from .views import logistics
 from .views import pickup
 from .views import depot
@@ -153,6 +153,8 @@ urlpatterns = [
          name="producer-depot-list"),
     path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/producteurs/<id:producer_id>/liste.<str:fmt>",
          depot.producer_list, name="producer-depot-list-file"),
+    path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/consignes/", deposits.container_returns,
+         name="container-returns"),
     path("coordination/cycles/<id:cycle_id>/documents.zip", documents.cycle_documents_bundle, name="cycle-documents"),
     path("coordination/cycles/<id:cycle_id>/envoyer-bons-de-commande/", documents.send_producer_sheets,
          name="send-producer-sheets"),

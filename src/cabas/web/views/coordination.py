@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
 from cabas.core.money import ZERO, line_amount
+from cabas.distribution.containers import returns_at_depots
 from cabas.distribution.models import Distribution, ProducerSheet
 from cabas.members.models import Club, Group, Household
 from cabas.members.permissions import access_for
@@ -140,6 +141,7 @@ def cycle_detail(request, cycle_id: int):
     groups = [{"distribution": d, **per_group[d.group_id]} for d in distributions]
     sheets = list(ProducerSheet.objects.filter(cycle=cycle).select_related("producer")) if is_club_coordinator and cycle.is_closed else []
     return render(request, "web/ordering/cycle_detail.html", {
+        "containers_returned": returns_at_depots(distribution__cycle=cycle, distribution__group_id__in=visible_groups),
         "cycle": cycle,
         "status": cycle.status(now),
         "groups": groups,

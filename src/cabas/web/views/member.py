@@ -80,7 +80,7 @@ def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | Non
                   submitted_tolerances: dict[int, str] | None = None, error: ActionError | None = None):
     by = "producer" if request.GET.get("by") == "producer" else "category"
     household = Household.objects.select_related("group").get(pk=request.user.household_id)
-    offers = list(Offer.objects.filter(cycle=cycle).select_related("producer", "category"))
+    offers = list(Offer.objects.filter(cycle=cycle).select_related("producer", "category", "container"))
     order = Order.objects.filter(cycle=cycle, household=household).first()
     saved, saved_tolerances, committed = {}, {}, {}
     if order is not None:

@@ -22,6 +22,7 @@ from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
 from cabas.core.money import vat_breakdown
 from cabas.core.validators import read_iso_date
+from cabas.distribution.containers import holdings
 from cabas.distribution.models import Distribution
 from cabas.finance import depot, epc, fec, references, services
 from cabas.finance.bank import CsvColumns
@@ -68,7 +69,11 @@ def account(request):
     balance = rows[-1]["balance"] if rows else Decimal("0.00")
     reference = services.account_reference(club_settings.reference_scheme, household.pk)
     invoices = list(Invoice.objects.filter(household=household).select_related("cycle").order_by("-number")[:50])
+    found = holdings([household.pk], club_id=household.group.club_id)
+    containers = [{"container": found.containers[c], "count": n, "value": n * found.containers[c].deposit}
+                  for (_h, c), n in sorted(found.balances.items(), key=lambda i: found.containers[i[0][1]].name) if n > 0]
     return render(request, "web/finance/account.html", {
+        "containers": containers, "containers_brought_back": bool(found.returned),
         "tariff": getattr(household, "tariff", None), "pledge": getattr(household, "solidarity_pledge", None),
         "household": household, "rows": rows[-100:], "balance": balance, "settings": club_settings, "invoices": invoices,
         "reference": reference, "qr": payment_qr(club_settings, -balance, reference) if balance < 0 else None,

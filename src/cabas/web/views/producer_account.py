@@ -21,6 +21,7 @@ from cabas.catalog.models import CostSheet, ProducerAccount, Product
 from cabas.catalog.services import COST_FIELDS, SPEC_FIELDS, propose_cost_sheet, propose_spec_sheet
 from cabas.core.errors import ActionError
 from cabas.core.ids import ID_PATTERN, parse_id
+from cabas.distribution.containers import returns_at_depots
 from cabas.distribution.models import Distribution, ProducerSheet
 from cabas.ordering.models import Allocation, CycleStatus, Offer, OrderCycle
 from cabas.ordering.services import set_producer_supply
@@ -56,7 +57,9 @@ def producer_home(request):
         for distribution in (Distribution.objects.filter(cycle_id__in=sheets).filter(Exists(served))
                              .select_related("group").order_by("group__name")):
             depots[distribution.cycle_id].append(distribution)
+    returned = returns_at_depots(container__producer=producer, distribution__cycle__in=cycles)
     return render(request, "web/catalog/producer_home.html", {
+        "containers_returned": returned,
         "producer": producer, "cycles": [(c, c.status(now), c.pk in sheets, depots.get(c.pk, [])) for c in cycles],
         "upcoming": [(c, by_cycle[c.pk]) for c in upcoming], "products": products,
         "spec_fields": SPEC_FIELDS, "cost_fields": COST_FIELDS,

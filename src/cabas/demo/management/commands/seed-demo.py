@@ -28,6 +28,9 @@ from cabas.catalog.models import CertificationVisit, Category, CostSheet, PriceC
 from cabas.catalog.steps import default_order_step
 from cabas.contracts.models import Contract, Subscription
 from cabas.demo.depot_money import seed_depot_money
+from cabas.demo.deposits import (
+    delete_container_returns, delete_containers, seed_container_returns, seed_containers,
+)
 from cabas.demo.memberships import seed_memberships
 from cabas.demo.money import SOLIDARITY_EMAIL, TREASURER_EMAIL, seed_money, seed_solidarity
 from cabas.demo.partnerships import PRODUCER_EMAIL, seed_partnerships
@@ -484,6 +487,7 @@ class Command(BaseCommand):
                 OrderLine.objects.filter(order__cycle__in=cycles).delete()
                 Order.objects.filter(cycle__in=cycles).delete()
                 LineChange.objects.filter(cycle__in=cycles).delete()
+                delete_container_returns(cycles)
                 cycles.delete()  # with their offers and distributions
                 Subscription.objects.filter(producer__club=club).delete()  # with their lines and skipped dates
                 Contract.objects.filter(club=club).delete()
@@ -493,6 +497,7 @@ class Command(BaseCommand):
                 CostSheet.objects.filter(product__producer__club=club).delete()
                 CertificationVisit.objects.filter(producer__club=club).delete()
                 Product.objects.filter(producer__club=club).delete()
+                delete_containers(club)
                 Producer.objects.filter(club=club).delete()
             User.objects.filter(pk__in=list(User.objects.filter(users).values_list("pk", flat=True))).delete()
             if club is not None:
@@ -583,6 +588,8 @@ class Command(BaseCommand):
             for p in spec.products
         )
         product_specs = {p.name: p for spec in PRODUCERS for p in spec.products}
+        # Jars and bottles with a deposit (before the cycles open: their offers freeze them).
+        seed_containers(club=club)
 
         # Households that show something to the demo logins: each group's "membre." household orders.
         featured = [h for plan, h in zip(plans, households) if plan.members[0].email.startswith("membre.")]
@@ -613,6 +620,8 @@ class Command(BaseCommand):
         seed_logistics(club, past, coordinator=coordinator)  # sites, vehicles and a transport plan in each scheme
         seed_reception(club)  # the delivery checked at one depot, one product short
         seed_distribution_day(club)  # pickups signed off at one depot, a no-show's goods and pack surplus handled
+        # At one depot, households bring back part of their jars and bottles (refunded on their accounts).
+        seed_container_returns(cycle=past, coordinator=coordinator, rng=rng)
 
         open_opens = local_datetime(today - datetime.timedelta(days=1), 8)
         open_closes = local_datetime(today + datetime.timedelta(days=3), 20)
