@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -17,24 +15,7 @@ from cabas.ordering.models import Offer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# axe-core from the npm registry (package.json), or where AXE_JS says
-AXE_PATHS = [Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js",
-             *([Path(os.environ["AXE_JS"])] if os.environ.get("AXE_JS") else [])]
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def check_accessibility(page):
-    found = [p for p in AXE_PATHS if p.is_file()]
-    if not found:
-        pytest.fail(f"axe-core is missing at {AXE_PATHS[0]}: run `npm ci` (or set AXE_JS)")
-    page.add_script_tag(content=found[0].read_text(encoding="utf-8"))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-    problems = [f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(", ".join(n["target"]) for n in v["nodes"][:5])
-                for v in result["violations"]]
-    assert not problems, "\n".join(problems)
-
-
-def test_a_coordinator_records_the_containers_brought_back(world, live_server, phone, screenshot):
+def test_a_coordinator_records_the_containers_brought_back(world, live_server, phone, screenshot, axe):
     jar = Container.objects.create(club=world.club, name="Pot de yaourt", deposit=D("0.50"), producer=world.farm)
     bottle = Container.objects.create(club=world.club, name="Bouteille de lait 1 l", deposit=D("1.00"))
     yoghurt = Product.objects.create(producer=world.farm, category=world.lait, name="Yaourt nature", unit=Unit.PIECE,
@@ -71,4 +52,4 @@ def test_a_coordinator_records_the_containers_brought_back(world, live_server, p
     wide = phone.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 361)
         .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)""")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360, wide
-    check_accessibility(phone)
+    axe(phone, name="containers brought back")
