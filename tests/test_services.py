@@ -554,11 +554,11 @@ def test_close_due_cycles_closes_each_cycle_in_isolation(world, monkeypatch, cap
     save_order(cycle=bad, household=world.household_a1, quantities={milk: "2"}, now=bad.closes_at - HOUR)
     real = flow.write_allocation
 
-    def failing(cycle):
+    def failing(cycle, *args):
         if cycle.pk == bad.pk:
-            real(cycle)  # writes allocations first: they must be rolled back with the rest
+            real(cycle, *args)  # writes allocations first: they must be rolled back with the rest
             raise ValueError("year 0 is out of range")
-        return real(cycle)
+        return real(cycle, *args)
 
     monkeypatch.setattr(flow, "write_allocation", failing)
     outcomes = close_due_cycles(now=now)
