@@ -288,3 +288,24 @@ def test_a_price_corrected_at_reception_is_posted_and_invoiced_again(world, logi
     assert balance(world.household_a1) == D("3.90") + D("10.00") and balance(producer=world.bakery) == D("-15.00")
     assert services.issue_invoices(cycle, date=TODAY) == 4  # two credit notes, two new invoices
     assert not check_ledger()
+
+
+def test_a_guarantee_contribution_paid_out_is_not_given_back_at_reception(world):
+    """Found by the sequence test above: a cycle's guarantee contributions are paid out to a producer, then
+    reception lowers the cycle's amounts; giving the contributions back would take the fund below zero. They stay
+    as posted (b1's whole order, its only line, is not delivered: its contribution stays too)."""
+    from cabas.finance.models import FinanceSettings
+
+    FinanceSettings.objects.create(club=world.club, legal_name="Club", guarantee_percent=D("10"))
+    cycle, milk, bread = closed_cycle(world)
+    held = services.fund_available(world.club, "guarantee")
+    assert held == D("1.43") + D("0.52")
+    services.guarantee_payout(club=world.club, producer=world.farm, amount=held, reason="Grêle", date=TODAY)
+    record_deliveries(cycle.pk, {bread.pk: D(0), milk.pk: D(1)})
+    assert services.fund_available(world.club, "guarantee") == 0
+    assert check_ledger() == []
+    # with the fund holding enough again, a later reception lowers the contributions as usual
+    services.receive_for_fund(club=world.club, fund="guarantee", amount="5", method="cash", source="Don", date=TODAY)
+    record_deliveries(cycle.pk, {bread.pk: D(1), milk.pk: D(1)})
+    assert services.fund_available(world.club, "guarantee") == D("5") - D("1.43") - D("0.52") + D("0.13") + D("0.52")
+    assert check_ledger() == []

@@ -20,7 +20,7 @@ from cabas.core.formatting import format_money
 from cabas.members.models import Household, User
 
 from . import solidarity
-from .accounts import club_account, locked_fund_accounts, post_to_target, settings_for
+from .accounts import club_account, locked_fund_accounts, party_accounts, post_to_target, settings_for
 from .models import AccountKind, ContributionMode, CycleFunds, Entry, FundShare, Journal, from_cents
 
 ZERO = Decimal("0.00")
@@ -30,13 +30,19 @@ def funds_key(cycle_id: int) -> str:
     return f"funds:{cycle_id}"
 
 
+def _held_before(cycle_id: int, *account_ids: int) -> list[Decimal]:
+    """What each fund account holds, leaving out what this cycle already took or gave (one query). A fund may hold
+    less than nothing here when money this cycle brought in has been paid out since."""
+    prefix = funds_key(cycle_id)
+    entries = Entry.objects.filter(account_id__in=account_ids).exclude(
+        Q(transaction__key=prefix) | Q(transaction__key__startswith=prefix + ":"))
+    totals = entries.aggregate(**{f"a{pk}": Sum("cents", filter=Q(account_id=pk)) for pk in account_ids})
+    return [-from_cents(totals[f"a{pk}"]) for pk in account_ids]
+
+
 def _fund_before(club, account_id: int, cycle_id: int) -> Decimal:
     """What the solidarity fund holds, leaving out what this cycle already took or gave (one query)."""
-    prefix = funds_key(cycle_id)
-    cents = (Entry.objects.filter(account_id=account_id)
-             .exclude(Q(transaction__key=prefix) | Q(transaction__key__startswith=prefix + ":"))
-             .aggregate(t=Sum("cents"))["t"])
-    return max(-from_cents(cents), ZERO)
+    return max(_held_before(cycle_id, account_id)[0], ZERO)
 
 
 def plan_for(cycle, amounts: Mapping[int, Decimal], *, fund: Decimal) -> tuple[solidarity.Plan, dict]:
@@ -77,8 +83,17 @@ def post_cycle_funds(cycle, amounts: Mapping[int, Decimal], household_accounts: 
     club = cycle.club
     # One closing, reception or payout at a time against the funds, so they never go negative.
     solidarity_account, guarantee_account = locked_fund_accounts(club)
-    fund = _fund_before(club, solidarity_account.pk, cycle.pk)
+    solidarity_before, guarantee_before = _held_before(cycle.pk, solidarity_account.pk, guarantee_account.pk)
+    fund = max(solidarity_before, ZERO)
     result, guarantee = plan_for(cycle, amounts, fund=fund)
+    if guarantee_before + sum(guarantee.values(), ZERO) < 0:
+        # Reception lowered this cycle's contributions, but the guarantee fund has paid out what they brought in:
+        # what was paid out is not given back, the contributions stay as they were posted.
+        guarantee = {h: g for h, g in FundShare.objects.filter(cycle=cycle).values_list("household_id", "guarantee") if g}
+        missing = [h for h in guarantee if h not in household_accounts]  # a household that now receives nothing
+        if missing:
+            household_accounts = {**household_accounts, **{h: a.pk for h, a in party_accounts(
+                club, AccountKind.HOUSEHOLD, missing).items()}}
     target: dict[int, Decimal] = {}
     households = set(result.discounts) | set(result.contributions) | set(guarantee)
     for h in households:
