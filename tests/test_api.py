@@ -21,6 +21,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from cabas.api.schemas import OrderLineOut, OrderOut
 from cabas.distribution.models import Distribution
 from cabas.finance.models import HouseholdTariff, TariffCategory
 from cabas.members.models import Household, Role, RoleKind, User
@@ -181,6 +182,33 @@ def test_get_and_put_my_order(scene):
     # an empty order removes it
     assert put_json(client, url, {"lines": []}).json()["lines"] == []
     assert not Order.objects.filter(cycle=scene.open, household=w.household_a1).exists()
+
+
+@pytest.mark.django_db
+def test_order_answers_are_their_schema_and_a_save_answers_what_is_stored(scene):
+    """The order's GET and PUT write their answer themselves (api.renderers.json_response, without ninja validating
+    it again): it is still exactly OrderOut, and the PUT's answer, built from what the save wrote, is what a GET
+    reads back from the database."""
+    w = scene.world
+    url = f"/api/cycles/{scene.open.pk}/order"
+    client = client_for(w.member_a1)
+    milk, bread = scene.offers[w.milk.pk], scene.offers[w.bread.pk]
+    put_json(client, url, {"lines": [{"offer": milk, "quantity": "1"}]})
+    saved = put_json(client, url, {"lines": [{"offer": bread, "quantity": 4, "tolerance": "2"}, {"offer": milk, "quantity": "2,5"}]})
+    assert saved.status_code == 200 and saved["Content-Type"] == "application/json; charset=utf-8"
+    read = client.get(url)
+    assert saved.json() == read.json()
+    closed = client.get(f"/api/cycles/{scene.closed.pk}/order")
+    for body in (saved.json(), closed.json()):
+        OrderOut.model_validate(body)
+        assert set(body) == set(OrderOut.model_fields)
+        for line in body["lines"]:
+            assert set(line) == set(OrderLineOut.model_fields)
+            assert all(isinstance(line[k], str) for k in ("quantity", "tolerance", "committed"))
+            assert line["allocated"] is None or isinstance(line["allocated"], str)
+    assert [(line["name"], line["quantity"], line["tolerance"]) for line in saved.json()["lines"]] == [
+        ("Lait cru", "2.500", "0.000"), ("Pain de campagne", "4.000", "2.000")]
+    assert saved.json()["updated_at"] is not None and saved.json()["household"]["id"] == w.household_a1.pk
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ Every query here is per request, never per row: each endpoint costs a constant n
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Annotated
 
 from django.db.models import Prefetch
@@ -25,6 +26,7 @@ from cabas.flows import save_order
 from cabas.ordering.services import SavedLine, offer_progress
 
 from . import access as checks
+from .renderers import json_response
 from .schemas import (
     MAX_ID, CycleOut, digits_only, Error, HouseholdOut, MeOut, OfferOut, OrderIn, OrderOut, PickingListOut,
 )
@@ -145,7 +147,7 @@ def order_out(cycle: OrderCycle, household: Household, order: Order | None, line
             {
                 "offer": line.offer_id, "name": line.name, "unit": line.unit,
                 "quantity": line.quantity, "tolerance": line.tolerance, "committed": line.committed,
-                "allocated": allocated.get(line.offer_id, 0) if cycle.is_closed else None,
+                "allocated": allocated.get(line.offer_id, Decimal(0)) if cycle.is_closed else None,
             }
             for line in sorted(lines, key=lambda line: (line.name, line.offer_id))
         ],
@@ -158,7 +160,7 @@ def get_order(request, cycle_id: PathId):
     user = request.auth
     cycle = checks.own_cycle(user, cycle_id)
     household = Household.objects.get(pk=user.household_id)
-    return order_out(cycle, household, Order.objects.filter(cycle=cycle, household=household).first())
+    return json_response(request, order_out(cycle, household, Order.objects.filter(cycle=cycle, household=household).first()))
 
 
 def raw_quantity(value):
@@ -183,7 +185,7 @@ def put_order(request, cycle_id: PathId, payload: OrderIn):
     household = user.household  # read with the user, its group too (members.backends.EmailBackend)
     saved = save_order(cycle=cycle, household=household, quantities=quantities, tolerances=tolerances, replace=True,
                        by_user=user)
-    return order_out(cycle, household, saved.order, saved.lines)
+    return json_response(request, order_out(cycle, household, saved.order, saved.lines))
 
 
 # --- coordination ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ producer's supply) is one function here, in one transaction.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Context, Decimal
@@ -25,6 +26,7 @@ from cabas.catalog.units import format_quantity_with_unit, format_step
 from cabas.core.bulk import insert_rows
 from cabas.core.errors import ActionError
 from cabas.core.money import ZERO, line_amount
+from cabas.core.rows import Loader, fetch_one, table
 from cabas.members.models import Club, Group, Household
 
 from . import allocation, closing
@@ -202,6 +204,16 @@ def _cycle_lock(cycle_id: int, *, shared: bool) -> None:
             cursor.execute(f"SELECT {function}(%s)", [CYCLE_LOCK_SPACE | cycle_id])
 
 
+_CYCLES = Loader(OrderCycle, "c")
+
+
+def club_cycle(cycle_id: int, club_id: int) -> OrderCycle | None:
+    """The cycle if it is one of the club's (one plain statement: each save of the deadline rush reads it)."""
+    row = fetch_one(f"SELECT {_CYCLES.columns} FROM {table(OrderCycle)} c WHERE c.id = %s AND c.club_id = %s",
+                    [cycle_id, club_id])
+    return None if row is None else _CYCLES.load(row)
+
+
 def lock_open_cycle(cycle: OrderCycle, household: Household, now: datetime.datetime) -> OrderCycle:
     """The cycle as it stands once the save may go on (two queries), if the household may order in it now;
     ActionError otherwise. Must run inside the caller's transaction.
@@ -217,10 +229,10 @@ def lock_open_cycle(cycle: OrderCycle, household: Household, now: datetime.datet
         raise ActionError(_("Your household has left its group: it no longer orders."))
     if connection.vendor == "postgresql":
         _cycle_lock(cycle.pk, shared=True)
-        locked = next(iter(OrderCycle.objects.raw(
-            f"SELECT c.* FROM {OrderCycle._meta.db_table} c, {Household._meta.db_table} h "
+        locked = _CYCLES.load(fetch_one(
+            f"SELECT {_CYCLES.columns} FROM {table(OrderCycle)} c, {table(Household)} h "
             "WHERE c.id = %s AND h.id = %s FOR NO KEY UPDATE OF h", [cycle.pk, household.pk],
-        )))
+        ))
     else:
         locked = OrderCycle.objects.select_for_update().get(pk=cycle.pk)
     status = locked.status(now)
@@ -249,15 +261,58 @@ def _decimal(value) -> Decimal:
     return Decimal(value).quantize(_THOUSANDTH)
 
 
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+@functools.cache
+def _statement(name: str, vendor: str, rows: int = 0) -> str:
+    """A save's statement, built once per vendor (and per number of rows where SQLite lists them: PostgreSQL takes
+    arrays, so that its statements keep one text and a handful of parameters whatever the number of lines)."""
+    quote = connection.ops.quote_name
 
+    def table(model) -> str:
+        return quote(model._meta.db_table)
 
-def _columns(model, *names: str) -> str:
-    return ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in names)
+    def columns(model, *names: str) -> str:
+        return ", ".join(quote(model._meta.get_field(n).column) for n in names)
+
+    pg = vendor == "postgresql"
+    listed = "= ANY(%s)" if pg else f"IN ({', '.join(['%s'] * rows)})"
+    if name == "offers":
+        return (f"SELECT {columns(Offer, *_OFFER_FIELDS)} FROM {table(Offer)} WHERE {columns(Offer, 'cycle')} = %s "
+                f"AND {columns(Offer, 'id')} {listed}")
+    if name == "order":
+        return (
+            "SELECT o.id, l.id, l.offer_id, l.quantity, l.tolerance, l.committed, f.name, f.unit "
+            f"FROM {table(Order)} o LEFT JOIN {table(OrderLine)} l ON l.order_id = o.id "
+            f"LEFT JOIN {table(Offer)} f ON f.id = l.offer_id WHERE o.cycle_id = %s AND o.household_id = %s"
+        )
+    if name == "changes":
+        head = f"INSERT INTO {table(LineChange)} ({columns(LineChange, 'cycle', 'household', 'offer', 'quantity', 'tolerance', 'at')}) "
+        if pg:
+            return head + "SELECT %s, %s, x.o, x.q, x.t, %s FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS x(o, q, t)"
+        return head + f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * rows)}"
+    if name == "delete-lines":
+        return f"DELETE FROM {table(OrderLine)} WHERE id {listed}"
+    if name == "write-lines":
+        # the lines are the household's own (its row is locked): a conflict is a line read before, changed
+        head = f"INSERT INTO {table(OrderLine)} ({columns(OrderLine, 'order', 'offer', 'quantity', 'tolerance', 'committed')}) "
+        tail = (f" ON CONFLICT ({columns(OrderLine, 'order', 'offer')}) DO UPDATE SET "
+                f"{columns(OrderLine, 'quantity')} = excluded.{columns(OrderLine, 'quantity')}, "
+                f"{columns(OrderLine, 'tolerance')} = excluded.{columns(OrderLine, 'tolerance')}")
+        if pg:
+            return head + "SELECT %s, x.o, x.q, x.t, 0 FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS x(o, q, t)" + tail
+        return head + f"VALUES {', '.join(['(%s, %s, %s, %s, 0)'] * rows)}" + tail
+    if name == "insert-order":
+        return (f"INSERT INTO {table(Order)} ({columns(Order, 'cycle', 'household', 'updated_at', 'updated_by')}) "
+                "VALUES (%s, %s, %s, %s) RETURNING id")
+    if name == "touch-order":
+        return (f"UPDATE {table(Order)} SET {columns(Order, 'updated_at')} = %s, {columns(Order, 'updated_by')} = %s "
+                "WHERE id = %s")
+    if name == "delete-order":
+        return f"DELETE FROM {table(Order)} WHERE id = %s"
+    raise ValueError(name)
 
 
 _OFFER_FIELDS = ("id", "cycle", "name", "unit", "pack_size", "order_step")  # in the model's order (from_db)
+_OFFER_ATTNAMES = ("id", "cycle_id", "name", "unit", "pack_size", "order_step")
 
 
 def _offers(cycle_id: int, offer_ids: Iterable[int]) -> dict[int, Offer]:
@@ -266,32 +321,23 @@ def _offers(cycle_id: int, offer_ids: Iterable[int]) -> dict[int, Offer]:
     offer_ids = sorted(offer_ids)
     if not offer_ids:
         return {}
-    sql = (f"SELECT {_columns(Offer, *_OFFER_FIELDS)} FROM {_table(Offer)} WHERE {_columns(Offer, 'cycle')} = %s "
-           f"AND {_columns(Offer, 'id')} IN ({', '.join(['%s'] * len(offer_ids))})")
+    pg = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [cycle_id, *offer_ids])
+        cursor.execute(_statement("offers", connection.vendor, 0 if pg else len(offer_ids)),
+                       [cycle_id, offer_ids] if pg else [cycle_id, *offer_ids])
         rows = cursor.fetchall()
-    field_names = [Offer._meta.get_field(n).attname for n in _OFFER_FIELDS]
     offers = {}
     for pk, cycle, name, unit, pack_size, step in rows:
         values = (pk, cycle, name, unit, None if pack_size is None else _decimal(pack_size), _decimal(step))
-        offers[pk] = Offer.from_db(connection.alias, field_names, values)
+        offers[pk] = Offer.from_db(connection.alias, _OFFER_ATTNAMES, values)
     return offers
 
 
 def _order_with_lines(cycle_id: int, household_id: int) -> tuple[int | None, dict[int, list]]:
     """The household's order in the cycle and all its lines, each with its offer's name and unit (one
     statement): (order id or None, {offer id: [line id, quantity, tolerance, committed, name, unit]})."""
-    o, line, offer = "o", "l", "f"
-    sql = (
-        f"SELECT {o}.id, {line}.id, {line}.offer_id, {line}.quantity, {line}.tolerance, {line}.committed, "
-        f"{offer}.name, {offer}.unit "
-        f"FROM {_table(Order)} {o} LEFT JOIN {_table(OrderLine)} {line} ON {line}.order_id = {o}.id "
-        f"LEFT JOIN {_table(Offer)} {offer} ON {offer}.id = {line}.offer_id "
-        f"WHERE {o}.cycle_id = %s AND {o}.household_id = %s"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [cycle_id, household_id])
+        cursor.execute(_statement("order", connection.vendor), [cycle_id, household_id])
         rows = cursor.fetchall()
     if not rows:
         return None, {}
@@ -380,39 +426,38 @@ def write_order(
     elif not changes:
         return _saved(order_id, cycle, household, final, names, 0, 0, 0, updated_at=None)
     now_db = _db_datetime(now)
+    vendor = connection.vendor
     with connection.cursor() as cursor:
-        for rows in _batches(changes):
-            cursor.execute(
-                f"INSERT INTO {_table(LineChange)} ({_columns(LineChange, 'cycle', 'household', 'offer', 'quantity', 'tolerance', 'at')}) "
-                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(rows))}",
-                [v for offer_id, q, t in rows for v in (cycle.pk, household.pk, offer_id, _db_decimal(q), _db_decimal(t), now_db)],
-            )
-        for rows in _batches(to_delete):
-            cursor.execute(f"DELETE FROM {_table(OrderLine)} WHERE id IN ({', '.join(['%s'] * len(rows))})", rows)
-        zero = _db_decimal(Decimal(0))
-        for rows in _batches(to_write):
-            # the lines are the household's own (its row is locked): a conflict is a line read above, changed
-            cursor.execute(
-                f"INSERT INTO {_table(OrderLine)} ({_columns(OrderLine, 'order', 'offer', 'quantity', 'tolerance', 'committed')}) "
-                f"VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(rows))} "
-                f"ON CONFLICT ({_columns(OrderLine, 'order', 'offer')}) DO UPDATE SET "
-                f"{_columns(OrderLine, 'quantity')} = excluded.{_columns(OrderLine, 'quantity')}, "
-                f"{_columns(OrderLine, 'tolerance')} = excluded.{_columns(OrderLine, 'tolerance')}",
-                [v for offer_id, q, t in rows for v in (order_id, offer_id, _db_decimal(q), _db_decimal(t), zero)],
-            )
+        if vendor == "postgresql":  # arrays: one statement text, six parameters
+            if changes:
+                cursor.execute(_statement("changes", vendor), [
+                    cycle.pk, household.pk, now_db, [c[0] for c in changes], [c[1] for c in changes], [c[2] for c in changes]])
+            if to_delete:
+                cursor.execute(_statement("delete-lines", vendor), [to_delete])
+            if to_write:
+                cursor.execute(_statement("write-lines", vendor), [
+                    order_id, [w[0] for w in to_write], [w[1] for w in to_write], [w[2] for w in to_write]])
+        else:
+            for rows in _batches(changes):
+                cursor.execute(_statement("changes", vendor, len(rows)), [
+                    v for offer_id, q, t in rows
+                    for v in (cycle.pk, household.pk, offer_id, _db_decimal(q), _db_decimal(t), now_db)])
+            for rows in _batches(to_delete):
+                cursor.execute(_statement("delete-lines", vendor, len(rows)), rows)
+            for rows in _batches(to_write):
+                cursor.execute(_statement("write-lines", vendor, len(rows)), [
+                    v for offer_id, q, t in rows for v in (order_id, offer_id, _db_decimal(q), _db_decimal(t))])
         if not final:  # every line removed: the household no longer has an order in this cycle
-            cursor.execute(f"DELETE FROM {_table(Order)} WHERE id = %s", [order_id])
+            cursor.execute(_statement("delete-order", vendor), [order_id])
             return SavedOrder(order=None, created=0, updated=0, deleted=len(to_delete))
         if not inserted:
-            cursor.execute(
-                f"UPDATE {_table(Order)} SET {_columns(Order, 'updated_at')} = %s, {_columns(Order, 'updated_by')} = %s "
-                "WHERE id = %s", [now_db, _user_id(by_user), order_id])
+            cursor.execute(_statement("touch-order", vendor), [now_db, _user_id(by_user), order_id])
     return _saved(order_id, cycle, household, final, names, created, updated, len(to_delete), updated_at=now,
                   by_user=by_user)
 
 
 def _batches(rows: list, size: int = 1000):
-    """Rows by the thousand: a statement stays below the parameters a backend takes (SQLite 32,766)."""
+    """Rows by the thousand: a statement stays below the parameters SQLite takes (32,766)."""
     for start in range(0, len(rows), size):
         yield rows[start:start + size]
 
@@ -431,11 +476,8 @@ def _db_datetime(value: datetime.datetime):
 
 def _insert_order(cycle_id: int, household_id: int, by_user, now: datetime.datetime) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_table(Order)} ({_columns(Order, 'cycle', 'household', 'updated_at', 'updated_by')}) "
-            "VALUES (%s, %s, %s, %s) RETURNING id",
-            [cycle_id, household_id, _db_datetime(now), _user_id(by_user)],
-        )
+        cursor.execute(_statement("insert-order", connection.vendor),
+                       [cycle_id, household_id, _db_datetime(now), _user_id(by_user)])
         return cursor.fetchone()[0]
 
 
