@@ -628,3 +628,10 @@ def test_a_quantity_that_cannot_be_shown_gets_a_message_without_it(scene, quanti
     assert message.startswith("Lait cru : « ") and "n'est pas une quantité" in message
     assert all(ch.isprintable() for ch in message)
     assert nothing_written(scene)
+
+
+def test_the_order_lines_are_listed_as_a_french_reader_expects():
+    from cabas.core.formatting import name_sort_key
+
+    names = ["Œufs", "épinards", "Carottes", "Zucchini", "Échalotes", "beurre"]
+    assert sorted(names, key=name_sort_key) == ["beurre", "Carottes", "Échalotes", "épinards", "Œufs", "Zucchini"]

@@ -18,6 +18,7 @@ from ninja.errors import HttpError
 from pydantic import BeforeValidator
 
 from cabas.core.errors import ActionError
+from cabas.core.formatting import name_sort_key
 from cabas.distribution.documents import picking_list
 from cabas.members.models import Household, Role, User
 from cabas.members.permissions import access_for
@@ -149,7 +150,7 @@ def order_out(cycle: OrderCycle, household: Household, order: Order | None, line
                 "quantity": line.quantity, "tolerance": line.tolerance, "committed": line.committed,
                 "allocated": allocated.get(line.offer_id, Decimal(0)) if cycle.is_closed else None,
             }
-            for line in sorted(lines, key=lambda line: (line.name, line.offer_id))
+            for line in sorted(lines, key=lambda line: (name_sort_key(line.name), line.offer_id))
         ],
     }
 
