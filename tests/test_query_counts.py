@@ -55,13 +55,14 @@ _COUNTS = {
     "order-detail-closed": 6,  # … allocations instead of lines, and the household's own part in the funds
     "home": 7,  # session, user, roles, household+group+club+depot, cycles, orders, summaries
     # saving an order (POST answered by a redirect): session, user, cycle, household+group, then save_order:
-    # SAVEPOINT, cycle FOR UPDATE, offers, order, lines, <writes>, RELEASE SAVEPOINT
-    # every write path also INSERTs the lines' changes (LineChange, one statement), and reads the club's money
-    # settings (a prepaid club limits orders to the household's balance)
-    "order-post-create": 15,  # writes: INSERT order, INSERT changes, INSERT lines, UPDATE order
-    "order-post-update": 14,  # writes: INSERT changes, UPDATE lines (one CASE), UPDATE order
-    "order-post-mixed": 16,  # writes: INSERT changes, DELETE lines, UPDATE lines, INSERT lines, UPDATE order
-    "order-post-remove-all": 16,  # writes: INSERT changes, DELETE lines, EXISTS lines, DELETE lines, DELETE order
+    # SAVEPOINT, cycle FOR UPDATE, offers, money settings (a prepaid club limits orders to the household's
+    # balance), the order with all its lines (one statement), <writes>, RELEASE SAVEPOINT; every write path
+    # INSERTs the lines' changes (LineChange, one statement). The lines added or changed are one INSERT … ON
+    # CONFLICT UPDATE, and the save reads nothing back (it was 15, 14, 16 and 16 with the ORM's statements).
+    "order-post-create": 13,  # writes: INSERT order (with its date), INSERT changes, INSERT lines
+    "order-post-update": 13,  # writes: INSERT changes, upsert lines, UPDATE order
+    "order-post-mixed": 14,  # writes: INSERT changes, DELETE lines, upsert lines, UPDATE order
+    "order-post-remove-all": 13,  # writes: INSERT changes, DELETE lines, DELETE order (no line is left: known)
     # coordination pages: session, user, roles, cycle+club, then
     "cycle-detail": 8,  # distributions+group+depot+picking list, lines (values), COUNT offers, containers brought back
     "cycle-detail-closed": 9,  # distributions, summaries per group (aggregate), sheets+producer, COUNT offers, containers brought back

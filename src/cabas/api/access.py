@@ -15,6 +15,7 @@ from cabas.distribution.models import Distribution
 from cabas.members.models import Group, Household
 from cabas.members.permissions import Access, access_for
 from cabas.ordering.models import OrderCycle
+from cabas.ordering.services import club_cycle
 
 
 def member_club_id(user) -> int | None:
@@ -39,11 +40,7 @@ def own_cycle(user, cycle_id: int) -> OrderCycle:
     """A cycle of the club the user's household belongs to (for the household's own order)."""
     if user.household_id is None:
         raise Http404
-    cycle = (
-        OrderCycle.objects.filter(pk=cycle_id, club__groups__households__pk=user.household_id)
-        .select_related("club")
-        .first()
-    )
+    cycle = club_cycle(cycle_id, user.household.group.club_id)  # the household comes with the user (members.backends)
     if cycle is None:
         raise Http404
     return cycle

@@ -5,17 +5,11 @@ token on unsafe methods (PUT). See docs/api.md.
 """
 
 from ninja import NinjaAPI
-from ninja.renderers import JSONRenderer
 from ninja.security import django_auth
 
 from . import errors
 from .endpoints import router
-
-
-class Utf8JSONRenderer(JSONRenderer):
-    """French text as it is ("é", not "\\u00e9"): the body is UTF-8 (application/json; charset=utf-8)."""
-
-    json_dumps_params = {"ensure_ascii": False}
+from .renderers import Utf8JSONRenderer
 
 
 api = NinjaAPI(

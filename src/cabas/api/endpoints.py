@@ -5,6 +5,8 @@ Every query here is per request, never per row: each endpoint costs a constant n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import Annotated
 
 from django.db.models import Prefetch
@@ -16,14 +18,16 @@ from ninja.errors import HttpError
 from pydantic import BeforeValidator
 
 from cabas.core.errors import ActionError
+from cabas.core.formatting import name_sort_key
 from cabas.distribution.documents import picking_list
 from cabas.members.models import Household, Role, User
 from cabas.members.permissions import access_for
 from cabas.ordering.models import Allocation, CycleStatus, Offer, Order, OrderCycle, OrderLine
 from cabas.flows import save_order
-from cabas.ordering.services import offer_progress
+from cabas.ordering.services import SavedLine, offer_progress
 
 from . import access as checks
+from .renderers import json_response
 from .schemas import (
     MAX_ID, CycleOut, digits_only, Error, HouseholdOut, MeOut, OfferOut, OrderIn, OrderOut, PickingListOut,
 )
@@ -120,11 +124,16 @@ def offers(request, cycle_id: PathId):
 # --- the household's order ------------------------------------------------------------------------------
 
 
-def order_out(cycle: OrderCycle, household: Household, order: Order | None) -> dict:
-    """The household's order as the API shows it (``order``: None when it has not ordered)."""
-    lines = []
-    if order is not None:
-        lines = list(OrderLine.objects.filter(order=order).select_related("offer").order_by("offer__name", "offer_id"))
+def order_out(cycle: OrderCycle, household: Household, order: Order | None, lines: Iterable[SavedLine] | None = None) -> dict:
+    """The household's order as the API shows it (``order``: None when it has not ordered). ``lines``: the order's
+    lines when the caller has them (a save returns them), otherwise read here; shown by offer name, then id."""
+    if lines is None:
+        lines = []
+        if order is not None:
+            lines = [
+                SavedLine(line.offer_id, line.offer.name, line.offer.unit, line.quantity, line.tolerance, line.committed)
+                for line in OrderLine.objects.filter(order=order).select_related("offer")
+            ]
     allocated = {}
     if cycle.is_closed:
         allocated = dict(Allocation.objects.filter(cycle=cycle, household=household).values_list("offer_id", "quantity"))
@@ -137,11 +146,11 @@ def order_out(cycle: OrderCycle, household: Household, order: Order | None) -> d
         "updated_at": order.updated_at if order else None,
         "lines": [
             {
-                "offer": line.offer_id, "name": line.offer.name, "unit": line.offer.unit,
+                "offer": line.offer_id, "name": line.name, "unit": line.unit,
                 "quantity": line.quantity, "tolerance": line.tolerance, "committed": line.committed,
-                "allocated": allocated.get(line.offer_id, 0) if cycle.is_closed else None,
+                "allocated": allocated.get(line.offer_id, Decimal(0)) if cycle.is_closed else None,
             }
-            for line in lines
+            for line in sorted(lines, key=lambda line: (name_sort_key(line.name), line.offer_id))
         ],
     }
 
@@ -152,7 +161,7 @@ def get_order(request, cycle_id: PathId):
     user = request.auth
     cycle = checks.own_cycle(user, cycle_id)
     household = Household.objects.get(pk=user.household_id)
-    return order_out(cycle, household, Order.objects.filter(cycle=cycle, household=household).first())
+    return json_response(request, order_out(cycle, household, Order.objects.filter(cycle=cycle, household=household).first()))
 
 
 def raw_quantity(value):
@@ -177,7 +186,7 @@ def put_order(request, cycle_id: PathId, payload: OrderIn):
     household = user.household  # read with the user, its group too (members.backends.EmailBackend)
     saved = save_order(cycle=cycle, household=household, quantities=quantities, tolerances=tolerances, replace=True,
                        by_user=user)
-    return order_out(cycle, household, saved.order)
+    return json_response(request, order_out(cycle, household, saved.order, saved.lines))
 
 
 # --- coordination ---------------------------------------------------------------------------------------

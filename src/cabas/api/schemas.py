@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Union
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, StrictStr
 
 # A database id as people may send it: like cabas.core.ids, at most 18 digits.
 MAX_ID = 10**18
@@ -135,7 +135,9 @@ class OrderOut(Schema):
     lines: list[OrderLineOut]
 
 
-class OrderLineIn(Schema):
+# The inputs are plain pydantic models: ninja's Schema adds a validator that reads ORM objects, which a JSON body
+# never is (it cost each line of a save at the deadline rush).
+class OrderLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     offer: Id
@@ -145,7 +147,7 @@ class OrderLineIn(Schema):
     )
 
 
-class OrderIn(Schema):
+class OrderIn(BaseModel):
     """The whole order: an offer of the cycle not listed is not ordered (its line is removed)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -21,6 +21,7 @@ from cabas.core.formatting import format_money
 from cabas.core.money import line_amount, vat_breakdown
 from cabas.core.numbers import parse_decimal
 from cabas.distribution.models import Distribution
+from cabas.core.rows import Loader, fetch_one, table
 from cabas.members.models import Club, Household
 from cabas.ordering import deposits
 from cabas.ordering.containers import charged_lines
@@ -175,10 +176,14 @@ def open_orders_total(club_id: int, household_id: int) -> Decimal:
     return sum((line_amount(q, p) for q, p in rows), Decimal("0.00"))
 
 
+_SETTINGS = Loader(FinanceSettings, "f", fields=("id", "club", "payment_mode", "minimum_balance"))
+
+
 def prepaid_room(club_id: int, household_id: int) -> Decimal | None:
     """In a prepaid club, what the household may still have on order (its credit above the club's
     minimum); None when the club's households pay at the distribution (one query then)."""
-    club_settings = FinanceSettings.objects.filter(club_id=club_id).first()
+    club_settings = _SETTINGS.load(fetch_one(  # one plain statement: every save reads it (cabas.core.rows)
+        f"SELECT {_SETTINGS.columns} FROM {table(FinanceSettings)} f WHERE f.club_id = %s", [club_id]) or (None,))
     if club_settings is None or club_settings.payment_mode != PaymentMode.PREPAID:
         return None
     return -household_balance(household_id) - club_settings.minimum_balance

@@ -1,6 +1,41 @@
 from axes.backends import AxesStandaloneBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+
+from cabas.core.rows import Loader, fetch_one, table
+
+from .models import Group, Household
+
+_loaders: tuple[Loader, Loader, Loader] | None = None
+
+
+def _user_loaders() -> tuple[Loader, Loader, Loader]:
+    global _loaders
+    if _loaders is None:
+        _loaders = (Loader(get_user_model(), "u"), Loader(Household, "h"), Loader(Group, "g"))
+    return _loaders
+
+
+def user_with_household(user_id):
+    """The user, their household and its group (select_related("household__group")) in one plain statement
+    built once: every request of a logged-in member reads it (cabas.core.rows)."""
+    users, households, groups = _user_loaders()
+    user_model = users.model
+    pk = user_model._meta.pk.to_python(user_id)
+    row = fetch_one(
+        f"SELECT {users.columns}, {households.columns}, {groups.columns} FROM {table(user_model)} u "
+        f"LEFT JOIN {table(Household)} h ON h.id = u.household_id LEFT JOIN {table(Group)} g ON g.id = h.group_id "
+        "WHERE u.id = %s", [pk],
+    )
+    if row is None:
+        return None
+    user = users.load(row)
+    household = households.load(row, users.width)
+    user_model._meta.get_field("household").set_cached_value(user, household)
+    if household is not None:
+        Household._meta.get_field("group").set_cached_value(household, groups.load(row, users.width + households.width))
+    return user
 
 
 class EmailBackend(ModelBackend):
@@ -8,7 +43,10 @@ class EmailBackend(ModelBackend):
     group in the same query (most pages and every save need them)."""
 
     def get_user(self, user_id):
-        user = get_user_model()._default_manager.select_related("household__group").filter(pk=user_id).first()
+        try:
+            user = user_with_household(user_id)
+        except (TypeError, ValueError, ValidationError):  # a session holding something that is not an id
+            return None
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def authenticate(self, request, username=None, password=None, email=None, **kwargs):

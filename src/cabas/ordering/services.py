@@ -7,9 +7,10 @@ producer's supply) is one function here, in one transaction.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,6 +26,7 @@ from cabas.catalog.units import format_quantity_with_unit, format_step
 from cabas.core.bulk import insert_rows
 from cabas.core.errors import ActionError
 from cabas.core.money import ZERO, line_amount
+from cabas.core.rows import Loader, fetch_one, table
 from cabas.members.models import Club, Group, Household
 
 from . import allocation, closing
@@ -163,11 +165,23 @@ def parse_order_quantities(
 
 
 @dataclass(frozen=True)
+class SavedLine:
+    """A line of the order as the save left it (what an answer shows, without reading it back)."""
+    offer_id: int
+    name: str
+    unit: str
+    quantity: Decimal
+    tolerance: Decimal
+    committed: Decimal
+
+
+@dataclass(frozen=True)
 class SavedOrder:
     order: Order | None
     created: int
     updated: int
     deleted: int
+    lines: tuple[SavedLine, ...] = ()  # every line of the order after the save (none when it has no order)
 
 
 @dataclass(frozen=True)
@@ -193,6 +207,16 @@ def _cycle_lock(cycle_id: int, *, shared: bool) -> None:
             cursor.execute(f"SELECT {function}(%s)", [CYCLE_LOCK_SPACE | cycle_id])
 
 
+_CYCLES = Loader(OrderCycle, "c")
+
+
+def club_cycle(cycle_id: int, club_id: int) -> OrderCycle | None:
+    """The cycle if it is one of the club's (one plain statement: each save of the deadline rush reads it)."""
+    row = fetch_one(f"SELECT {_CYCLES.columns} FROM {table(OrderCycle)} c WHERE c.id = %s AND c.club_id = %s",
+                    [cycle_id, club_id])
+    return None if row is None else _CYCLES.load(row)
+
+
 def lock_open_cycle(cycle: OrderCycle, household: Household, now: datetime.datetime) -> OrderCycle:
     """The cycle as it stands once the save may go on (two queries), if the household may order in it now;
     ActionError otherwise. Must run inside the caller's transaction.
@@ -208,10 +232,10 @@ def lock_open_cycle(cycle: OrderCycle, household: Household, now: datetime.datet
         raise ActionError(_("Your household has left its group: it no longer orders."))
     if connection.vendor == "postgresql":
         _cycle_lock(cycle.pk, shared=True)
-        locked = next(iter(OrderCycle.objects.raw(
-            f"SELECT c.* FROM {OrderCycle._meta.db_table} c, {Household._meta.db_table} h "
+        locked = _CYCLES.load(fetch_one(
+            f"SELECT {_CYCLES.columns} FROM {table(OrderCycle)} c, {table(Household)} h "
             "WHERE c.id = %s AND h.id = %s FOR NO KEY UPDATE OF h", [cycle.pk, household.pk],
-        )))
+        ))
     else:
         locked = OrderCycle.objects.select_for_update().get(pk=cycle.pk)
     status = locked.status(now)
@@ -222,13 +246,118 @@ def lock_open_cycle(cycle: OrderCycle, household: Household, now: datetime.datet
     return locked
 
 
+# --- the save's statements ------------------------------------------------------------------------
+# A save runs at the deadline, hundreds of times a minute: its reads and writes are plain SQL statements built
+# once from the models' metadata (the ORM's compiling them cost more CPU than PostgreSQL running them), with
+# the same tables, columns and rules as the ORM's. Values are read back through `_decimal` (PostgreSQL gives
+# Decimals, SQLite floats or integers).
+
+_THOUSANDTH = Decimal("0.001")
+_FLOAT_CONTEXT = Context(prec=15)  # what Django's SQLite backend reads a decimal column with
+
+
+def _decimal(value) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return _FLOAT_CONTEXT.create_decimal_from_float(value).quantize(_THOUSANDTH)
+    return Decimal(value).quantize(_THOUSANDTH)
+
+
+@functools.cache
+def _statement(name: str, vendor: str, rows: int = 0) -> str:
+    """A save's statement, built once per vendor (and per number of rows where SQLite lists them: PostgreSQL takes
+    arrays, so that its statements keep one text and a handful of parameters whatever the number of lines)."""
+    quote = connection.ops.quote_name
+
+    def table(model) -> str:
+        return quote(model._meta.db_table)
+
+    def columns(model, *names: str) -> str:
+        return ", ".join(quote(model._meta.get_field(n).column) for n in names)
+
+    pg = vendor == "postgresql"
+    listed = "= ANY(%s)" if pg else f"IN ({', '.join(['%s'] * rows)})"
+    if name == "offers":
+        return (f"SELECT {columns(Offer, *_OFFER_FIELDS)} FROM {table(Offer)} WHERE {columns(Offer, 'cycle')} = %s "
+                f"AND {columns(Offer, 'id')} {listed}")
+    if name == "order":
+        return (
+            "SELECT o.id, l.id, l.offer_id, l.quantity, l.tolerance, l.committed, f.name, f.unit "
+            f"FROM {table(Order)} o LEFT JOIN {table(OrderLine)} l ON l.order_id = o.id "
+            f"LEFT JOIN {table(Offer)} f ON f.id = l.offer_id WHERE o.cycle_id = %s AND o.household_id = %s"
+        )
+    if name == "changes":
+        head = f"INSERT INTO {table(LineChange)} ({columns(LineChange, 'cycle', 'household', 'offer', 'quantity', 'tolerance', 'at')}) "
+        if pg:
+            return head + "SELECT %s, %s, x.o, x.q, x.t, %s FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS x(o, q, t)"
+        return head + f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * rows)}"
+    if name == "delete-lines":
+        return f"DELETE FROM {table(OrderLine)} WHERE id {listed}"
+    if name == "write-lines":
+        # the lines are the household's own (its row is locked): a conflict is a line read before, changed
+        head = f"INSERT INTO {table(OrderLine)} ({columns(OrderLine, 'order', 'offer', 'quantity', 'tolerance', 'committed')}) "
+        tail = (f" ON CONFLICT ({columns(OrderLine, 'order', 'offer')}) DO UPDATE SET "
+                f"{columns(OrderLine, 'quantity')} = excluded.{columns(OrderLine, 'quantity')}, "
+                f"{columns(OrderLine, 'tolerance')} = excluded.{columns(OrderLine, 'tolerance')}")
+        if pg:
+            return head + "SELECT %s, x.o, x.q, x.t, 0 FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS x(o, q, t)" + tail
+        return head + f"VALUES {', '.join(['(%s, %s, %s, %s, 0)'] * rows)}" + tail
+    if name == "insert-order":
+        return (f"INSERT INTO {table(Order)} ({columns(Order, 'cycle', 'household', 'updated_at', 'updated_by')}) "
+                "VALUES (%s, %s, %s, %s) RETURNING id")
+    if name == "touch-order":
+        return (f"UPDATE {table(Order)} SET {columns(Order, 'updated_at')} = %s, {columns(Order, 'updated_by')} = %s "
+                "WHERE id = %s")
+    if name == "delete-order":
+        return f"DELETE FROM {table(Order)} WHERE id = %s"
+    raise ValueError(name)
+
+
+_OFFER_FIELDS = ("id", "cycle", "name", "unit", "pack_size", "order_step")  # in the model's order (from_db)
+_OFFER_ATTNAMES = ("id", "cycle_id", "name", "unit", "pack_size", "order_step")
+
+
+def _offers(cycle_id: int, offer_ids: Iterable[int]) -> dict[int, Offer]:
+    """The cycle's offers among ``offer_ids`` (one statement), with the fields a save reads (the others are
+    deferred: read on access)."""
+    offer_ids = sorted(offer_ids)
+    if not offer_ids:
+        return {}
+    pg = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute(_statement("offers", connection.vendor, 0 if pg else len(offer_ids)),
+                       [cycle_id, offer_ids] if pg else [cycle_id, *offer_ids])
+        rows = cursor.fetchall()
+    offers = {}
+    for pk, cycle, name, unit, pack_size, step in rows:
+        values = (pk, cycle, name, unit, None if pack_size is None else _decimal(pack_size), _decimal(step))
+        offers[pk] = Offer.from_db(connection.alias, _OFFER_ATTNAMES, values)
+    return offers
+
+
+def _order_with_lines(cycle_id: int, household_id: int) -> tuple[int | None, dict[int, list]]:
+    """The household's order in the cycle and all its lines, each with its offer's name and unit (one
+    statement): (order id or None, {offer id: [line id, quantity, tolerance, committed, name, unit]})."""
+    with connection.cursor() as cursor:
+        cursor.execute(_statement("order", connection.vendor), [cycle_id, household_id])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, {}
+    lines = {
+        offer_id: [line_id, _decimal(q), _decimal(t), _decimal(c), name, unit]
+        for _order_id, line_id, offer_id, q, t, c, name, unit in rows if line_id is not None
+    }
+    return rows[0][0], lines
+
+
 def read_order_request(
     cycle: OrderCycle, quantities: Mapping[int, object], tolerances: Mapping[int, object]
 ) -> OrderRequest:
     """Check quantities and tolerances (keyed by offer id) against the cycle's offers (one query); every
     problem is reported at once, each under its form field."""
     offer_ids = {int(k) for k in quantities} | {int(k) for k in tolerances}
-    offers = {o.pk: o for o in Offer.objects.filter(cycle=cycle, pk__in=offer_ids).order_by()}
+    offers = _offers(cycle.pk, offer_ids)
     errors = []
     wanted, wanted_tolerance = {}, {}
     try:
@@ -254,63 +383,117 @@ def write_order(
     """Write a checked request into the household's order: zero removes a line, other lines stay (with
     ``replace``, the request is the whole order: a line it does not list is removed), each change is recorded
     (LineChange); an order left without lines is deleted. A subscription's committed quantity is a floor. A
-    constant number of queries whatever the number of lines. Runs inside the caller's transaction, with the
-    cycle locked (``lock_open_cycle``)."""
-    wanted, wanted_tolerance, offers = dict(request.quantities), request.tolerances, dict(request.offers)
-    order = Order.objects.filter(cycle=cycle, household=household).first()
-    if order is None:
-        if not any(wanted.values()):  # nothing ordered: no empty order is written
-            return SavedOrder(order=None, created=0, updated=0, deleted=0)
-        order = Order.objects.create(cycle=cycle, household=household, updated_at=now, updated_by=by_user)
+    constant number of queries whatever the number of lines: the order and its lines (one), then the changes
+    (one INSERT), the lines removed (one DELETE), the lines added or changed (one INSERT … ON CONFLICT UPDATE) and
+    the order's date (one UPDATE); a first save inserts the order. Runs inside the caller's transaction, with the
+    cycle locked (``lock_open_cycle``). The saved order's lines come back in ``SavedOrder.lines``."""
+    wanted, wanted_tolerance, offers = dict(request.quantities), request.tolerances, request.offers
+    order_id, existing = _order_with_lines(cycle.pk, household.pk)
+    if order_id is None and not any(wanted.values()):  # nothing ordered: no empty order is written
+        return SavedOrder(order=None, created=0, updated=0, deleted=0)
     if replace:
-        existing = {line.offer_id: line for line in OrderLine.objects.filter(order=order).select_related("offer")}
         for offer_id in existing.keys() - wanted.keys() - wanted_tolerance.keys():
             wanted[offer_id] = Decimal(0)
-            offers[offer_id] = existing[offer_id].offer
-    else:
-        existing = {line.offer_id: line for line in OrderLine.objects.filter(order=order, offer_id__in=offers)}
-    to_create, to_update, to_delete, changes = [], [], [], []
+    names = {offer_id: (line[4], line[5]) for offer_id, line in existing.items()}
+    names.update((pk, (o.name, o.unit)) for pk, o in offers.items())
+    final = {offer_id: tuple(line[1:4]) for offer_id, line in existing.items()}  # offer -> quantity, tolerance, committed
+    to_delete, to_write, changes = [], [], []
+    created = updated = 0
     committed_errors: dict[str, str] = {}
-    for offer_id in wanted.keys() | wanted_tolerance.keys():
+    for offer_id in sorted(wanted.keys() | wanted_tolerance.keys()):
         line = existing.get(offer_id)
-        quantity = wanted.get(offer_id, line.quantity if line else Decimal(0))
-        tolerance = wanted_tolerance.get(offer_id, line.tolerance if line else Decimal(0)) if quantity else Decimal(0)
-        if line is not None and quantity < line.committed:
+        quantity = wanted.get(offer_id, line[1] if line else Decimal(0))
+        tolerance = wanted_tolerance.get(offer_id, line[2] if line else Decimal(0)) if quantity else Decimal(0)
+        if line is not None and quantity < line[3]:
+            name, unit = names[offer_id]
             committed_errors[f"q-{offer_id}"] = _(
                 "%(product)s: your subscription commits you to at least %(quantity)s."
-            ) % {"product": offers[offer_id].name,
-                 "quantity": format_quantity_with_unit(line.committed, offers[offer_id].unit)}
+            ) % {"product": name, "quantity": format_quantity_with_unit(line[3], unit)}
         elif quantity == 0:
             if line is not None:
-                to_delete.append(line.pk)
+                to_delete.append(line[0])
                 changes.append((offer_id, Decimal(0), Decimal(0)))
-        elif line is None:
-            to_create.append(OrderLine(order=order, offer_id=offer_id, quantity=quantity, tolerance=tolerance))
+                del final[offer_id]
+        elif line is None or (line[1], line[2]) != (quantity, tolerance):
+            created += line is None
+            updated += line is not None
+            to_write.append((offer_id, quantity, tolerance))
             changes.append((offer_id, quantity, tolerance))
-        elif (line.quantity, line.tolerance) != (quantity, tolerance):
-            line.quantity, line.tolerance = quantity, tolerance
-            to_update.append(line)
-            changes.append((offer_id, quantity, tolerance))
+            final[offer_id] = (quantity.quantize(_THOUSANDTH), tolerance.quantize(_THOUSANDTH),
+                               line[3] if line else Decimal("0.000"))
     if committed_errors:
         raise ActionError(field_errors=committed_errors)
-    if changes:
-        LineChange.objects.bulk_create(
-            LineChange(cycle=cycle, household=household, offer_id=offer_id, quantity=q, tolerance=t, at=now)
-            for offer_id, q, t in changes
-        )
-    if to_delete:
-        OrderLine.objects.filter(pk__in=to_delete).delete()
-    if to_update:
-        OrderLine.objects.bulk_update(to_update, ["quantity", "tolerance"])
-    if to_create:
-        OrderLine.objects.bulk_create(to_create)
-    if to_delete and not to_create and not OrderLine.objects.filter(order=order).exists():
-        order.delete()  # every line removed: the household no longer has an order in this cycle
-        return SavedOrder(order=None, created=0, updated=0, deleted=len(to_delete))
-    if to_create or to_update or to_delete:
-        Order.objects.filter(pk=order.pk).update(updated_at=now, updated_by=by_user)
-        order.updated_at, order.updated_by = now, by_user
-    return SavedOrder(order=order, created=len(to_create), updated=len(to_update), deleted=len(to_delete))
+    inserted = order_id is None
+    if inserted:
+        order_id = _insert_order(cycle.pk, household.pk, by_user, now)
+    elif not changes:
+        return _saved(order_id, cycle, household, final, names, 0, 0, 0, updated_at=None)
+    now_db = _db_datetime(now)
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":  # arrays: one statement text, six parameters
+            if changes:
+                cursor.execute(_statement("changes", vendor), [
+                    cycle.pk, household.pk, now_db, [c[0] for c in changes], [c[1] for c in changes], [c[2] for c in changes]])
+            if to_delete:
+                cursor.execute(_statement("delete-lines", vendor), [to_delete])
+            if to_write:
+                cursor.execute(_statement("write-lines", vendor), [
+                    order_id, [w[0] for w in to_write], [w[1] for w in to_write], [w[2] for w in to_write]])
+        else:
+            for rows in _batches(changes):
+                cursor.execute(_statement("changes", vendor, len(rows)), [
+                    v for offer_id, q, t in rows
+                    for v in (cycle.pk, household.pk, offer_id, _db_decimal(q), _db_decimal(t), now_db)])
+            for rows in _batches(to_delete):
+                cursor.execute(_statement("delete-lines", vendor, len(rows)), rows)
+            for rows in _batches(to_write):
+                cursor.execute(_statement("write-lines", vendor, len(rows)), [
+                    v for offer_id, q, t in rows for v in (order_id, offer_id, _db_decimal(q), _db_decimal(t))])
+        if not final:  # every line removed: the household no longer has an order in this cycle
+            cursor.execute(_statement("delete-order", vendor), [order_id])
+            return SavedOrder(order=None, created=0, updated=0, deleted=len(to_delete))
+        if not inserted:
+            cursor.execute(_statement("touch-order", vendor), [now_db, _user_id(by_user), order_id])
+    return _saved(order_id, cycle, household, final, names, created, updated, len(to_delete), updated_at=now,
+                  by_user=by_user)
+
+
+def _batches(rows: list, size: int = 1000):
+    """Rows by the thousand: a statement stays below the parameters SQLite takes (32,766)."""
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def _user_id(user) -> int | None:
+    return None if user is None else user.pk
+
+
+def _db_decimal(value: Decimal):
+    return connection.ops.adapt_decimalfield_value(value, 12, 3)
+
+
+def _db_datetime(value: datetime.datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _insert_order(cycle_id: int, household_id: int, by_user, now: datetime.datetime) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_statement("insert-order", connection.vendor),
+                       [cycle_id, household_id, _db_datetime(now), _user_id(by_user)])
+        return cursor.fetchone()[0]
+
+
+def _saved(order_id: int, cycle: OrderCycle, household: Household, final: dict, names: dict, created: int,
+           updated: int, deleted: int, *, updated_at: datetime.datetime | None, by_user=None) -> SavedOrder:
+    if updated_at is None:  # nothing changed: the order as it was
+        order = Order.objects.get(pk=order_id)
+    else:
+        order = Order(pk=order_id, cycle=cycle, household=household, updated_at=updated_at,
+                      updated_by_id=_user_id(by_user))
+        order._state.adding, order._state.db = False, connection.alias
+    lines = tuple(SavedLine(offer_id, *names[offer_id], *values) for offer_id, values in final.items())
+    return SavedOrder(order=order, created=created, updated=updated, deleted=deleted, lines=lines)
 
 
 @transaction.atomic
