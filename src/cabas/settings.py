@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "cabas.members",
     "cabas.catalog",
     "cabas.ordering",
+    "cabas.news",
     "cabas.contracts",
     "cabas.participation",
     "cabas.finance",
