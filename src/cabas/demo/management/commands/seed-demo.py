@@ -29,6 +29,7 @@ from cabas.catalog.steps import default_order_step
 from cabas.contracts.models import Contract, Subscription
 from cabas.demo.depot_money import seed_depot_money
 from cabas.demo.memberships import seed_memberships
+from cabas.demo.news import seed_news
 from cabas.demo.money import SOLIDARITY_EMAIL, TREASURER_EMAIL, seed_money, seed_solidarity
 from cabas.demo.partnerships import PRODUCER_EMAIL, seed_partnerships
 from cabas.demo.distribution_day import seed_distribution_day
@@ -613,6 +614,7 @@ class Command(BaseCommand):
         seed_logistics(club, past, coordinator=coordinator)  # sites, vehicles and a transport plan in each scheme
         seed_reception(club)  # the delivery checked at one depot, one product short
         seed_distribution_day(club)  # pickups signed off at one depot, a no-show's goods and pack surplus handled
+        seed_news(club, coordinator, today)  # the club's news and two groups', one of them scheduled
 
         open_opens = local_datetime(today - datetime.timedelta(days=1), 8)
         open_closes = local_datetime(today + datetime.timedelta(days=3), 20)
