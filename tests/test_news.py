@@ -88,11 +88,14 @@ def test_who_may_not_post_or_change_news(world, login):
     # the club's news: visible to a group coordinator, not theirs to change (403)
     assert coordinator_a.get(reverse("club-news", args=[world.club.pk])).status_code == 403
     assert coordinator_a.post(reverse("news-delete", args=[club_news.pk])).status_code == 403
-    # a member: no news page, nothing to edit
+    # a member: sees the club's and the own group's news (403 to change them), not another group's (404)
     member = login(world.member_a1)
     assert member.get(reverse("news-home")).status_code == 403
-    assert member.get(reverse("group-news", args=[world.group_a.pk])).status_code == 404
-    assert member.post(reverse("news-delete", args=[rennes.pk])).status_code == 404
+    assert member.get(reverse("group-news", args=[world.group_a.pk])).status_code == 403
+    assert member.get(reverse("group-news", args=[world.group_b.pk])).status_code == 404
+    assert member.post(reverse("news-delete", args=[rennes.pk])).status_code == 403
+    assert member.post(reverse("news-delete", args=[club_news.pk])).status_code == 403
+    assert member.post(reverse("news-edit", args=[vitre.pk]), {"title": "x", "body": "x"}).status_code == 404
     # another club's coordinator
     other_club, *_ = world.other_club()
     stranger = world.user("coord-voisin@example.org", None)

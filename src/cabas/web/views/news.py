@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.catalog.models import Producer
 from cabas.core.errors import ActionError
-from cabas.members.models import Club, Group
+from cabas.members.models import Club, Group, Household
 from cabas.members.permissions import Access, access_for
 from cabas.news.models import NewsItem
 from cabas.news.services import FIELDS, delete_news, post_news, update_news
@@ -34,16 +34,39 @@ def may_edit(access: Access, item: NewsItem) -> bool:
     return access.coordinates_group(item.group_id, item.club_id)
 
 
+def own_group(request) -> tuple[int | None, int | None]:
+    """(group id, club id) of the user's household, or (None, None)."""
+    if request.user.household_id is None:
+        return None, None
+    row = Household.objects.filter(pk=request.user.household_id).values_list("group_id", "group__club_id").first()
+    return row or (None, None)
+
+
+def relates_to_club(request, access: Access, club_id: int) -> bool:
+    """Whether the club's news are visible to the user: a member of one of its groups or a role in it."""
+    return (access.sees_club(club_id) or club_id in access.treasurer_club_ids or club_id in access.solidarity_club_ids
+            or own_group(request)[1] == club_id)
+
+
+def refuse(request, access: Access, *, club_id: int, group_id: int | None):
+    """403 when the user sees these news (the club's, or their own group's) but may not post or change them;
+    404 otherwise (another group's or another club's are not revealed)."""
+    if group_id is None:
+        if relates_to_club(request, access, club_id):
+            raise PermissionDenied(_("Only the club's coordinators post the club's news."))
+    elif own_group(request)[0] == group_id:
+        raise PermissionDenied(_("Only the group's coordinators post the group's news."))
+    raise Http404
+
+
 def item_for_editing(request, news_id: int) -> NewsItem:
-    """A news item the user coordinates; another group's is 404, the club's news seen by a group coordinator 403."""
+    """A news item the user may change (the club's: its coordinators; a group's: that group's and the club's)."""
     access = access_for(request.user)
     item = NewsItem.objects.filter(pk=news_id).select_related("club", "group").first()
     if item is None:
         raise Http404
     if not may_edit(access, item):
-        if item.group_id is None and access.sees_club(item.club_id):
-            raise PermissionDenied(_("Only the club's coordinators can change the club's news."))
-        raise Http404
+        refuse(request, access, club_id=item.club_id, group_id=item.group_id)
     return item
 
 
@@ -95,10 +118,10 @@ def scope_page(request, *, club: Club, group: Group | None):
 def club_news(request, club_id: int):
     access = access_for(request.user)
     club = Club.objects.filter(pk=club_id).first()
-    if club is None or not access.sees_club(club.pk):
+    if club is None:
         raise Http404
     if not access.coordinates_club(club.pk):
-        raise PermissionDenied(_("Only the club's coordinators post the club's news."))
+        refuse(request, access, club_id=club.pk, group_id=None)
     return scope_page(request, club=club, group=None)
 
 
@@ -107,8 +130,10 @@ def club_news(request, club_id: int):
 def group_news(request, group_id: int):
     access = access_for(request.user)
     group = Group.objects.filter(pk=group_id).select_related("club").first()
-    if group is None or not access.coordinates_group(group.pk, group.club_id):
+    if group is None:
         raise Http404
+    if not access.coordinates_group(group.pk, group.club_id):
+        refuse(request, access, club_id=group.club_id, group_id=group.pk)
     return scope_page(request, club=group.club, group=group)
 
 
