@@ -168,3 +168,16 @@ def test_home_news_in_constant_queries(world, client):
     large, _, response = measure(lambda: client.get(reverse("home")))
     assert small == large == EXPECTED[connection.vendor]["home"]
     assert len(news_for_home(world.club.pk, world.group_a.pk)) == 5
+
+
+def test_the_news_page_of_a_group_in_constant_queries(world, client):
+    """session, user, roles, group+club, the group's items+producer, the club's producers (for the form)."""
+    client.force_login(world.group_coordinator_a)
+    url = reverse("group-news", args=[world.group_a.pk])
+    item(world, "Une", group=world.group_a, producer=world.farm)
+    small, _, response = measure(lambda: client.get(url))
+    assert response.status_code == 200
+    for n in range(15):
+        item(world, f"Rennes {n}", group=world.group_a, producer=world.bakery)
+    large, _, response = measure(lambda: client.get(url))
+    assert small == large == 6
