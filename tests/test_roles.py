@@ -36,6 +36,11 @@ MATRIX = {
     "join_a":            [OK, OK, OK, OK, OK, OK, OK, OK, OK],
     "reception_a":       [LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN],
     "reception_b":       [LOGIN, FORBIDDEN, HIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN],
+    # news: posted by the club's coordinators (the club's) and the group's (a group's); members see them on their
+    # home page (403 here), other groups and clubs do not (404); the producer referent lives in group B
+    "news_club":         [LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN, HIDDEN],
+    "news_group_a":      [LOGIN, FORBIDDEN, OK, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN],
+    "news_group_b":      [LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, FORBIDDEN, HIDDEN, HIDDEN],
 }
 
 
@@ -75,6 +80,9 @@ def scene(world):
         "join_a": reverse("join", args=[world.club.slug, world.group_a.slug]),
         "reception_a": reverse("depot-reception", args=[cycle.pk, world.group_a.pk]),
         "reception_b": reverse("depot-reception", args=[cycle.pk, world.group_b.pk]),
+        "news_club": reverse("club-news", args=[world.club.pk]),
+        "news_group_a": reverse("group-news", args=[world.group_a.pk]),
+        "news_group_b": reverse("group-news", args=[world.group_b.pk]),
     }
     return users, urls
 

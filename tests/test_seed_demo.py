@@ -21,6 +21,8 @@ from cabas.distribution.services import ReceivedLine, depot_deliveries
 from cabas.finance.checks import check_ledger
 from cabas.members.models import Club, Group, Household, Role, RoleKind, User
 from cabas.flows import close_cycle, record_deliveries, record_depot_reception
+from cabas.news.models import NewsItem
+from cabas.news.services import news_for_home
 from cabas.ordering.models import Allocation, Offer, OfferOutcome, Order, OrderCycle, OrderLine
 
 SLUGS = ["rennes", "cesson", "vitre", "montfort"]
@@ -66,6 +68,7 @@ def test_seed_demo_builds_a_club_with_two_cycles(db):
     categories = set(products.values_list("category__name", flat=True))
     assert {"Lait", "Fromage", "Pain", "Céréales", "Légumes", "Fruits", "Viande"} <= categories
 
+    rennes = next(g for g in groups if g.slug == "rennes")
     now = timezone.now()
     open_cycles = list(OrderCycle.objects.open_at(now).filter(club=club))
     assert len(open_cycles) == 1
@@ -89,6 +92,15 @@ def test_seed_demo_builds_a_club_with_two_cycles(db):
     assert all(pl.household_count > 0 and pl.amount_incl_vat > 0 for pl in lists)
     assert all(pl.distribution.date < timezone.localdate() for pl in lists)
     assert Offer.objects.filter(cycle=closed).count() == products.count()
+
+    # news: the club's, and two groups' (one scheduled); a member sees the club's and their own group's only
+    news = NewsItem.objects.filter(club=club)
+    assert news.filter(group=None).count() == 2 and news.filter(group__slug="rennes").count() == 2
+    assert news.filter(producer__isnull=False).count() >= 3
+    assert {(n.title, n.group.slug if n.group else None) for n in news_for_home(club.pk, rennes.pk)} == {
+        (n.title, n.group.slug if n.group else None) for n in news.filter(published_on__lte=timezone.localdate())
+        if n.group is None or n.group.slug == "rennes"}
+    assert not any(n.group and n.group.slug == "vitre" for n in news_for_home(club.pk, rennes.pk))
 
     assert "Comptes de démonstration (mot de passe : cabas-demo)" in output
     for email in LOGINS:

@@ -7,6 +7,8 @@ ALLOWED_HOSTS  comma-separated; defaults to localhost names.
 EMAIL_URL-like settings: EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
                EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL.
 CABAS_SECURE   "1" behind HTTPS: secure cookies, HSTS and redirect (what `check --deploy` asks).
+CABAS_BACKUP_DIR  where `cabas backup` writes (default: var/backups under CABAS_HOME).
+deploy/cabas.env.example lists every variable read here.
 """
 
 import datetime
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
     "cabas.members",
     "cabas.catalog",
     "cabas.ordering",
+    "cabas.news",
     "cabas.contracts",
     "cabas.participation",
     "cabas.finance",
@@ -134,6 +137,9 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
+
+# `cabas backup` writes its files here unless told otherwise (docs/deploy.md).
+BACKUP_DIR = Path(os.environ.get("CABAS_BACKUP_DIR") or VAR_DIR / "backups")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"  # filled by `cabas collectstatic` in production

@@ -11,6 +11,7 @@ from .views import deposits, membership, paper, personal_data, reception
 from .views import logistics
 from .views import pickup
 from .views import depot
+from .views import news
 
 
 class IdConverter:
@@ -29,6 +30,11 @@ register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", member.home, name="home"),
+    path("nouvelles/", news.news_home, name="news-home"),
+    path("nouvelles/club/<id:club_id>/", news.club_news, name="club-news"),
+    path("nouvelles/groupe/<id:group_id>/", news.group_news, name="group-news"),
+    path("nouvelles/<id:news_id>/modifier/", news.news_edit, name="news-edit"),
+    path("nouvelles/<id:news_id>/supprimer/", news.news_delete, name="news-delete"),
     path(
         "connexion/",
         auth_views.LoginView.as_view(template_name="web/members/login.html", authentication_form=LoginForm, redirect_authenticated_user=True),

@@ -21,6 +21,7 @@ from cabas.distribution.documents import household_summary
 from cabas.finance.models import CycleFunds, FundShare
 from cabas.members.models import Household
 from cabas.members.permissions import access_for
+from cabas.news.services import news_for_home
 from cabas.ordering.models import Offer, Order, OrderCycle, OrderLine, OrderSummary
 from cabas.flows import save_order
 from cabas.ordering.services import offer_progress, order_total, parse_order_quantities
@@ -46,7 +47,7 @@ def home(request):
     access = access_for(request.user)
     now = timezone.now()
     household = None
-    open_cycles, past = [], []
+    open_cycles, past, news = [], [], []
     if request.user.household_id:
         household = Household.objects.select_related("group__club", "group__depot").get(pk=request.user.household_id)
         cycles = list(OrderCycle.objects.filter(club_id=household.group.club_id).order_by("-closes_at")[:12])
@@ -55,11 +56,13 @@ def home(request):
         for cycle in cycles:
             entry = {"cycle": cycle, "order": orders.get(cycle.pk), "summary": summaries.get(cycle.pk), "status": cycle.status(now)}
             (open_cycles if cycle.status(now) in ("open", "scheduled") else past).append(entry)
+        news = news_for_home(household.group.club_id, household.group_id, timezone.localdate(now))
     if household is None and access.is_coordinator:
         return redirect("cycle-list")
     if household is None and ProducerAccount.objects.filter(user=request.user).exists():
         return redirect("producer-home")
-    return render(request, "web/home.html", {"household": household, "open_cycles": open_cycles, "past_cycles": past})
+    return render(request, "web/home.html", {"household": household, "open_cycles": open_cycles, "past_cycles": past,
+                                              "news": news})
 
 
 def catalogue_sections(offers: list[Offer], by: str):

@@ -32,6 +32,7 @@ from cabas.demo.deposits import (
     delete_container_returns, delete_containers, seed_container_returns, seed_containers,
 )
 from cabas.demo.memberships import seed_memberships
+from cabas.demo.news import seed_news
 from cabas.demo.money import SOLIDARITY_EMAIL, TREASURER_EMAIL, seed_money, seed_solidarity
 from cabas.demo.partnerships import PRODUCER_EMAIL, seed_partnerships
 from cabas.demo.distribution_day import seed_distribution_day
@@ -622,6 +623,7 @@ class Command(BaseCommand):
         seed_distribution_day(club)  # pickups signed off at one depot, a no-show's goods and pack surplus handled
         # At one depot, households bring back part of their jars and bottles (refunded on their accounts).
         seed_container_returns(cycle=past, coordinator=coordinator, rng=rng)
+        seed_news(club, coordinator, today)  # the club's news and two groups', one of them scheduled
 
         open_opens = local_datetime(today - datetime.timedelta(days=1), 8)
         open_closes = local_datetime(today + datetime.timedelta(days=3), 20)
