@@ -343,3 +343,20 @@ def test_membership_records_are_exported_and_the_application_forgets_who_applied
     assert erased.email.endswith("@cabas.invalid") and erased.household_name.startswith("Foyer effacé")
     assert application_model.objects.get(email="a2@example.org").last_name == "Martin"
     assert membership_model.objects.filter(household=world.household_b1).count() == 1  # a fee is a money record
+
+
+def test_the_export_holds_the_households_pickups(world):
+    from cabas.distribution.models import Distribution
+    from cabas.distribution.pickup import record_pickup
+    from cabas.flows import close_cycle, save_order
+    from cabas.ordering.models import Offer
+
+    cycle = world.open_cycle()
+    bread = Offer.objects.get(cycle=cycle, product=world.bread)
+    save_order(cycle=cycle, household=world.household_a1, quantities={bread.pk: "1"})
+    close_cycle(cycle.pk)
+    distribution = Distribution.objects.get(cycle=cycle, group=world.group_a)
+    record_pickup(distribution, world.household_a1.pk, "absent", by_user=world.group_coordinator_a)
+    data = export_member_data(world.member_a1)
+    assert [(p["cycle"], p["status"]) for p in data["pickups"]] == [(cycle.name, "absent")]
+    assert [u["product"] for u in data["uncollected"]] == [bread.name]

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
@@ -33,7 +33,7 @@ from cabas.catalog.models import Producer, ProducerAccount
 from cabas.contracts.models import Subscription
 from cabas.core.errors import ActionError
 from cabas.core.money import ZERO, line_amount
-from cabas.distribution.models import ContainerReturn
+from cabas.distribution.models import ContainerReturn, Pickup, SurplusDisposition, Uncollected
 from cabas.finance import services as finance
 from cabas.finance.models import FundShare, HouseholdTariff, Invoice, Payment, SolidarityPledge
 from cabas.members.models import Household, Membership, MembershipApplication, Role, RoleKind, User
@@ -77,6 +77,16 @@ RECORDS = {
     "participation.surveyanswer.household": "export; kept (anonymous once the household is)",
     "distribution.containerreturn.household": "export; kept (the refunds of deposits in the ledger come from them)",
     "distribution.containerreturn.updated_by": "counted; kept",
+    "distribution.pickup.household": "export; kept (the depot's sign-off: who picked up, when)",
+    "distribution.pickup.collected_by_household": "export (what the household collected for others); kept",
+    "distribution.pickup.recorded_by": "counted; kept",
+    "distribution.uncollected.household": "export; kept (what was stored or became surplus, with its money records)",
+    "distribution.uncollected.resolved_by": "counted; kept",
+    "distribution.surplusdisposition.buyer": "export; kept (a sale posted to the ledger)",
+    "distribution.surplusdisposition.recorded_by": "counted; kept",
+    "distribution.depotreception.recorded_by": "counted; kept",
+    "finance.cashcount.by": "counted; kept (the treasurer's record of the evening's cash)",
+    "news.newsitem.author": "counted; kept (the news stays the club's or group's; the author is anonymised)",
     "finance.account.household": "export (statement, balance); kept with its name: an accounting record",
     "finance.invoice.household": "export; kept as issued: a legal record (10 years)",
     "finance.payment.household": "export; kept",
@@ -234,6 +244,27 @@ def export_member_data(user) -> dict:
          "container": r.container.name, "quantity": r.quantity, "deposit": r.deposit, "counted_at": r.updated_at}
         for r in ContainerReturn.objects.filter(household=household)
         .select_related("distribution__cycle", "distribution__group", "container").order_by("distribution__date", "pk")
+    ]
+    data["pickups"] = [
+        {"cycle": p.distribution.cycle.name, "group": p.distribution.group.name, "date": p.distribution.date,
+         "status": p.status, "for_household": p.household.name if p.household_id != household.pk else None,
+         "collected_by": (p.collected_by_household.name if p.collected_by_household_id else p.collected_by_name) or None,
+         "missing": p.missing, "recorded_at": p.recorded_at}
+        for p in Pickup.objects.filter(Q(household=household) | Q(collected_by_household=household))
+        .select_related("distribution__cycle", "distribution__group", "household", "collected_by_household")
+        .order_by("distribution__date", "recorded_at", "pk")
+    ]
+    data["uncollected"] = [
+        {"cycle": u.distribution.cycle.name, "product": u.offer.name, "quantity": u.quantity, "state": u.state,
+         "resolved_at": u.resolved_at}
+        for u in Uncollected.objects.filter(household=household).select_related("distribution__cycle", "offer")
+        .order_by("distribution__date", "pk")
+    ]
+    data["surplus_bought"] = [
+        {"cycle": d.item.distribution.cycle.name, "product": d.item.offer.name, "quantity": d.quantity,
+         "amount": d.amount, "at": d.recorded_at}
+        for d in SurplusDisposition.objects.filter(buyer=household).select_related("item__distribution__cycle", "item__offer")
+        .order_by("recorded_at", "pk")
     ]
     data["order_summaries"] = [
         {"cycle": s.cycle.name, "group": s.group.name, "lines": s.line_count, "amount_incl_vat": s.amount_incl_vat,
