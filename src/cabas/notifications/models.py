@@ -34,9 +34,28 @@ class Preference(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique")]
 
 
+class NotificationEvent(models.Model):
+    """An event that sends e-mails (a cycle opened, a deadline near, a distribution tomorrow…), recorded when
+    its task is enqueued: the same event is never queued twice (cron may look again before the worker ran).
+    ``done_at`` once every recipient was sent their e-mail."""
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    event = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    sent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("notification event")
+        constraints = [models.UniqueConstraint(fields=["kind", "event"], name="notification_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.event}"
+
+
 class SentNotification(models.Model):
     """One e-mail of one kind for one event (``event``, e.g. ``cycle:12`` or ``cycle:12:2026-12-03``) to one
-    member: claimed (a row without ``sent_at``) before sending, stamped once sent. The unique constraint is
+    member: recorded and claimed before sending, stamped (``sent_at``) once sent. The unique constraint is
     what makes a retried or repeated task send nothing twice."""
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -44,6 +63,10 @@ class SentNotification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     email = models.EmailField()
     created_at = models.DateTimeField(default=timezone.now)
+    # the task sending it: claimed in one UPDATE, so that two tasks for one event never both send it; a claim
+    # older than services.STALE_CLAIM (a worker that died) is taken over
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
