@@ -10,7 +10,9 @@ from decimal import Decimal as D
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,7 +21,7 @@ from cabas.distribution.models import Distribution
 from cabas.flows import close_cycle, save_order
 from cabas.members.models import Household, Role, RoleKind
 from cabas.notifications import services
-from cabas.notifications.models import Kind, Preference, SentNotification
+from cabas.notifications.models import Kind, NotificationEvent, Preference, SentNotification
 from cabas.notifications.tasks import queue_reminders, send_cycle_opened
 from cabas.ordering.models import Offer
 
@@ -232,3 +234,23 @@ def test_an_erased_or_inactive_member_gets_nothing(world, run_tasks):
     world.open_cycle()
     run_tasks()
     assert "a1bis@example.org" not in to(mail.outbox) and "b1@example.org" not in to(mail.outbox)
+
+
+def test_queueing_costs_the_same_whatever_the_number_of_households(world, run_tasks):
+    now = timezone.now()
+    world.open_cycle(closes_at=now + 10 * HOUR)
+
+    def queries():
+        SentNotification.objects.all().delete()
+        NotificationEvent.objects.all().delete()
+        with CaptureQueriesContext(connection) as captured:
+            queue_reminders(now=now)
+        run_tasks()
+        return len(captured)
+
+    small = queries()
+    for i in range(40):
+        household = Household.objects.create(group=world.group_b, name=f"Foyer {i}")
+        world.user(f"m{i}@example.org", household)
+    assert queries() == small
+    mail.outbox.clear()
