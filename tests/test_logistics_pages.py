@@ -92,6 +92,7 @@ def fast_settings(world):
 def test_planning_every_scheme_from_the_page_compares_them(placed, client, run_tasks):
     fast_settings(placed)
     cycle = closed_cycle(placed)
+    run_tasks()  # the closing's e-mails
     client.force_login(placed.coordinator)
     started = time.monotonic()
     response = client.post(url("transport-plan", cycle.pk), {"scheme": "all"}, follow=True)
