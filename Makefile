@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint install migrate seed serve messages clean
+.PHONY: demo test lint install migrate seed serve worker messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,13 @@ migrate: install
 seed: migrate
 	DEBUG=$${DEBUG:-1} $(BIN)/cabas seed-demo
 
+# The server and, beside it, one worker of the task queue (transport planning, e-mails), stopped with it.
 serve: install
+	DEBUG=$${DEBUG:-1} $(BIN)/cabas worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(BIN)/cabas runserver $(HOST):$(PORT)
+
+worker: install
+	DEBUG=$${DEBUG:-1} $(BIN)/cabas worker
 
 demo: seed serve
 

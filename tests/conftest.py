@@ -6,10 +6,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from cabas.catalog.models import Category, Producer, Product, Unit
 from cabas.members.models import Club, Depot, Group, Household, Role, RoleKind, User
+from cabas.core.tasks import run_pending, uses_redis
 from cabas.flows import open_cycle
 
 PASSWORD = "un-mot-de-passe-solide"
@@ -109,3 +111,54 @@ def login(client):
         return client
 
     return _login
+
+
+def run_on_commit_callbacks() -> int:
+    """Run what waits for the test's transaction to commit (it never does: pytest-django rolls it back), as
+    the commit would: tasks enqueued with ``enqueue_on_commit`` reach the queue."""
+    ran = 0
+    while connection.run_on_commit:
+        callbacks, connection.run_on_commit = connection.run_on_commit, []
+        for _savepoints, callback, _robust in callbacks:
+            callback()
+            ran += 1
+    return ran
+
+
+@pytest.fixture
+def run_tasks(db):
+    """``run_tasks()``: commit-time callbacks, then every task waiting in the queue (database or Redis backend,
+    as configured), in this process, until nothing is left; returns how many tasks ran."""
+
+    def _run() -> int:
+        total = 0
+        while True:
+            callbacks = run_on_commit_callbacks()
+            ran = run_pending()
+            total += ran
+            if not callbacks and not ran:
+                return total
+
+    return _run
+
+
+@pytest.fixture(autouse=True)
+def empty_redis_queue():
+    """With the Redis backend the queue outlives a test's rolled-back transaction: each test starts empty."""
+    if not uses_redis():
+        yield
+        return
+    import django_rq
+    from rq.registry import FailedJobRegistry
+
+    queue = django_rq.get_queue("default")
+
+    def empty():
+        queue.empty()
+        failed = FailedJobRegistry(queue=queue)
+        for job_id in failed.get_job_ids():
+            failed.remove(job_id, delete_job=True)
+
+    empty()
+    yield
+    empty()

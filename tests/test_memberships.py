@@ -90,13 +90,12 @@ def test_a_full_group_queues_first_come_and_offers_the_nearest_groups_with_room(
 
 
 def test_approving_creates_the_household_posts_the_fee_and_invites_to_choose_a_password(
-        world, login, client, django_capture_on_commit_callbacks):
+        world, login, client, run_tasks):
     world.club.membership_fee = D("5.00")
     world.club.save()
     application = apply(world, world.group_a).application
-    with django_capture_on_commit_callbacks(execute=True):
-        response = login(world.group_coordinator_a).post(
-            reverse("application-decide", args=[world.group_a.pk, application.pk]), {"decision": "approve", "paid_by_fund": "1"})
+    response = login(world.group_coordinator_a).post(
+        reverse("application-decide", args=[world.group_a.pk, application.pk]), {"decision": "approve", "paid_by_fund": "1"})
     assert response.status_code == 302
     application.refresh_from_db()
     household = application.household
@@ -108,6 +107,7 @@ def test_approving_creates_the_household_posts_the_fee_and_invites_to_choose_a_p
     assert membership.ends_on - membership.starts_on == datetime.timedelta(days=364)
     assert money.household_balance(household.pk) == D("5.00")
     assert check_ledger() == []
+    assert run_tasks() == 1  # the welcome e-mail, sent by the worker
     assert mail.outbox[-1].to == ["lea.morin@example.org"]
     link = next(line for line in mail.outbox[-1].body.splitlines() if "/mot-de-passe/" in line)
     client.logout()
@@ -146,12 +146,13 @@ def test_a_full_group_refuses_an_approval_and_a_decline_is_recorded(full_a):
         flows.approve_membership(group=world.group_b, application_id=application.pk)  # not that group's application
 
 
-def test_renewal_reminders_and_leaving(world, login):
+def test_renewal_reminders_and_leaving(world, login, run_tasks):
     start = TODAY - datetime.timedelta(days=350)
     membership = flows.start_membership(household=world.household_a1, group=world.group_a, starts_on=start)
     with pytest.raises(ActionError, match="deux derniers mois"):
         flows.renew_membership(household=world.household_a1, today=start + datetime.timedelta(days=30))
     assert services.remind_renewals(today=TODAY) == 1
+    run_tasks()
     assert sorted(mail.outbox[-1].to) == ["a1@example.org", "a1bis@example.org"]
     assert services.remind_renewals(today=TODAY) == 0  # once per membership
     call_command("remind-renewals")

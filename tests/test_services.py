@@ -22,7 +22,9 @@ from cabas.distribution import documents
 from cabas.distribution.models import Distribution, PickingList, ProducerSheet
 from cabas.members.models import Household
 from cabas.ordering.models import Allocation, CycleStatus, Offer, Order, OrderCycle, OrderLine, OrderSummary
+from cabas.core.tasks import uses_redis
 from cabas.flows import close_cycle, close_due_cycles, open_cycle, save_order
+from django_tasks_db.models import DBTaskResult
 from cabas.ordering.services import order_total
 
 D = Decimal
@@ -526,23 +528,28 @@ def test_close_due_cycles_in_deadline_order(world):
     assert [o.cycle.pk for o in close_due_cycles(now=now)] == [earlier.pk, later.pk]
 
 
-def test_close_due_cycles_command(world):
+def test_close_due_cycles_command(world, run_tasks):
     due, running, done = _three_cycles(world)
     out = StringIO()
     call_command("close-due-cycles", stdout=out)
+    assert f"queued: {due.pk}" in out.getvalue()
+    due.refresh_from_db()
+    assert due.closed_at is None  # the worker closes it
+    assert run_tasks() >= 1
     due.refresh_from_db()
     running.refresh_from_db()
     assert due.closed_at is not None
     assert running.closed_at is None
     assert PickingList.objects.filter(distribution__cycle=due).count() == 2
-    assert f"{due.pk}" in out.getvalue()
 
     before = counts()
     call_command("close-due-cycles", stdout=StringIO())
+    call_command("close-due-cycles", "--inline", stdout=StringIO())
+    run_tasks()
     assert counts() == before
 
 
-def test_close_due_cycles_closes_each_cycle_in_isolation(world, monkeypatch, caplog):
+def test_close_due_cycles_closes_each_cycle_in_isolation(world, monkeypatch, caplog, run_tasks):
     """One cycle whose closing fails (here: the engine raises) is rolled back and logged; the others close,
     and the command exits non-zero naming it."""
     import cabas.flows.closing as flow
@@ -571,11 +578,22 @@ def test_close_due_cycles_closes_each_cycle_in_isolation(world, monkeypatch, cap
     assert not Allocation.objects.filter(cycle=bad).exists()
 
     bad_too = world.open_cycle(name="abîmée aussi", opens_at=now - 5 * DAY, closes_at=now - HOUR)
-    monkeypatch.setattr(flow, "write_allocation", lambda cycle: (_ for _ in ()).throw(ValueError("bad date")))
+    monkeypatch.setattr(flow, "write_allocation", lambda cycle, *args: (_ for _ in ()).throw(ValueError("bad date")))
     err = StringIO()
     with pytest.raises(CommandError):
-        call_command("close-due-cycles", stdout=StringIO(), stderr=err)
+        call_command("close-due-cycles", "--inline", stdout=StringIO(), stderr=err)
     assert f"failed: {bad.pk}" in err.getvalue() and f"failed: {bad_too.pk}" in err.getvalue()
+
+    # through the queue: one task per cycle, each failing on its own, recorded and logged
+    caplog.clear()
+    call_command("close-due-cycles", stdout=StringIO())
+    run_tasks()
+    failed = DBTaskResult.objects.filter(task_path="cabas.flows.tasks.close_due_cycle", status="FAILED")
+    if not uses_redis():
+        assert sorted(r.args_kwargs["args"][0] for r in failed) == sorted([bad.pk, bad_too.pk])
+    assert any(str(bad_too.pk) in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+    bad_too.refresh_from_db()
+    assert bad_too.closed_at is None
 
 
 # --- documents ------------------------------------------------------------------------------------

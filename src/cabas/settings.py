@@ -7,6 +7,10 @@ ALLOWED_HOSTS  comma-separated; defaults to localhost names.
 EMAIL_URL-like settings: EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
                EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL.
 CABAS_SECURE   "1" behind HTTPS: secure cookies, HSTS and redirect (what `check --deploy` asks).
+CABAS_TASKS    the task queue (django-tasks): "database" (default: the tasks are rows of the database,
+               SQLite or PostgreSQL, run by `cabas worker`) or "redis" (RQ on REDIS_URL, run by `cabas worker`).
+REDIS_URL      redis://127.0.0.1:6379/0 by default; read only when CABAS_TASKS=redis.
+CABAS_DEADLINE_REMINDER_HOURS  how long before a cycle's deadline members who have not ordered are reminded (24).
 CABAS_BACKUP_DIR  where `cabas backup` writes (default: var/backups under CABAS_HOME).
 deploy/cabas.env.example lists every variable read here.
 """
@@ -57,6 +61,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",  # login throttling (cabas.members.throttling)
     "ninja",  # serves the API docs' own static files (no CDN: an instance may be offline)
+    "django_tasks",
+    "django_tasks_db",  # the tasks' results (and, with the database backend, the queue itself)
     "cabas.core",
     "cabas.members",
     "cabas.catalog",
@@ -67,6 +73,7 @@ INSTALLED_APPS = [
     "cabas.finance",
     "cabas.distribution",
     "cabas.logistics",
+    "cabas.notifications",
     "cabas.api",
     "cabas.web",
     "cabas.commands",
@@ -209,3 +216,22 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False  # the attempts are in members.admin, for superusers only
 AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_IPWARE_PROXY_COUNT"]) if os.environ.get("AXES_IPWARE_PROXY_COUNT") else None
+
+# The task queue (django-tasks, the backport of Django 6's django.tasks): slow or outward work (transport
+# planning, e-mails, closing due cycles one by one) runs in `cabas worker`, after the request's transaction
+# commits (cabas.core.tasks.enqueue_on_commit). The database backend needs no other server; RQ (Redis) is
+# for installations that outgrow one machine.
+CABAS_TASKS = os.environ.get("CABAS_TASKS", "database").strip().lower() or "database"
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+if CABAS_TASKS == "redis":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif CABAS_TASKS == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    raise ImproperlyConfigured(f'CABAS_TASKS is "database" or "redis", not "{CABAS_TASKS}".')
+
+# Notifications (cabas.notifications): members who have not ordered are reminded this many hours before a
+# cycle's deadline (by `cabas send-reminders`, run from cron every 15 minutes or so).
+CABAS_DEADLINE_REMINDER_HOURS = int(os.environ.get("CABAS_DEADLINE_REMINDER_HOURS", "24"))

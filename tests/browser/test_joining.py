@@ -15,7 +15,7 @@ from cabas.members.models import Depot, Group
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_household_joins_through_the_waitlist(world, live_server, phone, desktop, screenshot, axe):
+def test_a_household_joins_through_the_waitlist(world, live_server, phone, desktop, screenshot, axe, run_tasks):
     Group.objects.filter(pk=world.group_a.pk).update(capacity=2)
     Depot.objects.filter(group=world.group_a).update(latitude=Decimal("48.1113"), longitude=Decimal("-1.6800"))
     Depot.objects.filter(group=world.group_b).update(latitude=Decimal("48.1236"), longitude=Decimal("-1.2083"))
@@ -49,6 +49,7 @@ def test_a_household_joins_through_the_waitlist(world, live_server, phone, deskt
     desktop.wait_for_load_state()
     assert "rejoint le groupe" in desktop.inner_text("body")
 
+    run_tasks()  # the worker sends the welcome e-mail
     link = next(line for line in mail.outbox[-1].body.splitlines() if "/mot-de-passe/" in line)
     path = link.split("8000", 1)[1]
     phone.goto(live_server.url + path)

@@ -11,7 +11,7 @@ from django.urls import reverse
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_member_resets_a_forgotten_password(world, live_server, phone, screenshot, settings, axe):
+def test_a_member_resets_a_forgotten_password(world, live_server, phone, screenshot, settings, axe, run_tasks):
     settings.SITE_URL = live_server.url
     phone.goto(live_server.url + reverse("login"))
     axe(phone, name="login")
@@ -23,6 +23,7 @@ def test_a_member_resets_a_forgotten_password(world, live_server, phone, screens
     assert "Si cette adresse a un compte" in phone.inner_text("main")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
+    assert run_tasks() == 1  # the worker sends the e-mail
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [world.member_a1.email]
     link = next(line for line in mail.outbox[0].body.splitlines() if "/mot-de-passe/" in line)
     assert link.startswith(live_server.url)

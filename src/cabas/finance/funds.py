@@ -9,14 +9,12 @@ import datetime
 from collections.abc import Mapping
 from decimal import ROUND_DOWN, Decimal
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cabas.core.formatting import format_money
+from cabas.core.mail import queue_email
 from cabas.members.models import Household, User
 
 from . import solidarity
@@ -128,26 +126,24 @@ def post_cycle_funds(cycle, amounts: Mapping[int, Decimal], household_accounts: 
     CycleFunds.objects.bulk_create([CycleFunds(cycle=cycle, **fields)], update_conflicts=True, unique_fields=["cycle"],
                                    update_fields=list(fields))
     if scaled:
-        transaction.on_commit(lambda: tell_scaled(cycle, {h: (result.wanted[h], result.discounts[h]) for h in scaled}))
+        tell_scaled(cycle, {h: (result.wanted[h], result.discounts[h]) for h in scaled})
     return result
 
 
 def tell_scaled(cycle, discounts: Mapping[int, tuple[Decimal, Decimal]]) -> int:
-    """E-mail the members of each household whose solidarity discount was scaled down (one query, one
-    connection). Sent after the closing commits; a mail failure never undoes the closing."""
-    messages = []
+    """E-mail the members of each household whose solidarity discount was scaled down (one query), through the
+    task queue: sent once the closing commits, and a mail failure never undoes the closing. Each member is
+    told only their own household's discount."""
+    queued = 0
     for email, household_id in User.objects.filter(household_id__in=list(discounts), is_active=True).values_list(
             "email", "household_id"):
         wanted, given = discounts[household_id]
-        messages.append((
+        queue_email(
             _("Your solidarity discount for %(cycle)s") % {"cycle": cycle.name},
             _("Hello,\n\nThe solidarity fund could not cover every discount of %(cycle)s in full this time: "
               "every household on a solidarity tariff receives the same share of its discount. Yours is "
               "%(given)s instead of %(wanted)s. The producers are paid in full.\n\nThe coordination team") % {
                 "cycle": cycle.name, "given": format_money(given), "wanted": format_money(wanted)},
-            settings.DEFAULT_FROM_EMAIL, [email],
-        ))
-    try:
-        return send_mass_mail(messages, fail_silently=True)
-    except Exception:  # noqa: BLE001 - a mail server down must not hide the closing's success
-        return 0
+            [email])
+        queued += 1
+    return queued

@@ -14,6 +14,9 @@ management commands and the demo call (never a domain's steps one after another 
 | sell a depot's surplus to a member | ``surplus.sell_surplus`` | distribution, finance |
 | count containers brought back at a depot | ``deposits.record_container_returns`` | distribution, finance |
 
+``tasks.close_due_cycle`` closes one due cycle in the task queue (``tasks.queue_due_cycles`` fans them out);
+the opening and the closing hand their e-mails to ``cabas.notifications`` after they commit.
+
 A new workflow gets its own module here; a step that stays within one domain belongs to that domain's
 ``services.py``.
 """

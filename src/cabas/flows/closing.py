@@ -16,6 +16,7 @@ from django.utils import timezone
 from cabas.distribution.services import depot_limits, refresh_expected, write_closing_documents
 from cabas.finance.deposits import post_cycle_deposits
 from cabas.finance.services import post_cycle
+from cabas.notifications import tasks as notifications
 from cabas.ordering.closing import ClosingResult
 from cabas.ordering.models import OrderCycle
 from cabas.ordering.services import lock_cycle_to_close, mark_closed, write_allocation
@@ -57,6 +58,7 @@ def close_cycle(cycle_id: int, *, by_user=None, now: datetime.datetime | None = 
             return ClosingOutcome(cycle=cycle, closed_now=False, result=None, cycle_id=cycle.pk)
         result = write_closing(cycle, now=now)
         mark_closed(cycle, by_user=by_user, now=now)
+        notifications.cycle_closed(cycle)  # each household's order and the coordinators' documents, after the commit
     return ClosingOutcome(cycle=cycle, closed_now=True, result=result, cycle_id=cycle.pk)
 
 

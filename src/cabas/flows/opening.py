@@ -1,5 +1,6 @@
 """Open an order cycle: the cycle and its offers (ordering), one distribution per group (distribution), and
-the subscriptions' baskets put into the households' orders (contracts), in one transaction."""
+the subscriptions' baskets put into the households' orders (contracts), in one transaction; the members
+are told by e-mail once it commits (notifications)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db import transaction
 from cabas.contracts.services import put_in_subscriptions
 from cabas.distribution.services import create_distributions
 from cabas.members.models import Club
+from cabas.notifications import tasks as notifications
 from cabas.ordering.models import OrderCycle
 from cabas.ordering.services import create_cycle
 
@@ -32,4 +34,5 @@ def open_cycle(
                          distribution_dates=distribution_dates, product_ids=product_ids)
     create_distributions(cycle, distribution_dates)
     put_in_subscriptions(cycle, distribution_dates)
+    notifications.cycle_opened(cycle)  # the members are told once this commits (if the cycle is open already)
     return cycle

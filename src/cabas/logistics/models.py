@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -444,3 +445,24 @@ class CostShare(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "participant_kind", "participant_id"], name="cost_share_once"),
         ]
+
+
+class PlanningRequest(models.Model):
+    """A coordinator asked for a cycle's rounds to be planned: the solver runs in the task queue
+    (``logistics.tasks.plan_transport``), the transport page shows the plan being computed until
+    ``finished_at``, then the plans, and the reasons a scheme could not be planned (``errors``)."""
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="planning_requests")
+    schemes = models.JSONField(default=list)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)  # messages for the coordinators, already translated
+    planned = models.JSONField(default=list, blank=True)  # the schemes planned
+
+    class Meta:
+        indexes = [models.Index(fields=["cycle", "requested_at"])]
+
+    @property
+    def pending(self) -> bool:
+        return self.finished_at is None

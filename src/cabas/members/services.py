@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail, send_mass_mail
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, F, Max, Q
@@ -20,9 +20,12 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from cabas.core.errors import ActionError
 from cabas.core.formatting import format_money
+from cabas.core.mail import queue_email
+from cabas.core.tasks import enqueue_on_commit
 
 from . import referral
 from .models import ApplicationStatus, Group, Household, Membership, MembershipApplication, User
@@ -153,7 +156,7 @@ def approve(*, group: Group, application_id: int, by_user=None, paid_by_fund: bo
     membership = start_membership(household=household, group=group, starts_on=today, paid_by_fund=paid_by_fund)
     MembershipApplication.objects.filter(pk=application.pk).update(
         status=ApplicationStatus.APPROVED, decided_at=timezone.now(), decided_by=by_user, household=household)
-    transaction.on_commit(lambda: send_welcome(user, group))
+    enqueue_on_commit(send_welcome, user.pk, group.pk)
     return membership
 
 
@@ -163,21 +166,31 @@ def password_link(user) -> str:
                                                    default_token_generator.make_token(user)])
 
 
-def send_welcome(user, group: Group) -> None:
+# The e-mails that carry a link to choose a password are tasks (the worker sends them after the commit) that
+# compute the link themselves: the secret is never stored in the queue.
+@task()
+def send_welcome(user_id: int, group_id: int) -> int:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    group = Group.objects.filter(pk=group_id).first()
+    if user is None or group is None:
+        return 0
     body = _("Hello %(name)s,\n\nWelcome to %(group)s! Choose your password here to order with your household:\n"
              "%(link)s\n\nThe coordination team") % {"name": user.first_name, "group": group.name,
                                                       "link": settings.SITE_URL + password_link(user)}
-    send_mail(_("Welcome to %(group)s") % {"group": group.name}, body, settings.DEFAULT_FROM_EMAIL, [user.email],
-              fail_silently=True)
+    return send_mail(_("Welcome to %(group)s") % {"group": group.name}, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
-def send_password_reset(user) -> None:
+@task()
+def send_password_reset(user_id: int) -> int:
     """The link to choose a new password, on SITE_URL (never the address a request claims to come from)."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return 0
     body = _("Hello %(name)s,\n\nSomeone asked to choose a new password for your Cabas account. If it was you, follow "
              "this link within three days:\n%(link)s\n\nIf it was not you, ignore this e-mail: your password has not "
              "changed.\n\nThe coordination team") % {"name": user.first_name or user.email,
                                                       "link": settings.SITE_URL + password_link(user)}
-    send_mail(_("Choose a new password"), body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)
+    return send_mail(_("Choose a new password"), body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
 @transaction.atomic
@@ -222,7 +235,8 @@ def leave(*, household: Household, reason: str = "", today: datetime.date | None
 
 def remind_renewals(*, today: datetime.date | None = None, within: int = REMINDER_DAYS) -> int:
     """E-mail the members of each household whose membership ends within ``within`` days, once per
-    membership (what cron runs daily). Returns the number of e-mails sent."""
+    membership (what cron runs daily). Returns the number of households reminded (their e-mails go through
+    the task queue)."""
     today = today or timezone.localdate()
     due = list(Membership.objects.filter(
         household__left_on__isnull=True, left_on__isnull=True, reminded_on__isnull=True,
@@ -234,12 +248,17 @@ def remind_renewals(*, today: datetime.date | None = None, within: int = REMINDE
     for household_id, email in User.objects.filter(household_id__in=[m.household_id for m in due], is_active=True).values_list(
             "household_id", "email"):
         emails.setdefault(household_id, []).append(email)
-    messages = [(
-        _("Your membership of %(group)s ends on %(date)s") % {"group": m.group.name, "date": m.ends_on.strftime("%d/%m/%Y")},
-        _("Hello,\n\nYour household's membership of %(group)s ends on %(date)s. To keep ordering, renew it with your "
-          "group's coordinator (fee: %(fee)s).\n\nThe coordination team") % {
-            "group": m.group.name, "date": m.ends_on.strftime("%d/%m/%Y"), "fee": format_money(fee_for(m.group))},
-        settings.DEFAULT_FROM_EMAIL, emails[m.household_id],
-    ) for m in due if m.household_id in emails]
-    Membership.objects.filter(pk__in=[m.pk for m in due]).update(reminded_on=today)
-    return send_mass_mail(messages, fail_silently=True)
+    sent = 0
+    with transaction.atomic():
+        Membership.objects.filter(pk__in=[m.pk for m in due]).update(reminded_on=today)
+        for m in due:
+            if m.household_id not in emails:
+                continue
+            queue_email(
+                _("Your membership of %(group)s ends on %(date)s") % {"group": m.group.name, "date": m.ends_on.strftime("%d/%m/%Y")},
+                _("Hello,\n\nYour household's membership of %(group)s ends on %(date)s. To keep ordering, renew it with "
+                  "your group's coordinator (fee: %(fee)s).\n\nThe coordination team") % {
+                    "group": m.group.name, "date": m.ends_on.strftime("%d/%m/%Y"), "fee": format_money(fee_for(m.group))},
+                emails[m.household_id])
+            sent += 1
+    return sent

@@ -10,6 +10,7 @@ import csv
 import io
 from decimal import Decimal
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.text import slugify
@@ -54,10 +55,12 @@ def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
 
 
 def pdf_bytes(request, template: str, context: dict) -> bytes:
+    """A PDF rendered for a request; ``request`` None in the task queue's worker (links on SITE_URL)."""
     from weasyprint import HTML  # imported when a PDF is made: it takes a while to load
 
     html = render_to_string(template, context, request=request)
-    return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    base_url = request.build_absolute_uri("/") if request is not None else settings.SITE_URL + "/"
+    return HTML(string=html, base_url=base_url).write_pdf()
 
 
 def pdf_response(request, template: str, context: dict, filename: str) -> HttpResponse:

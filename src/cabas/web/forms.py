@@ -13,6 +13,7 @@ from cabas.core.formatting import format_money
 from cabas.core.ids import parse_id
 from cabas.core.validators import validate_date_range
 from cabas.members.models import Club, Group, User
+from cabas.core.tasks import enqueue_on_commit
 from cabas.members.services import send_password_reset
 from cabas.ordering.models import Rationing
 
@@ -34,7 +35,7 @@ class ResetPasswordForm(PasswordResetForm):
 
     def save(self, *args, **kwargs):
         for user in self.get_users(self.cleaned_data["email"]):
-            send_password_reset(user)
+            enqueue_on_commit(send_password_reset, user.pk)
 
 
 class DateTimeInput(forms.DateTimeInput):

@@ -12,6 +12,7 @@ from .views import logistics
 from .views import pickup
 from .views import depot
 from .views import news
+from .views import notifications
 
 
 class IdConverter:
@@ -74,6 +75,8 @@ urlpatterns = [
          name="producer-own-sheet-file"),
     path("producteur/propositions/<str:kind>/", producer_account.producer_propose, name="producer-propose"),
     path("compte/", money.account, name="account"),
+    path("compte/e-mails/", notifications.preferences, name="notification-preferences"),
+    path("e-mails/arreter/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
     path("mes-donnees/", personal_data.personal_data_page, name="personal-data"),
     path("mes-donnees/telecharger/", personal_data.personal_data_download, name="personal-data-download"),
     path("mes-donnees/effacer/", personal_data.erase_own_account, name="erase-own-account"),

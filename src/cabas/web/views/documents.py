@@ -6,18 +6,16 @@ from __future__ import annotations
 import io
 import zipfile
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMessage, get_connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from cabas.core.formatting import format_money
+from cabas.core.tasks import enqueue_on_commit
 from cabas.distribution.documents import picking_list, producer_sheet
 from cabas.distribution.models import Distribution, ProducerSheet
 from cabas.distribution.services import depot_claims
@@ -28,6 +26,7 @@ from ..access import cycle_for_coordination, distribution_for_user, producer_she
 from ..exports import (
     csv_bytes, csv_response, document_filename, pdf_bytes, pdf_response, picking_list_rows, producer_sheet_rows,
 )
+from ..tasks import send_producer_sheet, sheet_files
 from .coordination import coordinator_required
 
 FORMATS = {"html", "csv", "pdf"}
@@ -87,16 +86,6 @@ def _sheets(cycle):
     return list(ProducerSheet.objects.filter(cycle=cycle).select_related("producer").order_by("producer__name"))
 
 
-def _sheet_files(request, cycle, sheet):
-    """A producer's order sheet as (file name, bytes): its PDF and its CSV."""
-    doc = producer_sheet(cycle, sheet)
-    name = document_filename(_("order-sheet"), doc.producer.name)
-    return [
-        (f"{name}.pdf", pdf_bytes(request, "web/distribution/pdf/producer_sheet.html", {"doc": doc, "cycle": cycle})),
-        (f"{name}.csv", csv_bytes(*producer_sheet_rows(doc))),
-    ]
-
-
 def _picking_list_files(request, cycle, distribution):
     """A depot's picking list as (file name, bytes): its PDF and its CSV."""
     doc = picking_list(distribution)
@@ -115,7 +104,7 @@ def cycle_documents_bundle(request, cycle_id: int):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
         for sheet in _sheets(cycle):
-            for name, content in _sheet_files(request, cycle, sheet):
+            for name, content in sheet_files(request, cycle, sheet):
                 bundle.writestr(f"{_('order-sheets')}/{name}", content)
         for distribution in Distribution.objects.filter(cycle=cycle).select_related("group").order_by("group__name"):
             for name, content in _picking_list_files(request, cycle, distribution):
@@ -128,32 +117,20 @@ def cycle_documents_bundle(request, cycle_id: int):
 @require_POST
 @coordinator_required
 def send_producer_sheets(request, cycle_id: int):
-    """E-mail each producer its order sheet (PDF and CSV attached) from the cycle page; producers without an
-    e-mail address are named in the answer. Only the sheets sent are rendered."""
+    """E-mail each producer its order sheet (PDF and CSV attached) from the cycle page, through the task queue
+    (the PDFs are rendered by the worker); producers without an e-mail address are named in the answer."""
     cycle, access = closed_cycle(request, cycle_id)
     require_club_coordinator(access, cycle.club_id)
     sheets = _sheets(cycle)
-    emails = [_sheet_email(cycle, sheet, _sheet_files(request, cycle, sheet)) for sheet in sheets if sheet.producer.email]
+    queued = [sheet for sheet in sheets if sheet.producer.email]
     missing = [sheet.producer.name for sheet in sheets if not sheet.producer.email]
-    sent = get_connection(fail_silently=True).send_messages(emails) or 0
-    if sent:
-        messages.success(request, ngettext("%(count)s producer was sent its order sheet.",
-                                           "%(count)s producers were sent their order sheet.", sent) % {"count": sent})
+    for sheet in queued:
+        enqueue_on_commit(send_producer_sheet, sheet.pk)
+    if queued:
+        messages.success(request, ngettext("%(count)s producer is being sent its order sheet.",
+                                           "%(count)s producers are being sent their order sheet.", len(queued)) % {
+            "count": len(queued)})
     if missing:
         messages.warning(request, _("No e-mail address for: %(names)s. Download their sheets instead.") % {
             "names": ", ".join(missing)})
-    if len(emails) > sent:
-        messages.error(request, _("Some e-mails could not be sent; try again later."))
     return redirect("cycle-detail", cycle.pk)
-
-
-def _sheet_email(cycle, sheet, files) -> EmailMessage:
-    producer = sheet.producer
-    body = _("Hello,\n\nHere is the order of %(club)s for %(cycle)s: %(amount)s incl. VAT. The order sheet is attached "
-             "(PDF, and CSV for a spreadsheet), with the quantities per depot.\n\nThe coordination team") % {
-        "club": cycle.club.name, "cycle": cycle.name, "amount": format_money(sheet.amount_incl_vat)}
-    email = EmailMessage(_("Order sheet: %(cycle)s") % {"cycle": cycle.name}, body, settings.DEFAULT_FROM_EMAIL,
-                         [producer.email])
-    for filename, content in files:
-        email.attach(filename, content, "application/pdf" if filename.endswith(".pdf") else "text/csv")
-    return email

@@ -17,8 +17,9 @@ from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
 from cabas.logistics import diagram, services
 from cabas.logistics.models import (
-    Echelon, Participants, Round, RoundStop, Scheme, SharingMethod, SiteKind, TransportPlan,
+    Echelon, Participants, PlanningRequest, Round, RoundStop, Scheme, SharingMethod, SiteKind, TransportPlan,
 )
+from cabas.logistics.tasks import request_planning
 
 from ..access import cycle_for_coordination, require_club_coordinator
 from ..exports import document_filename, pdf_response
@@ -98,6 +99,7 @@ def transport(request, cycle_id: int):
         "cycle": cycle, "plans": ordered, "selected": selected, "schemes": [(s.value, s.label) for s in SCHEME_ORDER],
         "methods": SharingMethod.choices, "participant_choices": Participants.choices,
         "settings": services.settings_for(cycle.club), "posted": next((p for p in ordered if p.posted), None),
+        "planning": PlanningRequest.objects.filter(cycle=cycle).order_by("-requested_at", "-pk").first(),
     }
     if selected is not None:
         rounds, stops = _rounds_and_stops(selected)
@@ -113,22 +115,18 @@ def transport(request, cycle_id: int):
 @coordinator_required
 @require_POST
 def transport_plan(request, cycle_id: int):
+    """Answers at once: the solver runs in the task queue and the page shows the plan being computed."""
     cycle = _cycle(request, cycle_id)
     scheme = request.POST.get("scheme", "")
     wanted = list(SCHEME_ORDER) if scheme == "all" else [scheme] if scheme in Scheme.values else []
     if not wanted:
         messages.error(request, _("Choose a scheme."))
         return redirect("transport", cycle.pk)
-    last = None
-    for each in wanted:
-        try:
-            last = services.plan_cycle(cycle, each)
-        except ActionError as error:
-            flash_errors(request, error)
-        else:
-            messages.success(request, _("Rounds planned: %(scheme)s.") % {"scheme": Scheme(each).label})
-    if last is not None and len(wanted) == 1:
-        return redirect(f"{_transport_url(cycle.pk)}?plan={last.pk}")
+    if not cycle.is_closed:
+        messages.error(request, _("Rounds are planned once the cycle is closed and its allocations are known."))
+        return redirect("transport", cycle.pk)
+    request_planning(cycle, wanted, by_user=request.user)
+    messages.success(request, _("The rounds are being computed; this page shows them when they are ready."))
     return redirect("transport", cycle.pk)
 
 

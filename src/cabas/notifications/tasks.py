@@ -1,0 +1,256 @@
+"""The notifications' tasks, one per event, and what enqueues them: the flows after their commit (a cycle
+opened, a cycle closed) and ``queue_reminders`` for what depends on the time (``cabas send-reminders`` from
+cron: the deadline near, the eve of a distribution, a product close to going ahead).
+
+Each task reads its event in a constant number of queries, then hands the recipients to ``services.deliver``
+(at most once per person, per kind and event). A member is only ever told about their own group and their own
+household: their depot, their distribution, their allocations — never a tariff nor an amount."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from cabas.core.formatting import format_quantity
+from cabas.core.tasks import enqueue_on_commit
+from cabas.distribution.models import Distribution
+from cabas.ordering.models import Allocation, AllocationReason, Offer, OrderCycle, OrderLine
+
+from . import services
+from .models import Kind
+
+ZERO = Decimal("0")
+
+
+def _url(name: str, *args) -> str:
+    return settings.SITE_URL + reverse(name, args=args)
+
+
+def _depot(distribution: Distribution) -> dict:
+    depot = getattr(distribution.group, "depot", None)
+    return {
+        "date": distribution.date, "group": distribution.group.name,
+        "depot": depot.name if depot else "", "address": depot.address if depot else "",
+        "slot_start": depot.slot_start if depot else None, "slot_end": depot.slot_end if depot else None,
+    }
+
+
+def _distributions(cycle_id: int) -> dict[int, Distribution]:
+    return {d.group_id: d for d in Distribution.objects.filter(cycle_id=cycle_id).select_related("group__depot")}
+
+
+# --- triggers ------------------------------------------------------------------------------------------------
+
+def cycle_opened(cycle: OrderCycle, *, now: datetime.datetime | None = None) -> None:
+    """After the opening commits: the members are told when the cycle is open (later ones by send-reminders)."""
+    if cycle.opens_at <= (now or timezone.now()):
+        enqueue_on_commit(send_cycle_opened, cycle.pk)
+
+
+def cycle_closed(cycle: OrderCycle) -> None:
+    """After the closing commits: each household's order at closing, and the coordinators' documents."""
+    enqueue_on_commit(send_closing, cycle.pk)
+    enqueue_on_commit(send_cycle_closed, cycle.pk)
+
+
+def queue_reminders(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """What depends on the time, each event queued once (cron may run this every few minutes): cycles that
+    opened meanwhile, deadlines within CABAS_DEADLINE_REMINDER_HOURS, distributions tomorrow, products close
+    to their threshold (once a day per cycle). A constant number of queries, plus one insert per task."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    open_cycles = list(OrderCycle.objects.open_at(now).values_list("pk", "closes_at"))
+    soon = now + datetime.timedelta(hours=settings.CABAS_DEADLINE_REMINDER_HOURS)
+    day = today.isoformat()
+    wanted = {
+        Kind.CYCLE_OPENED: [(f"cycle:{pk}", send_cycle_opened, (pk,)) for pk, _closes in open_cycles],
+        Kind.DEADLINE: [(f"cycle:{pk}", send_deadline, (pk,)) for pk, closes in open_cycles if closes <= soon],
+        Kind.THRESHOLD: [(f"cycle:{pk}:{day}", send_threshold, (pk, day)) for pk, _closes in open_cycles],
+        Kind.PICKUP: [(f"distribution:{pk}", send_pickup, (pk,)) for pk in Distribution.objects.filter(
+            date=today + datetime.timedelta(days=1), cycle__closed_at__isnull=False).values_list("pk", flat=True)],
+    }
+    queued = {}
+    for kind, events in wanted.items():
+        known = services.known_events(kind, [event for event, _task, _args in events]) if events else set()
+        todo = [(each, args) for event, each, args in events if event not in known]
+        for each, args in todo:
+            each.enqueue(*args)
+        queued[kind.value] = len(todo)
+    return queued
+
+
+# --- a cycle opens -------------------------------------------------------------------------------------------
+
+@task()
+def send_cycle_opened(cycle_id: int) -> int:
+    cycle = OrderCycle.objects.select_related("club").filter(pk=cycle_id).first()
+    if cycle is None or not cycle.accepts_orders():
+        return 0
+    distributions = _distributions(cycle.pk)
+    offers = list(Offer.objects.filter(cycle=cycle).order_by("name").values_list("product_id", "name", "producer__name"))
+    previous = OrderCycle.objects.filter(club_id=cycle.club_id, opens_at__lt=cycle.opens_at).exclude(pk=cycle.pk) \
+        .order_by("-opens_at").values_list("pk", flat=True).first()
+    before = set(Offer.objects.filter(cycle_id=previous).values_list("product_id", flat=True)) if previous else set()
+    new = [(name, producer) for product_id, name, producer in offers if previous and product_id not in before]
+    base = {"cycle": cycle, "club": cycle.club.name, "closes_at": timezone.localtime(cycle.closes_at),
+            "offer_count": len(offers), "new": new, "order_url": _url("order", cycle.pk),
+            "subject": _("Orders are open: %(cycle)s") % {"cycle": cycle.name}}
+    depots = {group_id: _depot(d) for group_id, d in distributions.items()}
+    return services.deliver(Kind.CYCLE_OPENED, f"cycle:{cycle.pk}", services.members_of_groups(distributions),
+                            lambda r: {**base, "distribution": depots.get(r.group_id)},
+                            template="notifications/email/cycle_opened")
+
+
+# --- the deadline is near ------------------------------------------------------------------------------------
+
+@task()
+def send_deadline(cycle_id: int) -> int:
+    """To the members of households that have not ordered yet, while the cycle takes orders."""
+    cycle = OrderCycle.objects.select_related("club").filter(pk=cycle_id).first()
+    if cycle is None or not cycle.accepts_orders():
+        return 0
+    distributions = _distributions(cycle.pk)
+    ordered = set(OrderLine.objects.filter(order__cycle=cycle, quantity__gt=0).values_list("order__household_id", flat=True))
+    recipients = [r for r in services.members_of_groups(distributions) if r.household_id not in ordered]
+    closes_at = timezone.localtime(cycle.closes_at)
+    base = {"cycle": cycle, "club": cycle.club.name, "closes_at": closes_at, "order_url": _url("order", cycle.pk),
+            "subject": _("Last call: %(cycle)s closes on %(date)s") % {
+                "cycle": cycle.name, "date": closes_at.strftime("%d/%m %H:%M")}}
+    return services.deliver(Kind.DEADLINE, f"cycle:{cycle.pk}", recipients, lambda r: base,
+                            template="notifications/email/deadline")
+
+
+# --- a product close to going ahead --------------------------------------------------------------------------
+
+THRESHOLD_NEAR = Decimal("0.6")  # told when the pooled orders reach this share of the threshold
+
+
+@task()
+def send_threshold(cycle_id: int, day: str) -> int:
+    """Products with a viability threshold not reached yet but within reach (60 % or more): the members of
+    households that have not ordered them are told how much more makes them go ahead. Once a day per cycle."""
+    cycle = OrderCycle.objects.select_related("club").filter(pk=cycle_id).first()
+    if cycle is None or not cycle.accepts_orders():
+        return 0
+    offers = {o.pk: o for o in Offer.objects.filter(cycle=cycle, min_total__gt=0)}
+    totals = dict(OrderLine.objects.filter(order__cycle=cycle, offer_id__in=list(offers)).values("offer_id")
+                  .annotate(total=Sum("quantity")).values_list("offer_id", "total"))
+    near = {pk: o.min_total - (totals.get(pk) or ZERO) for pk, o in offers.items()
+            if o.min_total * THRESHOLD_NEAR <= (totals.get(pk) or ZERO) < o.min_total}
+    if not near:
+        services.event_started(Kind.THRESHOLD, f"cycle:{cycle.pk}:{day}")
+        return 0
+    ordered = defaultdict(set)
+    for household_id, offer_id in OrderLine.objects.filter(order__cycle=cycle, offer_id__in=list(near), quantity__gt=0) \
+            .values_list("order__household_id", "offer_id"):
+        ordered[household_id].add(offer_id)
+    items = {pk: {"name": offers[pk].name, "missing": format_quantity(missing), "unit": offers[pk].get_unit_display()}
+             for pk, missing in near.items()}
+    recipients = [r for r in services.members_of_groups(_distributions(cycle.pk)) if set(near) - ordered[r.household_id]]
+    base = {"cycle": cycle, "club": cycle.club.name, "order_url": _url("order", cycle.pk),
+            "closes_at": timezone.localtime(cycle.closes_at),
+            "subject": _("A little more and it goes ahead: %(cycle)s") % {"cycle": cycle.name}}
+    return services.deliver(
+        Kind.THRESHOLD, f"cycle:{cycle.pk}:{day}", recipients,
+        lambda r: {**base, "items": [items[pk] for pk in sorted(near) if pk not in ordered[r.household_id]]},
+        template="notifications/email/threshold")
+
+
+# --- the order at closing ------------------------------------------------------------------------------------
+
+@task()
+def send_closing(cycle_id: int) -> int:
+    """Each household's order at closing: what it receives, and each product cancelled or rationed with the
+    reason. Quantities only: never an amount (nor, through it, a tariff)."""
+    cycle = OrderCycle.objects.select_related("club").filter(pk=cycle_id, closed_at__isnull=False).first()
+    if cycle is None:
+        return 0
+    lines = defaultdict(list)
+    for household_id, name, unit, ordered, quantity, reason in Allocation.objects.filter(
+            cycle=cycle, household__isnull=False).order_by("offer__name").values_list(
+            "household_id", "offer__name", "offer__unit", "quantity_ordered", "quantity", "reason"):
+        if not ordered and not quantity:
+            continue
+        status = "cancelled" if not quantity else "reduced" if quantity < ordered else "more" if quantity > ordered else ""
+        lines[household_id].append({
+            "name": name, "unit": _unit(unit), "ordered": format_quantity(ordered), "quantity": format_quantity(quantity),
+            "status": status, "reason": AllocationReason(reason).label if reason else "",
+        })
+    distributions = _distributions(cycle.pk)
+    depots = {group_id: _depot(d) for group_id, d in distributions.items()}
+    recipients = services.members_of_groups(distributions, household_ids=list(lines))
+    base = {"cycle": cycle, "club": cycle.club.name,
+            "subject": _("Your order at closing: %(cycle)s") % {"cycle": cycle.name}}
+
+    def context(r):
+        own = lines[r.household_id]
+        return {**base, "lines": own, "changed": [line for line in own if line["status"] in ("cancelled", "reduced")],
+                "distribution": depots.get(r.group_id)}
+
+    return services.deliver(Kind.CLOSING, f"cycle:{cycle.pk}", recipients, context,
+                            template="notifications/email/closing")
+
+
+def _unit(unit: str) -> str:
+    return str(dict(Offer._meta.get_field("unit").choices).get(unit, unit))
+
+
+# --- the eve of the distribution -----------------------------------------------------------------------------
+
+@task()
+def send_pickup(distribution_id: int) -> int:
+    """The members of each household receiving goods: where, when, and the containers to bring back."""
+    distribution = Distribution.objects.select_related("group__depot", "cycle__club").filter(
+        pk=distribution_id, cycle__closed_at__isnull=False).first()
+    if distribution is None:
+        return 0
+    goods = defaultdict(list)
+    containers = defaultdict(list)
+    for household_id, name, unit, quantity, returnable in Allocation.objects.filter(
+            cycle_id=distribution.cycle_id, household__group_id=distribution.group_id, quantity__gt=0,
+    ).order_by("offer__name").values_list("household_id", "offer__name", "offer__unit", "quantity",
+                                          "offer__spec_sheet__returnable_container"):
+        goods[household_id].append({"name": name, "quantity": format_quantity(quantity), "unit": _unit(unit)})
+        if returnable:
+            containers[household_id].append(name)
+    cycle = distribution.cycle
+    place = _depot(distribution)
+    recipients = services.members_of_groups([distribution.group_id], household_ids=list(goods))
+    base = {"cycle": cycle, "club": cycle.club.name, "distribution": place,
+            "subject": _("Tomorrow: your goods at %(depot)s") % {"depot": place["depot"] or place["group"]}}
+    return services.deliver(Kind.PICKUP, f"distribution:{distribution.pk}", recipients,
+                            lambda r: {**base, "goods": goods[r.household_id], "containers": containers[r.household_id]},
+                            template="notifications/email/pickup")
+
+
+# --- coordinators: a cycle closed ----------------------------------------------------------------------------
+
+@task()
+def send_cycle_closed(cycle_id: int) -> int:
+    """The club's coordinators get the links to every document; a group's coordinators, their group's."""
+    cycle = OrderCycle.objects.select_related("club").filter(pk=cycle_id, closed_at__isnull=False).first()
+    if cycle is None:
+        return 0
+    distributions = _distributions(cycle.pk)
+    recipients = services.coordinators_of(cycle.club_id, distributions)
+    base = {"cycle": cycle, "club": cycle.club.name, "cycle_url": _url("cycle-detail", cycle.pk),
+            "documents_url": _url("cycle-documents", cycle.pk),
+            "subject": _("Cycle closed: %(cycle)s — its documents") % {"cycle": cycle.name}}
+
+    def context(r):
+        if r.group_id is None:
+            return {**base, "group": None}
+        return {**base, "group": distributions[r.group_id].group.name,
+                "picking_list_url": _url("picking-list", cycle.pk, r.group_id),
+                "pickup_url": _url("pickup", cycle.pk, r.group_id)}
+
+    return services.deliver(Kind.CYCLE_CLOSED, f"cycle:{cycle.pk}", recipients, context,
+                            template="notifications/email/cycle_closed")
