@@ -254,3 +254,24 @@ def test_queueing_costs_the_same_whatever_the_number_of_households(world, run_ta
         world.user(f"m{i}@example.org", household)
     assert queries() == small
     mail.outbox.clear()
+
+
+def test_the_cycle_opened_email_carries_the_news_of_the_club_and_of_the_members_own_group(world, run_tasks):
+    from cabas.news.models import NewsItem
+
+    now = timezone.now()
+    world.open_cycle(name="Semaine 46", opens_at=now - 9 * 24 * HOUR, closes_at=now - 8 * 24 * HOUR)
+    run_tasks()
+    mail.outbox.clear()
+    old = NewsItem.objects.create(club=world.club, title="Déjà envoyée", body="…", published_on=timezone.localdate(now) - datetime.timedelta(days=20),
+                                  created_at=now - 20 * 24 * HOUR)
+    NewsItem.objects.create(club=world.club, title="Visite à la ferme", body="Samedi, venez voir les vaches.")
+    NewsItem.objects.create(club=world.club, group=world.group_a, title="Nouveau lieu à Rennes", body="Salle des fêtes.")
+    NewsItem.objects.create(club=world.club, group=world.group_b, title="Vitré seulement", body="…")
+    world.open_cycle(name="Semaine 47")
+    run_tasks()
+    a1 = next(m for m in of_kind("Semaine 47") if m.to == ["a1@example.org"])
+    b1 = next(m for m in of_kind("Semaine 47") if m.to == ["b1@example.org"])
+    assert "Visite à la ferme" in a1.body and "Nouveau lieu à Rennes" in a1.body and old.title not in a1.body
+    assert "Vitré seulement" not in a1.body  # never another group's news
+    assert "Visite à la ferme" in b1.body and "Vitré seulement" in b1.body and "Nouveau lieu à Rennes" not in b1.body

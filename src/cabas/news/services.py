@@ -8,6 +8,7 @@ nothing.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Q
@@ -112,13 +113,22 @@ def news_for_digest(club, group, since: datetime.datetime | datetime.date | None
     An item becomes visible at the start of its publication day, or when it was posted if later: an item posted
     the day of the previous digest but after it is in the next one; one already visible then is not sent again.
     `since` None: every item visible now (still at most DIGEST_MAX)."""
+    return news_digests(club, [_id(group)], since, now)[_id(group)]
+
+
+def news_digests(club, group_ids: Iterable[int | None], since: datetime.datetime | datetime.date | None,
+                 now: datetime.datetime | None = None) -> dict[int | None, list[NewsItem]]:
+    """``news_for_digest`` for several groups of the club at once (group id -> its digest), in one query."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    items = visible_to_group(_id(club), _id(group)).filter(published_on__lte=today)
+    group_ids = list(group_ids)
+    scope = Q(group__isnull=True) | Q(group_id__in=[g for g in group_ids if g is not None])
+    items = NewsItem.objects.filter(scope, club_id=_id(club), published_on__lte=today)
     if since is not None:
         if isinstance(since, datetime.datetime):
             since_day = timezone.localdate(since) if timezone.is_aware(since) else since.date()
             items = items.filter(Q(published_on__gt=since_day) | Q(published_on=since_day, created_at__gt=since))
         else:
             items = items.filter(published_on__gt=since)
-    return list(items.select_related("producer", "group").order_by("-published_on", "-pk")[:DIGEST_MAX])
+    items = list(items.select_related("producer", "group").order_by("-published_on", "-pk"))
+    return {g: [i for i in items if i.group_id is None or i.group_id == g][:DIGEST_MAX] for g in group_ids}

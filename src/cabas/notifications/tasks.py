@@ -22,6 +22,7 @@ from django_tasks import task
 from cabas.core.formatting import format_quantity
 from cabas.core.tasks import enqueue_on_commit
 from cabas.distribution.models import Distribution
+from cabas.news.services import news_digests
 from cabas.ordering.models import Allocation, AllocationReason, Offer, OrderCycle, OrderLine
 
 from . import services
@@ -96,16 +97,18 @@ def send_cycle_opened(cycle_id: int) -> int:
         return 0
     distributions = _distributions(cycle.pk)
     offers = list(Offer.objects.filter(cycle=cycle).order_by("name").values_list("product_id", "name", "producer__name"))
-    previous = OrderCycle.objects.filter(club_id=cycle.club_id, opens_at__lt=cycle.opens_at).exclude(pk=cycle.pk) \
-        .order_by("-opens_at").values_list("pk", flat=True).first()
+    previous, previous_opened = OrderCycle.objects.filter(club_id=cycle.club_id, opens_at__lt=cycle.opens_at) \
+        .exclude(pk=cycle.pk).order_by("-opens_at").values_list("pk", "opens_at").first() or (None, None)
     before = set(Offer.objects.filter(cycle_id=previous).values_list("product_id", flat=True)) if previous else set()
+    # the news since the previous cycle opened (its e-mail carried the news before), the club's and each group's
+    news = news_digests(cycle.club_id, list(distributions), previous_opened)
     new = [(name, producer) for product_id, name, producer in offers if previous and product_id not in before]
     base = {"cycle": cycle, "club": cycle.club.name, "closes_at": timezone.localtime(cycle.closes_at),
             "offer_count": len(offers), "new": new, "order_url": _url("order", cycle.pk),
             "subject": _("Orders are open: %(cycle)s") % {"cycle": cycle.name}}
     depots = {group_id: _depot(d) for group_id, d in distributions.items()}
     return services.deliver(Kind.CYCLE_OPENED, f"cycle:{cycle.pk}", services.members_of_groups(distributions),
-                            lambda r: {**base, "distribution": depots.get(r.group_id)},
+                            lambda r: {**base, "distribution": depots.get(r.group_id), "news": news.get(r.group_id, [])},
                             template="notifications/email/cycle_opened")
 
 
