@@ -275,3 +275,35 @@ def test_the_cycle_opened_email_carries_the_news_of_the_club_and_of_the_members_
     assert "Visite à la ferme" in a1.body and "Nouveau lieu à Rennes" in a1.body and old.title not in a1.body
     assert "Vitré seulement" not in a1.body  # never another group's news
     assert "Visite à la ferme" in b1.body and "Vitré seulement" in b1.body and "Nouveau lieu à Rennes" not in b1.body
+
+
+def test_the_waitlist_tells_the_applicant_and_the_groups_coordinators_and_the_first_when_a_place_frees_up(
+        world, neighbours, run_tasks):
+    from cabas.flows import apply_to_join, leave_group
+    from cabas.members.models import Group
+
+    Group.objects.filter(pk=world.group_a.pk).update(capacity=2)
+    world.group_a.refresh_from_db()
+    data = {"first_name": "Léa", "last_name": "Morin", "email": "lea@example.org"}
+    apply_to_join(group=world.group_a, data=data)
+    apply_to_join(group=world.group_a, data={**data, "first_name": "Paul", "email": "paul@example.org"})
+    run_tasks()
+    lea = [m for m in mail.outbox if m.to == ["lea@example.org"]]
+    assert len(lea) == 1 and "GAC de Rennes" in lea[0].body
+    paul = next(m for m in mail.outbox if m.to == ["paul@example.org"])
+    assert "numéro 2" in paul.body  # the group is full: its place in the queue
+    alerts = of_kind("demande à adhérer")
+    # the group's coordinator and the club's, twice (one per application); never the other group's or club's people
+    assert to(alerts) == sorted(["coord-a@example.org", "coord@example.org"] * 2)
+    assert all("List-Unsubscribe" in m.extra_headers for m in alerts)
+    mail.outbox.clear()
+    leave_group(household=world.household_a1, reason="déménagement")
+    run_tasks()
+    assert [m.to for m in mail.outbox if m.to in (["lea@example.org"], ["paul@example.org"])] == [["lea@example.org"]]
+    assert to(of_kind("une place se libère")) == ["coord-a@example.org", "coord@example.org"]
+    mail.outbox.clear()
+    from cabas.notifications.tasks import send_place_freed
+
+    send_place_freed.enqueue(world.group_a.pk, world.household_a1.pk)  # again: nothing more
+    run_tasks()
+    assert mail.outbox == []

@@ -24,7 +24,7 @@ A new workflow gets its own module here; a step that stays within one domain bel
 from .closing import ClosingOutcome, close_cycle, close_due_cycles
 from .cost_sheets import decide_cost_sheet
 from .deposits import record_container_returns
-from .memberships import approve_membership, leave_group, renew_membership, start_membership
+from .memberships import apply_to_join, approve_membership, leave_group, renew_membership, start_membership
 from .opening import open_cycle
 from .personal_data import erase_member, export_member_data
 from .reception import record_deliveries, record_depot_reception
@@ -33,7 +33,7 @@ from .surplus import sell_surplus
 from .transport import post_transport_shares
 
 __all__ = [
-    "ClosingOutcome", "approve_membership", "close_cycle", "close_due_cycles", "decide_cost_sheet", "erase_member",
+    "ClosingOutcome", "apply_to_join", "approve_membership", "close_cycle", "close_due_cycles", "decide_cost_sheet", "erase_member",
     "export_member_data", "leave_group", "open_cycle", "post_transport_shares", "record_container_returns", "record_deliveries",
     "record_depot_reception", "renew_membership", "save_order", "save_paper_orders", "sell_surplus", "start_membership",
 ]

@@ -1,6 +1,7 @@
 """Memberships that touch money or orders: approving an application (the household, its login and its first
 year, whose fee is posted), starting or renewing a year (its fee posted to the household's account or paid
-by the solidarity fund), and leaving a group (refused while an order is pending). Each is one transaction."""
+by the solidarity fund), and leaving a group (refused while an order is pending); applying to join, with its
+e-mails. Each is one transaction."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from cabas.core.errors import ActionError
 from cabas.finance.services import post_membership_fee
 from cabas.members import services as members
 from cabas.members.models import Group, Household, Membership
+from cabas.notifications.tasks import application_received, place_freed
 from cabas.ordering.models import Order
 
 
@@ -57,3 +59,13 @@ def leave_group(*, household: Household, reason: str = "", today: datetime.date 
         raise ActionError(_("The household has an order in %(cycle)s: remove it, or leave after that cycle closes.") % {
             "cycle": pending.cycle.name})
     members.leave(household=household, reason=reason, today=today)
+    place_freed(household.group_id, household.pk)  # the first applicant waiting, if any, and the coordinators
+
+
+@transaction.atomic
+def apply_to_join(*, group: Group, data: dict, now: datetime.datetime | None = None) -> members.Applied:
+    """A household asks to join ``group`` (see ``members.services.apply``); once it is recorded, the applicant
+    gets an acknowledgement and the group's coordinators are told."""
+    applied = members.apply(group=group, data=data, now=now)
+    application_received(applied.application.pk)
+    return applied

@@ -15,9 +15,10 @@ class Kind(models.TextChoices):
     PICKUP = "pickup", _("The eve of the distribution: place, time, what to bring back")
     THRESHOLD = "threshold", _("A product is close to going ahead")
     CYCLE_CLOSED = "cycle_closed", _("Coordinators: a cycle closed, with its documents")
+    WAITLIST = "waitlist", _("Coordinators: a household asks to join, a place frees up")
 
 
-# Kinds every member may receive; CYCLE_CLOSED goes to coordinators only.
+# Kinds every member may receive; CYCLE_CLOSED and WAITLIST go to coordinators only.
 MEMBER_KINDS = [Kind.CYCLE_OPENED, Kind.DEADLINE, Kind.CLOSING, Kind.PICKUP, Kind.THRESHOLD]
 
 

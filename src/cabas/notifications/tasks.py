@@ -16,17 +16,21 @@ from django.conf import settings
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from cabas.core.formatting import format_quantity
 from cabas.core.tasks import enqueue_on_commit
 from cabas.distribution.models import Distribution
+from cabas.members.models import ApplicationStatus, Group, MembershipApplication
 from cabas.news.services import news_digests
 from cabas.ordering.models import Allocation, AllocationReason, Offer, OrderCycle, OrderLine
 
 from . import services
-from .models import Kind
+from .models import Kind, NotificationEvent
 
 ZERO = Decimal("0")
 
@@ -257,3 +261,71 @@ def send_cycle_closed(cycle_id: int) -> int:
 
     return services.deliver(Kind.CYCLE_CLOSED, f"cycle:{cycle.pk}", recipients, context,
                             template="notifications/email/cycle_closed")
+
+
+# --- the waitlist ---------------------------------------------------------------------------------------------
+
+def application_received(application_id: int) -> None:
+    """After an application commits: the applicant's acknowledgement and the group's coordinators alerted."""
+    enqueue_on_commit(send_application_received, application_id)
+
+
+def place_freed(group_id: int, household_id: int) -> None:
+    """After a household left a group: the first applicant waiting and the group's coordinators are told."""
+    enqueue_on_commit(send_place_freed, group_id, household_id)
+
+
+def _waiting(group_id: int) -> list[MembershipApplication]:
+    return list(MembershipApplication.objects.filter(group_id=group_id, status=ApplicationStatus.WAITING)
+                .order_by("applied_at", "pk"))
+
+
+def _tell_applicant(event: str, application: MembershipApplication, subject: str, template: str, context: dict) -> int:
+    """A transactional e-mail to a person who has no account yet (no preference to honour, nothing to unsubscribe
+    from), sent once per event."""
+    record = services.event_started(Kind.WAITLIST, event)
+    if record is None:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string(template, {**context, "application": application})
+        sent = send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [application.email])
+    NotificationEvent.objects.filter(pk=record.pk).update(done_at=timezone.now(), sent=sent)
+    return sent
+
+
+@task()
+def send_application_received(application_id: int) -> int:
+    application = MembershipApplication.objects.select_related("group__club").filter(pk=application_id).first()
+    if application is None or application.status != ApplicationStatus.WAITING:
+        return 0
+    group = application.group
+    waiting = _waiting(group.pk)
+    position = next((i for i, a in enumerate(waiting, start=1) if a.pk == application.pk), None)
+    context = {"group": group, "club": group.club.name, "position": position, "waiting": len(waiting),
+               "members_url": _url("group-members", group.pk)}
+    sent = _tell_applicant(f"applicant:{application.pk}", application,
+                           _("Your application to %(group)s") % {"group": group.name},
+                           "notifications/email/applicant_received.txt", context)
+    coordinators = [r for r in services.coordinators_of(group.club_id, [group.pk])]
+    subject = _("%(group)s: a household asks to join") % {"group": group.name}
+    return sent + services.deliver(Kind.WAITLIST, f"application:{application.pk}", coordinators,
+                                   lambda r: {**context, "subject": subject, "application": application},
+                                   template="notifications/email/application")
+
+
+@task()
+def send_place_freed(group_id: int, household_id: int) -> int:
+    group = Group.objects.select_related("club").filter(pk=group_id).first()
+    waiting = _waiting(group_id) if group else []
+    if not waiting:
+        return 0
+    first = waiting[0]
+    context = {"group": group, "club": group.club.name, "waiting": len(waiting), "first": first,
+               "members_url": _url("group-members", group.pk)}
+    sent = _tell_applicant(f"place:{group_id}:{household_id}", first,
+                           _("A place frees up in %(group)s") % {"group": group.name},
+                           "notifications/email/applicant_place.txt", context)
+    subject = _("%(group)s: a place frees up, %(count)s waiting") % {"group": group.name, "count": len(waiting)}
+    return sent + services.deliver(Kind.WAITLIST, f"place:{group_id}:{household_id}:coordinators",
+                                   services.coordinators_of(group.club_id, [group.pk]),
+                                   lambda r: {**context, "subject": subject}, template="notifications/email/place_freed")

@@ -46,7 +46,7 @@ def join(request, club_slug: str, group_slug: str):
     if request.method == "POST":
         data = {name: request.POST.get(name, "") for name in JOIN_FIELDS}
         try:
-            applied = services.apply(group=group, data=data)
+            applied = flows.apply_to_join(group=group, data=data)
         except ActionError as error:
             context.update(values=data, errors=error.field_errors, messages_=error.messages)
             return render(request, "web/members/join.html", context, status=400)
