@@ -307,3 +307,42 @@ def test_the_waitlist_tells_the_applicant_and_the_groups_coordinators_and_the_fi
     send_place_freed.enqueue(world.group_a.pk, world.household_a1.pk)  # again: nothing more
     run_tasks()
     assert mail.outbox == []
+
+
+def test_a_depot_claim_tells_the_club_and_the_groups_coordinators_once(world, neighbours, run_tasks):
+    from cabas.distribution.models import ReceptionState
+    from cabas.distribution.services import ReceivedLine
+    from cabas.flows import record_depot_reception
+
+    cycle = world.open_cycle()
+    carrots = offer(cycle, world.carrots)
+    save_order(cycle=cycle, household=world.household_a1, quantities={carrots.pk: "3"})
+    close_cycle(cycle.pk, now=cycle.closes_at)
+    run_tasks()
+    mail.outbox.clear()
+    distribution = Distribution.objects.get(cycle=cycle, group=world.group_a)
+    record_depot_reception(distribution, {carrots.pk: ReceivedLine(ReceptionState.DAMAGED, D("2"), "gel")})
+    record_depot_reception(distribution, {carrots.pk: ReceivedLine(ReceptionState.DAMAGED, D("2"), "gel")})  # unchanged
+    run_tasks()
+    claims = of_kind("réclamation")
+    assert to(claims) == ["coord-a@example.org", "coord@example.org"]  # once, to the group's and the club's
+    assert "Carottes" in claims[0].body and "gel" in claims[0].body and "€" not in claims[0].body
+    assert "a1@example.org" not in to(mail.outbox)
+
+
+def test_bank_lines_left_to_match_are_announced_to_the_treasury(world, neighbours, run_tasks):
+    from cabas.finance.models import FinanceSettings
+    from cabas.flows import import_bank_statement
+
+    from .test_finance_services import camt
+
+    treasurer = world.user("tresor@example.org", None)
+    Role.objects.create(user=treasurer, kind=RoleKind.TREASURER, club=world.club)
+    FinanceSettings.objects.create(club=world.club, legal_name="GAC", reference_scheme="be")
+    outcome = import_bank_statement(club=world.club, data=camt(amount_1="5.20", reference_1="nothing", amount_2="1.00"),
+                                    filename="releve.xml")
+    assert outcome.unmatched + outcome.suggested > 0
+    run_tasks()
+    sent = of_kind("à rapprocher")
+    assert to(sent) == ["coord@example.org", "tresor@example.org"]
+    assert "/releves/" in sent[0].body

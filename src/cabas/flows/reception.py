@@ -14,9 +14,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from cabas.distribution.models import Distribution
+from cabas.distribution.models import Distribution, ReceptionState
 from cabas.distribution.services import ReceivedLine, delete_closing_documents, write_receptions
 from cabas.distribution.surplus import set_delivery_surplus
+from cabas.notifications.tasks import delivery_claimed
 from cabas.ordering.closing import ClosingResult
 from cabas.ordering.services import clear_allocation, lock_closed_cycle, run_allocation, set_deliveries
 
@@ -50,6 +51,8 @@ def record_depot_reception(
         cycle = lock_closed_cycle(distribution.cycle_id)
         changed, extra = write_receptions(distribution, lines, by_user=by_user, now=now)
         set_delivery_surplus(distribution, extra)  # more than expected: the depot's surplus, to sell or give
+        if changed and any(line.state in (ReceptionState.SHORT, ReceptionState.DAMAGED) for line in lines.values()):
+            delivery_claimed(distribution.pk, now)  # the coordinators are told, after the commit
         if not changed:
             return False
         clear_allocation(cycle)

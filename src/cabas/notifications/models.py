@@ -16,9 +16,11 @@ class Kind(models.TextChoices):
     THRESHOLD = "threshold", _("A product is close to going ahead")
     CYCLE_CLOSED = "cycle_closed", _("Coordinators: a cycle closed, with its documents")
     WAITLIST = "waitlist", _("Coordinators: a household asks to join, a place frees up")
+    CLAIM = "claim", _("Coordinators: a depot received less than expected, or damaged goods")
+    UNMATCHED = "unmatched", _("Treasury: bank lines not matched to a household")
 
 
-# Kinds every member may receive; CYCLE_CLOSED and WAITLIST go to coordinators only.
+# Kinds every member may receive; the others go to coordinators (and treasurers) only.
 MEMBER_KINDS = [Kind.CYCLE_OPENED, Kind.DEADLINE, Kind.CLOSING, Kind.PICKUP, Kind.THRESHOLD]
 
 

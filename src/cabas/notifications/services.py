@@ -46,7 +46,9 @@ def kinds_for(user) -> list[str]:
     """The kinds a person may choose among: the members' ones, and the coordinators' when they coordinate."""
     kinds = [k.value for k in MEMBER_KINDS] if user.household_id else []
     if user.roles.filter(kind__in=["club_coordinator", "group_coordinator"]).exists():
-        kinds += [Kind.CYCLE_CLOSED.value, Kind.WAITLIST.value]
+        kinds += [Kind.CYCLE_CLOSED.value, Kind.WAITLIST.value, Kind.CLAIM.value]
+    if user.roles.filter(kind__in=["club_coordinator", "treasurer"]).exists():
+        kinds.append(Kind.UNMATCHED.value)
     return kinds
 
 
@@ -122,6 +124,13 @@ def coordinators_of(club_id: int, group_ids: Iterable[int]) -> list[Recipient]:
         elif current is None:
             people[pk] = Recipient(user_id=pk, email=email, first_name=first_name, group_id=group_id)
     return list(people.values())
+
+
+def money_handlers_of(club_id: int) -> list[Recipient]:
+    """The club's treasurers and coordinators (who match bank lines), one query."""
+    rows = (User.objects.filter(is_active=True, roles__club_id=club_id, roles__kind__in=["club_coordinator", "treasurer"])
+            .exclude(email="").distinct().order_by("pk").values_list("pk", "email", "first_name"))
+    return [Recipient(user_id=pk, email=email, first_name=first_name, group_id=None) for pk, email, first_name in rows]
 
 
 # --- events and delivery ------------------------------------------------------------------------------------

@@ -24,7 +24,9 @@ from django_tasks import task
 
 from cabas.core.formatting import format_quantity
 from cabas.core.tasks import enqueue_on_commit
-from cabas.distribution.models import Distribution
+from cabas.catalog.units import format_quantity_with_unit
+from cabas.distribution.models import DepotReception, Distribution, ReceptionState
+from cabas.finance.models import BankLine, BankLineStatus, BankStatement
 from cabas.members.models import ApplicationStatus, Group, MembershipApplication
 from cabas.news.services import news_digests
 from cabas.ordering.models import Allocation, AllocationReason, Offer, OrderCycle, OrderLine
@@ -329,3 +331,53 @@ def send_place_freed(group_id: int, household_id: int) -> int:
     return sent + services.deliver(Kind.WAITLIST, f"place:{group_id}:{household_id}:coordinators",
                                    services.coordinators_of(group.club_id, [group.pk]),
                                    lambda r: {**context, "subject": subject}, template="notifications/email/place_freed")
+
+
+# --- a depot's delivery claim ---------------------------------------------------------------------------------
+
+def delivery_claimed(distribution_id: int, at: datetime.datetime) -> None:
+    """After a depot's reception recorded less than expected or damaged goods: the club's coordinators and the
+    group's are told, once per reception saved."""
+    enqueue_on_commit(send_delivery_claim, distribution_id, at.isoformat())
+
+
+@task()
+def send_delivery_claim(distribution_id: int, at: str) -> int:
+    distribution = Distribution.objects.select_related("cycle__club", "group").filter(pk=distribution_id).first()
+    if distribution is None:
+        return 0
+    claims = list(DepotReception.objects.filter(distribution=distribution, state__in=[
+        ReceptionState.SHORT, ReceptionState.DAMAGED]).select_related("offer__producer").order_by("offer__producer__name", "offer__name"))
+    if not claims:
+        return 0
+    cycle, group = distribution.cycle, distribution.group
+    lines = [{"product": c.offer.name, "producer": c.offer.producer.name, "state": c.get_state_display(),
+              "expected": format_quantity_with_unit(c.expected, c.offer.unit),
+              "received": format_quantity_with_unit(c.received, c.offer.unit), "note": c.note} for c in claims]
+    context = {"cycle": cycle, "club": cycle.club.name, "group": group.name, "claims": lines,
+               "reception_url": _url("depot-reception", cycle.pk, group.pk),
+               "subject": _("%(group)s: delivery claim, %(cycle)s") % {"group": group.name, "cycle": cycle.name}}
+    return services.deliver(Kind.CLAIM, f"claim:{distribution_id}:{at}", services.coordinators_of(cycle.club_id, [group.pk]),
+                            lambda r: context, template="notifications/email/claim")
+
+
+# --- bank lines left unmatched --------------------------------------------------------------------------------
+
+def bank_lines_unmatched(statement_id: int) -> None:
+    enqueue_on_commit(send_unmatched, statement_id)
+
+
+@task()
+def send_unmatched(statement_id: int) -> int:
+    """To the club's treasurers and coordinators: the lines of an imported statement that no reference matched."""
+    statement = BankStatement.objects.select_related("club").filter(pk=statement_id).first()
+    if statement is None:
+        return 0
+    lines = BankLine.objects.filter(statement=statement).exclude(status=BankLineStatus.MATCHED)
+    count = lines.count()
+    if not count:
+        return 0
+    context = {"club": statement.club.name, "count": count, "lines_url": _url("bank-lines", statement.club_id, statement.pk),
+               "subject": _("%(count)s bank lines to match") % {"count": count}}
+    return services.deliver(Kind.UNMATCHED, f"statement:{statement.pk}", services.money_handlers_of(statement.club_id),
+                            lambda r: context, template="notifications/email/unmatched")

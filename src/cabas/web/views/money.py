@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cabas import flows
 from cabas.catalog.models import Producer, ProducerAccount
 from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
@@ -248,7 +249,7 @@ def bank_import(request, club_id: int):
                 raise ActionError(_("Choose a file."))
             if upload.size > 5 * 1024 * 1024:
                 raise ActionError(_("The file is larger than 5 MB."))
-            outcome = services.import_statement(club=club, data=upload.read(), filename=upload.name, columns=columns,
+            outcome = flows.import_bank_statement(club=club, data=upload.read(), filename=upload.name, columns=columns,
                                                 by_user=request.user)
         except ActionError as error:
             context["error"] = error
