@@ -38,6 +38,7 @@ from cabas.finance import services as finance
 from cabas.finance.models import FundShare, HouseholdTariff, Invoice, Payment, SolidarityPledge
 from cabas.members.models import Household, Membership, MembershipApplication, Role, RoleKind, User
 from cabas.members.permissions import access_for
+from cabas.notifications.models import Preference, SentNotification
 from cabas.ordering.models import Allocation, LineChange, Order, OrderLine, OrderSummary
 from cabas.participation.models import SurveyAnswer
 
@@ -86,6 +87,9 @@ RECORDS = {
     "distribution.surplusdisposition.recorded_by": "counted; kept",
     "distribution.depotreception.recorded_by": "counted; kept",
     "finance.cashcount.by": "counted; kept (the treasurer's record of the evening's cash)",
+    "notifications.preference.user": "export; erase deletes them",
+    "notifications.sentnotification.user": "counted; erase deletes them (each holds the address it was sent to)",
+    "logistics.planningrequest.requested_by": "counted; kept",
     "news.newsitem.author": "counted; kept (the news stays the club's or group's; the author is anonymised)",
     "finance.account.household": "export (statement, balance); kept with its name: an accounting record",
     "finance.invoice.household": "export; kept as issued: a legal record (10 years)",
@@ -194,6 +198,7 @@ def export_member_data(user) -> dict:
         "producer_account": [a.producer.name for a in ProducerAccount.objects.filter(user=person).select_related("producer")],
         "producer_referent_for": list(Producer.objects.filter(referent=person).order_by("name").values_list("name", flat=True)),
         "recorded_actions": _recorded_actions(person),
+        "email_preferences": {kind: enabled for kind, enabled in Preference.objects.filter(user=person).values_list("kind", "enabled")},
         "household": None,
     }
     data["membership_applications"] = _generic_rows(MembershipApplication.objects.filter(email__iexact=person.email))
@@ -409,6 +414,8 @@ def erase_member(*, user, by_user, password: str | None = None, today: datetime.
     person.user_permissions.clear()
     Role.objects.filter(user=person).delete()
     ProducerAccount.objects.filter(user=person).delete()
+    Preference.objects.filter(user=person).delete()
+    SentNotification.objects.filter(user=person).delete()  # they hold the e-mail address
     Producer.objects.filter(referent=person).update(referent=None)
     _rename_in_admin_log(User, [person.pk], person.email)
 
