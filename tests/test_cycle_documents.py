@@ -25,9 +25,21 @@ def closed(world):
     return cycle
 
 
-def test_the_bundle_holds_every_sheet_and_list_as_pdf_and_csv(world, closed, client):
+def test_the_bundle_holds_every_sheet_and_list_as_pdf_and_csv(world, closed, client, run_tasks):
+    """The ZIP is prepared by the worker: asking answers at once, the page says it is being prepared and refreshes,
+    then offers it."""
+    run_tasks()  # the closing's own e-mails
     client.force_login(world.coordinator)
-    response = client.get(reverse("cycle-documents", args=[closed.pk]))
+    page = reverse("cycle-documents", args=[closed.pk])
+    assert "Préparer le ZIP" in client.get(page, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert client.get(reverse("cycle-documents-file", args=[closed.pk])).status_code == 404  # nothing prepared yet
+    assert client.post(page).status_code == 302
+    waiting = client.get(page, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "en préparation" in waiting and 'http-equiv="refresh"' in waiting
+    run_tasks()
+    ready = client.get(page, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "8 fichiers" in ready and 'http-equiv="refresh"' not in ready
+    response = client.get(reverse("cycle-documents-file", args=[closed.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     assert 'filename="documents-' in response["Content-Disposition"]
     bundle = zipfile.ZipFile(io.BytesIO(response.content))
@@ -61,6 +73,10 @@ def test_the_bundle_is_for_the_clubs_coordinators_after_closing(world, closed, c
     open_cycle = world.open_cycle(name="Semaine suivante")
     client.force_login(world.coordinator)
     assert client.get(reverse("cycle-documents", args=[open_cycle.pk])).status_code == 404
+    for who in (world.group_coordinator_a, world.member_a1):
+        client.force_login(who)
+        assert client.post(url).status_code == 403
+        assert client.get(reverse("cycle-documents-file", args=[closed.pk])).status_code == 403
 
 
 def test_each_producer_with_an_address_gets_its_sheet_by_email(world, closed, client, run_tasks):

@@ -254,3 +254,20 @@ class ContainerReturn(models.Model):
             models.CheckConstraint(condition=Q(deposit__gt=0), name="container_return_deposit_positive"),
         ]
         indexes = [models.Index(fields=["household", "container"], name="container_return_household")]
+
+
+class DocumentBundle(models.Model):
+    """Every order sheet and picking list of a closed cycle in one ZIP, prepared by the task queue's worker
+    (rendering dozens of PDFs takes longer than a request should); the latest one of a cycle is kept."""
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="document_bundles")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    file_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("documents bundle")
+        verbose_name_plural = _("documents bundles")

@@ -86,6 +86,7 @@ RECORDS = {
     "distribution.surplusdisposition.buyer": "export; kept (a sale posted to the ledger)",
     "distribution.surplusdisposition.recorded_by": "counted; kept",
     "distribution.depotreception.recorded_by": "counted; kept",
+    "distribution.documentbundle.requested_by": "counted; kept (the latest ZIP of a cycle's documents)",
     "finance.cashcount.by": "counted; kept (the treasurer's record of the evening's cash)",
     "notifications.preference.user": "export; erase deletes them",
     "notifications.sentnotification.user": "counted; erase deletes them (each holds the address it was sent to)",

@@ -164,7 +164,8 @@ urlpatterns = [
          depot.producer_list, name="producer-depot-list-file"),
     path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/consignes/", deposits.container_returns,
          name="container-returns"),
-    path("coordination/cycles/<id:cycle_id>/documents.zip", documents.cycle_documents_bundle, name="cycle-documents"),
+    path("coordination/cycles/<id:cycle_id>/documents/", documents.cycle_documents_bundle, name="cycle-documents"),
+    path("coordination/cycles/<id:cycle_id>/documents.zip", documents.cycle_documents_file, name="cycle-documents-file"),
     path("coordination/cycles/<id:cycle_id>/envoyer-bons-de-commande/", documents.send_producer_sheets,
          name="send-producer-sheets"),
 ]

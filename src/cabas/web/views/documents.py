@@ -3,30 +3,26 @@ cycle's in one ZIP, and each producer's sheet sent to the producer by e-mail."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.core.tasks import enqueue_on_commit
 from cabas.distribution.documents import picking_list, producer_sheet
-from cabas.distribution.models import Distribution, ProducerSheet
+from cabas.distribution.models import DocumentBundle, ProducerSheet
 from cabas.distribution.services import depot_claims
 from cabas.members.permissions import access_for
 from cabas.ordering.models import OrderCycle
 
 from ..access import cycle_for_coordination, distribution_for_user, producer_sheet_for_user, require_club_coordinator
-from ..exports import (
-    csv_bytes, csv_response, document_filename, pdf_bytes, pdf_response, picking_list_rows, producer_sheet_rows,
-)
-from ..tasks import send_producer_sheet, sheet_files
+from ..exports import csv_response, document_filename, pdf_response, picking_list_rows, producer_sheet_rows
+from ..tasks import build_document_bundle, send_producer_sheet
 from .coordination import coordinator_required
 
 FORMATS = {"html", "csv", "pdf"}
@@ -86,30 +82,33 @@ def _sheets(cycle):
     return list(ProducerSheet.objects.filter(cycle=cycle).select_related("producer").order_by("producer__name"))
 
 
-def _picking_list_files(request, cycle, distribution):
-    """A depot's picking list as (file name, bytes): its PDF and its CSV."""
-    doc = picking_list(distribution)
-    name = document_filename(_("picking-list"), distribution.group.name)
-    return [
-        (f"{name}.pdf", pdf_bytes(request, "web/distribution/pdf/picking_list.html", {"doc": doc, "cycle": cycle})),
-        (f"{name}.csv", csv_bytes(*picking_list_rows(doc))),
-    ]
+@coordinator_required
+@require_http_methods(["GET", "POST"])
+def cycle_documents_bundle(request, cycle_id: int):
+    """Every order sheet and picking list of a closed cycle in one ZIP (PDF and CSV), for the club's coordinators:
+    a POST asks the task queue to prepare it (the answer comes at once), the page refreshes until it is ready."""
+    cycle, access = closed_cycle(request, cycle_id)
+    require_club_coordinator(access, cycle.club_id)
+    if request.method == "POST":
+        with transaction.atomic():
+            DocumentBundle.objects.filter(cycle=cycle).delete()  # the latest is kept
+            bundle = DocumentBundle.objects.create(cycle=cycle, requested_by=request.user)
+            enqueue_on_commit(build_document_bundle, bundle.pk)
+        messages.success(request, _("The ZIP is being prepared; this page shows it when it is ready."))
+        return redirect("cycle-documents", cycle.pk)
+    bundle = DocumentBundle.objects.filter(cycle=cycle).defer("content").order_by("-requested_at", "-pk").first()
+    return render(request, "web/distribution/documents_bundle.html", {"cycle": cycle, "bundle": bundle})
 
 
 @coordinator_required
-def cycle_documents_bundle(request, cycle_id: int):
-    """Every order sheet and picking list of a closed cycle in one ZIP (PDF and CSV), for the club's coordinators."""
+def cycle_documents_file(request, cycle_id: int):
+    """The ZIP last prepared for the cycle."""
     cycle, access = closed_cycle(request, cycle_id)
     require_club_coordinator(access, cycle.club_id)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for sheet in _sheets(cycle):
-            for name, content in sheet_files(request, cycle, sheet):
-                bundle.writestr(f"{_('order-sheets')}/{name}", content)
-        for distribution in Distribution.objects.filter(cycle=cycle).select_related("group").order_by("group__name"):
-            for name, content in _picking_list_files(request, cycle, distribution):
-                bundle.writestr(f"{_('picking-lists')}/{name}", content)
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    bundle = DocumentBundle.objects.filter(cycle=cycle, ready_at__isnull=False).order_by("-requested_at", "-pk").first()
+    if bundle is None:
+        raise Http404
+    response = HttpResponse(bytes(bundle.content), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{document_filename(_("documents"), cycle.name)}.zip"'
     return response
 
