@@ -67,7 +67,7 @@ def test_recording_and_cancelling_a_payment_from_the_page(world, login):
     assert "déjà été annulée" in response.content.decode() or "already" in response.content.decode()
 
 
-def test_issuing_invoices_importing_a_statement_and_confirming(world, login):
+def test_issuing_invoices_importing_a_statement_and_confirming(world, login, run_tasks):
     FinanceSettings.objects.create(club=world.club, legal_name="GAC", reference_scheme="rf")
     cycle, *_ = closed_cycle(world)
     client = login(treasurer(world))
@@ -76,9 +76,15 @@ def test_issuing_invoices_importing_a_statement_and_confirming(world, login):
     a1 = Invoice.objects.get(household=world.household_a1)
     upload = SimpleUploadedFile("releve.xml", camt(amount_1="14.30", reference_1=a1.reference, amount_2="5.20"))
     response = client.post(reverse("bank-import", args=[world.club.pk]), {"file": upload})
-    assert response.status_code == 302
-    page = client.get(response.url).content.decode()
-    assert "payé par Foyer Le Goff" in page and "Confirmer" in page
+    assert response.status_code == 302  # checked at once, matched by the worker
+    waiting = client.get(response.url)
+    assert waiting.status_code == 200 and 'http-equiv="refresh"' in waiting.content.decode()
+    assert not Payment.objects.exists()
+    run_tasks()
+    done = client.get(response.url)
+    assert done.status_code == 302
+    page = client.get(done.url).content.decode()
+    assert "payé par Foyer Le Goff" in page and "Confirmer" in page and "Relevé importé" in page
     again = client.post(reverse("bank-import", args=[world.club.pk]),
                         {"file": SimpleUploadedFile("x.xml", camt(amount_1="14.30", reference_1=a1.reference, amount_2="5.20"))})
     assert again.status_code == 400 and "déjà été importé" in again.content.decode()
@@ -139,3 +145,27 @@ def test_a_cycles_money_page_totals_households_and_producers(world, login):
     assert "Foyer Le Goff" in page and "Fournil du Bourg" in page and "19,50\u00a0€ facturés" in page
     open_cycle = world.open_cycle(name="Encore ouvert")
     assert login(world.coordinator).get(reverse("cycle-money", args=[world.club.pk, open_cycle.pk])).status_code == 404
+
+
+def test_a_statement_sent_twice_before_the_worker_ran_is_refused_on_its_page(world, login, run_tasks):
+    """Both files pass the check (neither is imported yet); the worker imports the first and records why the second
+    was refused, which its page shows. Another club's treasurer never sees the upload."""
+    from cabas.finance.models import StatementUpload
+
+    FinanceSettings.objects.create(club=world.club, legal_name="GAC", reference_scheme="rf")
+    client = login(treasurer(world))
+    data = camt(amount_1="14.30", reference_1="RF00", amount_2="5.20")
+    first = client.post(reverse("bank-import", args=[world.club.pk]), {"file": SimpleUploadedFile("a.xml", data)})
+    second = client.post(reverse("bank-import", args=[world.club.pk]), {"file": SimpleUploadedFile("b.xml", data)})
+    run_tasks()
+    assert client.get(first.url).status_code == 302
+    page = client.get(second.url)
+    assert page.status_code == 200 and "déjà été importé" in page.content.decode()
+    assert StatementUpload.objects.filter(data__isnull=True).count() == 2  # the files are dropped once read
+    from cabas.members.models import Role, RoleKind
+
+    other_club = world.other_club()[0]
+    neighbour = world.user("tresor-voisin@example.org", None)
+    Role.objects.create(user=neighbour, kind=RoleKind.TREASURER, club=other_club)
+    client.force_login(neighbour)
+    assert client.get(second.url).status_code in (403, 404)

@@ -513,3 +513,26 @@ class FundMovement(models.Model):
 
     class Meta:
         ordering = ["club", "date", "pk"]
+
+
+class StatementUpload(models.Model):
+    """A bank statement file as the treasurer sent it, waiting for the task queue's worker to match its lines
+    (a year of lines takes longer than a request should). Checked before it is queued (format, dates, not
+    imported before); the file is dropped once read."""
+
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="statement_uploads")
+    filename = models.CharField(max_length=200)
+    data = models.BinaryField(null=True, editable=False)
+    columns = models.JSONField(default=dict)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    statement = models.ForeignKey(BankStatement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    error = models.CharField(max_length=500, blank=True)
+    matched = models.PositiveIntegerField(default=0)
+    suggested = models.PositiveIntegerField(default=0)
+    unmatched = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("bank statement upload")
+        verbose_name_plural = _("bank statement uploads")

@@ -342,10 +342,9 @@ def open_debtors(club: Club) -> list[bank.Debtor]:
 
 
 @transaction.atomic
-def import_statement(*, club: Club, data: bytes, filename: str, columns: bank.CsvColumns | None = None, by_user=None) -> ImportOutcome:
-    """Read a bank statement (camt.053 XML or CSV), refuse it if it was imported before, record its lines
-    and the payments its structured references prove; lines matched by amount and name wait for the
-    treasurer's confirmation."""
+def check_statement(*, club: Club, data: bytes, filename: str, columns: bank.CsvColumns | None = None):
+    """A statement read (camt.053 XML or CSV) and its fingerprint, or ActionError: not readable, a date out of
+    range, or imported before (two queries at most; nothing written)."""
     name = (filename or "").lower()
     try:
         parsed = bank.parse_camt053(data) if name.endswith(".xml") else bank.parse_csv(data, columns or bank.CsvColumns())
@@ -358,6 +357,14 @@ def import_statement(*, club: Club, data: bytes, filename: str, columns: bank.Cs
     if duplicate is not None:
         raise ActionError(_("This statement was already imported on %(date)s: nothing was changed.") % {
             "date": timezone.localtime(duplicate.imported_at).strftime("%d/%m/%Y")})
+    return parsed, fingerprint
+
+
+def import_statement(*, club: Club, data: bytes, filename: str, columns: bank.CsvColumns | None = None, by_user=None) -> ImportOutcome:
+    """Read a bank statement (camt.053 XML or CSV), refuse it if it was imported before, record its lines
+    and the payments its structured references prove; lines matched by amount and name wait for the
+    treasurer's confirmation."""
+    parsed, fingerprint = check_statement(club=club, data=data, filename=filename, columns=columns)
     try:
         with transaction.atomic():
             record = BankStatement.objects.create(club=club, fingerprint=fingerprint, source_id=parsed.source_id[:140],

@@ -25,7 +25,7 @@ A new workflow gets its own module here; a step that stays within one domain bel
 from .closing import ClosingOutcome, close_cycle, close_due_cycles
 from .cost_sheets import decide_cost_sheet
 from .deposits import record_container_returns
-from .money import import_bank_statement
+from .money import import_bank_statement, queue_bank_statement
 from .memberships import apply_to_join, approve_membership, leave_group, renew_membership, start_membership
 from .opening import open_cycle
 from .personal_data import erase_member, export_member_data
@@ -36,6 +36,6 @@ from .transport import post_transport_shares
 
 __all__ = [
     "ClosingOutcome", "apply_to_join", "approve_membership", "close_cycle", "close_due_cycles", "decide_cost_sheet", "erase_member",
-    "export_member_data", "import_bank_statement", "leave_group", "open_cycle", "post_transport_shares", "record_container_returns", "record_deliveries",
+    "export_member_data", "import_bank_statement", "queue_bank_statement", "leave_group", "open_cycle", "post_transport_shares", "record_container_returns", "record_deliveries",
     "record_depot_reception", "renew_membership", "save_order", "save_paper_orders", "sell_surplus", "start_membership",
 ]

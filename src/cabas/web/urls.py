@@ -97,6 +97,7 @@ urlpatterns = [
     path("tresorerie/clubs/<id:club_id>/cycles/<id:cycle_id>/factures/", money.invoices_issue, name="invoices-issue"),
     path("tresorerie/clubs/<id:club_id>/cycles/<id:cycle_id>/", money.cycle_money, name="cycle-money"),
     path("tresorerie/clubs/<id:club_id>/releves/", money.bank_import, name="bank-import"),
+    path("tresorerie/clubs/<id:club_id>/releves/envois/<id:upload_id>/", money.bank_upload, name="bank-upload"),
     path("cycles/<id:cycle_id>/producteurs/<id:producer_id>/releve.pdf", money.producer_statement, name="producer-statement"),
     path("tresorerie/clubs/<id:club_id>/releves/<id:statement_id>/", money.bank_lines, name="bank-lines"),
     path("tresorerie/clubs/<id:club_id>/export/<str:what>.<str:fmt>", money.export, name="money-export"),

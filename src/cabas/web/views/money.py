@@ -28,7 +28,8 @@ from cabas.distribution.models import Distribution
 from cabas.finance import depot, epc, fec, references, services
 from cabas.finance.bank import CsvColumns
 from cabas.finance.models import (
-    BankLine, BankLineStatus, Entry, Invoice, InvoiceKind, LedgerTransaction, Payment, PaymentMethod, from_cents,
+    BankLine, BankLineStatus, Entry, Invoice, InvoiceKind, LedgerTransaction, Payment, PaymentMethod, StatementUpload,
+    from_cents,
 )
 from cabas.members.models import Club, Household
 from cabas.members.permissions import access_for
@@ -249,16 +250,28 @@ def bank_import(request, club_id: int):
                 raise ActionError(_("Choose a file."))
             if upload.size > 5 * 1024 * 1024:
                 raise ActionError(_("The file is larger than 5 MB."))
-            outcome = flows.import_bank_statement(club=club, data=upload.read(), filename=upload.name, columns=columns,
-                                                by_user=request.user)
+            sent = flows.queue_bank_statement(club=club, data=upload.read(), filename=upload.name, columns=columns,
+                                              by_user=request.user)
         except ActionError as error:
             context["error"] = error
             return render(request, "web/finance/bank_import.html", context, status=400)
+        return redirect("bank-upload", club.pk, sent.pk)
+    return render(request, "web/finance/bank_import.html", context)
+
+
+@login_required
+def bank_upload(request, club_id: int, upload_id: int):
+    """A statement being matched by the worker: the page refreshes until it is done, then shows its lines."""
+    club = club_for_money(request, club_id)
+    upload = StatementUpload.objects.filter(pk=upload_id, club=club).defer("data").first()
+    if upload is None:
+        raise Http404
+    if upload.done_at and upload.statement_id:
         messages.success(request, _("Statement imported: %(matched)s payments recorded by their reference, %(suggested)s to "
                                     "confirm, %(unmatched)s unmatched.") % {
-            "matched": outcome.matched, "suggested": outcome.suggested, "unmatched": outcome.unmatched})
-        return redirect("bank-lines", club.pk, outcome.statement.pk)
-    return render(request, "web/finance/bank_import.html", context)
+            "matched": upload.matched, "suggested": upload.suggested, "unmatched": upload.unmatched})
+        return redirect("bank-lines", club.pk, upload.statement_id)
+    return render(request, "web/finance/bank_upload.html", {"club": club, "upload": upload})
 
 
 @login_required
