@@ -45,7 +45,8 @@ def seed(*args):
 
 
 def row_counts():
-    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+    """Rows per model with a table of its own (django-rq's admin dashboard, with the Redis backend, has none)."""
+    return {model._meta.label: model.objects.count() for model in apps.get_models() if model._meta.managed}
 
 
 def test_seed_demo_builds_a_club_with_two_cycles(db):
