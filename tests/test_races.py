@@ -207,14 +207,14 @@ def test_a_save_racing_the_closing_is_either_seen_by_it_or_refused(world):
     assert set(OrderLine.objects.filter(order__cycle=cycle).values_list("pk", "quantity")) == closed["lines"]
 
 
-def waiting_for_a_lock(timeout=5):
-    """Wait until some other backend of the test database waits for a lock (the closing, blocked)."""
+def waiting_for_a_lock(timeout=5, count=1):
+    """Wait until ``count`` other backends of the test database wait for a lock (the closing, blocked)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
-            if cursor.fetchone()[0]:
+            if cursor.fetchone()[0] >= count:
                 return True
         time.sleep(0.01)
     return False
@@ -243,12 +243,20 @@ def test_a_save_that_starts_while_the_closing_waits_waits_for_it(world):
     def closing():
         return close_cycle(cycle.pk, now=closes_at + HOUR)
 
+    def release_once_both_wait():  # the closing and the later save both blocked: the save under way ends
+        try:
+            waiting_for_a_lock(timeout=JOIN_TIMEOUT / 2, count=2)
+        finally:
+            release.set()
+            connection.close()
+
     def later_save():
         assert waiting_for_a_lock(), "the closing never waited for the save under way"
+        threading.Thread(target=release_once_both_wait, daemon=True).start()
         try:
             return save_order(cycle=cycle, household=second, quantities={bread.pk: "1"}, now=timezone.now())
         finally:
-            release.set()  # the save under way ends: the closing proceeds
+            release.set()
 
     holder = threading.Thread(target=save_under_way, daemon=True)
     holder.start()
