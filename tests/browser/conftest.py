@@ -104,3 +104,14 @@ def axe():
         return result["violations"]
 
     return _check
+
+
+def log_in(page, base_url, user, password):
+    """Log ``user`` in through the login page, as a person would."""
+    from django.urls import reverse
+
+    page.goto(base_url + reverse("login"))
+    page.fill("#id_username", user.email)
+    page.fill("#id_password", password)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state()

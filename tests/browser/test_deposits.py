@@ -13,6 +13,8 @@ from cabas.distribution.models import ContainerReturn
 from cabas.flows import close_cycle, save_order
 from cabas.ordering.models import Offer
 
+from .conftest import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_a_coordinator_records_the_containers_brought_back(world, live_server, phone, screenshot, axe):
@@ -28,11 +30,7 @@ def test_a_coordinator_records_the_containers_brought_back(world, live_server, p
     save_order(cycle=cycle, household=world.household_a2, quantities={offers[yoghurt.pk]: D("4")})
     close_cycle(cycle.pk)
 
-    phone.goto(live_server.url + reverse("login"))
-    phone.fill("#id_username", world.group_coordinator_a.email)
-    phone.fill("#id_password", world.password)
-    phone.click("form button[type=submit]")
-    phone.wait_for_load_state()
+    log_in(phone, live_server.url, world.group_coordinator_a, world.password)
     phone.goto(live_server.url + reverse("container-returns", args=[cycle.pk, world.group_a.pk]))
     fieldset = phone.get_by_role("group", name=world.household_a1.name)
     fieldset.get_by_label("Pot de yaourt").fill("5")

@@ -13,6 +13,8 @@ from cabas.finance.models import CashCount, Payment
 from cabas.flows import close_cycle, save_order
 from cabas.ordering.models import Offer
 
+from .conftest import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -23,11 +25,7 @@ def test_a_coordinator_takes_payments_and_counts_the_cash_on_a_phone(world, live
     save_order(cycle=cycle, household=world.household_a2, quantities={offers[world.brioche.pk].pk: "1",
                                                                       offers[world.milk.pk].pk: "2"})  # 8,60 €
     close_cycle(cycle.pk)
-    phone.goto(live_server.url + reverse("login"))
-    phone.fill("#id_username", world.group_coordinator_a.email)
-    phone.fill("#id_password", world.password)
-    phone.click("form button[type=submit]")
-    phone.wait_for_load_state()
+    log_in(phone, live_server.url, world.group_coordinator_a, world.password)
     phone.goto(live_server.url + reverse("group-orders", args=[cycle.pk, world.group_a.pk]))
     phone.get_by_role("link", name="Encaissements au dépôt").click()
     phone.wait_for_load_state()

@@ -13,15 +13,9 @@ from cabas.finance.checks import check_ledger
 from cabas.flows import close_cycle, save_order
 from cabas.ordering.models import Allocation, Offer
 
+from .conftest import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, live_server, user, password):
-    page.goto(live_server.url + reverse("login"))
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", password)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_a_coordinator_records_a_short_delivery_at_the_depot(world, live_server, phone, screenshot, axe):
@@ -31,7 +25,7 @@ def test_a_coordinator_records_a_short_delivery_at_the_depot(world, live_server,
     save_order(cycle=cycle, household=world.household_a2, quantities={carrots.pk: "1"})
     save_order(cycle=cycle, household=world.household_b1, quantities={carrots.pk: "2"})
     close_cycle(cycle.pk, now=cycle.closes_at + datetime.timedelta(minutes=1))
-    login(phone, live_server, world.group_coordinator_a, world.password)
+    log_in(phone, live_server.url, world.group_coordinator_a, world.password)
     phone.goto(live_server.url + reverse("group-orders", args=[cycle.pk, world.group_a.pk]))
     phone.get_by_role("link", name="Réception au dépôt").click()
     phone.wait_for_load_state()

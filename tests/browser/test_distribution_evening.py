@@ -17,6 +17,8 @@ from cabas.finance.models import Payment
 from cabas.flows import close_cycle, save_order
 from cabas.ordering.models import Allocation, Offer
 
+from .conftest import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -34,11 +36,7 @@ def test_the_evening_at_the_depot(world, live_server, phone, screenshot, axe):
     save_order(cycle=cycle, household=world.household_b1, quantities={carrots.pk: "2"})
     close_cycle(cycle.pk, now=cycle.closes_at + datetime.timedelta(minutes=1))
 
-    phone.goto(live_server.url + reverse("login"))
-    phone.fill("#id_username", world.group_coordinator_a.email)
-    phone.fill("#id_password", world.password)
-    phone.click("form button[type=submit]")
-    phone.wait_for_load_state()
+    log_in(phone, live_server.url, world.group_coordinator_a, world.password)
     group_page = live_server.url + reverse("group-orders", args=[cycle.pk, world.group_a.pk])
 
     # 1. reception: 2 kg of carrots instead of 4 at this depot

@@ -11,15 +11,9 @@ from django.urls import reverse
 from cabas.distribution.models import PickingList
 from cabas.ordering.models import Offer, OrderLine
 
+from .conftest import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, base_url, user, password):
-    page.goto(base_url + reverse("login"))
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", password)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_member_orders_then_coordinator_closes_and_downloads(world, live_server, phone, desktop, screenshot, tmp_path, axe):

@@ -10,17 +10,15 @@ from django.urls import reverse
 
 from cabas.ordering.models import Offer, OrderLine
 
+from .conftest import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_coordinator_keys_in_a_paper_order(world, live_server, phone, screenshot, axe):
     cycle = world.open_cycle()
     milk = Offer.objects.get(cycle=cycle, product=world.milk)
-    phone.goto(live_server.url + reverse("login"))
-    phone.fill("#id_username", world.group_coordinator_a.email)
-    phone.fill("#id_password", world.password)
-    phone.click("form button[type=submit]")
-    phone.wait_for_load_state()
+    log_in(phone, live_server.url, world.group_coordinator_a, world.password)
     phone.goto(live_server.url + reverse("group-orders", args=[cycle.pk, world.group_a.pk]))
     phone.get_by_role("link", name="Saisir des commandes papier").click()
     phone.wait_for_load_state()

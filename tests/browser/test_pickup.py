@@ -14,6 +14,8 @@ from cabas.finance.checks import check_ledger
 from cabas.flows import close_cycle, save_order
 from cabas.ordering.models import Offer
 
+from .conftest import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -29,11 +31,7 @@ def test_a_coordinator_signs_off_pickups_and_sells_surplus(world, live_server, p
     save_order(cycle=cycle, household=world.household_a2, quantities={bread.pk: D(1)})
     close_cycle(cycle.pk)
 
-    phone.goto(live_server.url + reverse("login"))
-    phone.fill("#id_username", world.group_coordinator_a.email)
-    phone.fill("#id_password", world.password)
-    phone.click("form button[type=submit]")
-    phone.wait_for_load_state()
+    log_in(phone, live_server.url, world.group_coordinator_a, world.password)
     phone.goto(live_server.url + reverse("group-orders", args=[cycle.pk, world.group_a.pk]))
     phone.get_by_role("link", name="Feuille de retrait (téléphone)").click()
     phone.wait_for_load_state()
