@@ -69,7 +69,7 @@ def test_issue_4_pages_cost_a_constant_number_of_queries(world, client, django_u
         producer = Producer.objects.create(club=world.club, name=f"Ferme {i}", latitude=D("48.1"), longitude=D("-1.6"))
         producer.labels.add(label)
         CertificationVisit.objects.create(producer=producer, visited_on=datetime.date(2026, 1, 1), participants="x", report="y",
-                                          decision="approved")
+                                          decision="approved", recorded_at=timezone.now())
         product = Product.objects.create(producer=producer, category=world.legumes, name=f"Produit {i}", unit=Unit.KILOGRAM,
                                          unit_price=D("2"))
         if i < 5:

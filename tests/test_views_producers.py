@@ -29,7 +29,7 @@ def farms(world):
     point = CharterPoint.objects.create(club=world.club, text="Pas de pesticides de synthèse")
     visit = CertificationVisit.objects.create(producer=world.farm, visited_on=datetime.date(2026, 6, 3), participants="3 membres",
                                               report="Ferme en bon état.", decision="conditions", conditions="Haies à replanter",
-                                              next_visit_on=datetime.date(2027, 6, 1))
+                                              next_visit_on=datetime.date(2027, 6, 1), recorded_at=timezone.now())
     VisitCheck.objects.create(visit=visit, point=point, satisfied=True)
     return organic
 

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "cabas.finance",
     "cabas.distribution",
     "cabas.logistics",
+    "cabas.volunteering",
     "cabas.notifications",
     "cabas.api",
     "cabas.web",
@@ -238,3 +239,8 @@ else:
 # Notifications (cabas.notifications): members who have not ordered are reminded this many hours before a
 # cycle's deadline (by `cabas send-reminders`, run from cron every 15 minutes or so).
 CABAS_DEADLINE_REMINDER_HOURS = int(os.environ.get("CABAS_DEADLINE_REMINDER_HOURS", "24"))
+
+# Volunteering (cabas.volunteering): a member may withdraw from a shift until this many hours before it starts
+# (later, they propose a swap or tell a coordinator); members are reminded the day before their shift, and
+# coordinators told two days before a shift that no one has signed up for.
+CABAS_SHIFT_WITHDRAW_HOURS = int(os.environ.get("CABAS_SHIFT_WITHDRAW_HOURS", "48"))

@@ -430,16 +430,22 @@ class CertificationVisit(models.Model):
 
     producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="visits", verbose_name=_("producer"))
     visited_on = models.DateField(_("visited on"))
-    participants = models.TextField(_("participants"))
-    report = models.TextField(_("report"))
-    decision = models.CharField(_("decision"), max_length=12, choices=VisitDecision.choices)
+    participants = models.TextField(_("participants"), blank=True)
+    report = models.TextField(_("report"), blank=True)
+    decision = models.CharField(_("decision"), max_length=12, choices=VisitDecision.choices, blank=True)
     conditions = models.TextField(_("conditions"), blank=True)
     next_visit_on = models.DateField(_("next visit"), null=True, blank=True)
+    # empty while the visit is only planned (members sign up for it as a shift); set when its decision is recorded
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
 
     class Meta:
         verbose_name = _("farm visit")
         verbose_name_plural = _("farm visits")
         ordering = ["producer", "-visited_on"]
+        constraints = [models.CheckConstraint(condition=Q(recorded_at__isnull=True) | ~Q(decision=""),
+                                              name="visit_recorded_has_decision")]
 
     def __str__(self) -> str:
         return f"{self.producer} — {self.visited_on}"

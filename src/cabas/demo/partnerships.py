@@ -120,6 +120,7 @@ def seed_partnerships(*, club: Club, producers: list[Producer], households: list
             producer=producers[index], visited_on=visited, participants="2 producteurs du club, 3 membres de GAC",
             report="Visite de la ferme, des parcelles et du bâtiment ; échanges sur les pratiques et les prix.",
             decision=decision, conditions=conditions, next_visit_on=visited + datetime.timedelta(days=365 if decision == "approved" else 180),
+            recorded_at=timezone.now(),
         )
         VisitCheck.objects.bulk_create(
             VisitCheck(visit=visit, point=p, satisfied=i != unmet, comment="À améliorer" if i == unmet else "")

@@ -41,6 +41,7 @@ from cabas.members.permissions import access_for
 from cabas.notifications.models import Preference, SentNotification
 from cabas.ordering.models import Allocation, LineChange, Order, OrderLine, OrderSummary
 from cabas.participation.models import SurveyAnswer
+from cabas.volunteering.models import CalendarFeed, RotaDriver, Signup, SwapOffer, TargetAdjustment
 
 FORMAT = "cabas-personal-data"
 FORMAT_VERSION = 1
@@ -101,6 +102,18 @@ RECORDS = {
     "finance.fundshare.household": "export; kept (money records of the funds)",
     "members.membership.household": "export; kept (fees are money records)",
     "members.membershipapplication.household": "export; anonymised with the household",
+    # volunteering
+    "volunteering.signup.user": "export (my shifts, done and to come); erase drops the coming ones, keeps those past",
+    "volunteering.signup.household": "export; kept (the group's balance of hours)",
+    "volunteering.signup.assigned_by": "counted; kept",
+    "volunteering.swapoffer.to_user": "erase cancels the pending ones and drops them",
+    "volunteering.calendarfeed.user": "erase deletes it (the secret address stops answering)",
+    "volunteering.rotadriver.user": "export; erase deletes the person's place in the rotas",
+    "volunteering.targetadjustment.household": "export (the household's own target); deleted when the household is anonymised",
+    "volunteering.targetadjustment.set_by": "counted; kept",
+    "volunteering.harvestcall.created_by": "counted; kept",
+    "volunteering.shift.confirmed_by": "counted; kept",
+    "catalog.certificationvisit.recorded_by": "counted; kept (the participatory guarantee's record)",
 }
 
 # Accounts that must hand their role over before they are erased (deleting the role would leave a club
@@ -313,6 +326,15 @@ def export_member_data(user) -> dict:
         {"tariff": tariff.category.name, "discount_percent": tariff.category.discount_rate, "review_on": tariff.review_on,
          "assigned_at": tariff.assigned_at} if tariff else None
     )
+    data["shifts"] = [
+        {"shift": s.shift.title, "task": s.shift.kind.name, "starts_at": s.shift.starts_at, "ends_at": s.shift.ends_at,
+         "place": s.shift.place, "hours": s.shift.hours, "member": str(s.user), "came": s.attended}
+        for s in Signup.objects.filter(household=household).select_related("shift__kind", "user").order_by("shift__starts_at", "pk")
+    ]
+    data["volunteering_targets"] = [
+        {"year": t.year, "hours": t.hours, "reason": t.reason}
+        for t in TargetAdjustment.objects.filter(household=household).order_by("year")
+    ]
     for key, model in (("memberships", Membership), ("solidarity_pledge", SolidarityPledge), ("fund_shares", FundShare)):
         data[key] = _generic_rows(model.objects.filter(household=household).order_by("pk"))
     return _plain(data)
@@ -419,6 +441,10 @@ def erase_member(*, user, by_user, password: str | None = None, today: datetime.
     Preference.objects.filter(user=person).delete()
     SentNotification.objects.filter(user=person).delete()  # they hold the e-mail address
     Producer.objects.filter(referent=person).update(referent=None)
+    CalendarFeed.objects.filter(user=person).delete()
+    RotaDriver.objects.filter(user=person).delete()
+    SwapOffer.objects.filter(Q(to_user=person) | Q(signup__user=person)).delete()
+    Signup.objects.filter(user=person, shift__starts_at__gt=timezone.now()).delete()
     _rename_in_admin_log(User, [person.pk], person.email)
 
     _anonymise_applications(MembershipApplication.objects.filter(email__iexact=old_email),
@@ -434,6 +460,7 @@ def erase_member(*, user, by_user, password: str | None = None, today: datetime.
             Household.objects.filter(pk=household.pk).update(name=name, leave_reason="")
             HouseholdTariff.objects.filter(household=household).delete()
             SolidarityPledge.objects.filter(household=household).delete()
+            TargetAdjustment.objects.filter(household=household).delete()
             _anonymise_applications(MembershipApplication.objects.filter(household=household),
                                     email=person.email, household_name=name)
             _rename_in_admin_log(Household, [household.pk], name)

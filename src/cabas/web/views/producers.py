@@ -61,7 +61,7 @@ def directory(request, club_slug: str):
         .prefetch_related(
             "labels",
             Prefetch("products", queryset=Product.objects.filter(is_active=True).select_related("category").order_by("name")),
-            Prefetch("visits", queryset=CertificationVisit.objects.order_by("-visited_on")),
+            Prefetch("visits", queryset=CertificationVisit.objects.filter(recorded_at__isnull=False).order_by("-visited_on")),
         )
     )
     depots = list(Depot.objects.filter(group__club=club).select_related("group").order_by("group__name"))
@@ -96,7 +96,7 @@ def producer_page(request, club_slug: str, producer_id: int):
         .prefetch_related(
             "labels",
             Prefetch("products", queryset=Product.objects.filter(is_active=True).select_related("category").order_by("name")),
-            Prefetch("visits", queryset=CertificationVisit.objects.order_by("-visited_on").prefetch_related("checks__point")),
+            Prefetch("visits", queryset=CertificationVisit.objects.filter(recorded_at__isnull=False).order_by("-visited_on").prefetch_related("checks__point")),
         )
         .first()
     )
@@ -135,7 +135,7 @@ def product_page(request, product_id: int):
             {"name": name, "label": COMPONENT_LABELS[name], "amount": amount, "share": share}
             for (name, amount), (_n, share) in zip(price.composition, price.shares(), strict=True)
         ]
-    visit = CertificationVisit.objects.filter(producer_id=product.producer_id).order_by("-visited_on").first()
+    visit = CertificationVisit.objects.filter(producer_id=product.producer_id, recorded_at__isnull=False).order_by("-visited_on").first()
     return render(request, "web/catalog/product.html", {
         "product": product, "visit": visit, "current": current, "sheets": sheets, "cost_sheet": cost_sheet, "composition": composition,
         "history": price_history(product),
