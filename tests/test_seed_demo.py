@@ -346,3 +346,29 @@ def test_the_demo_takes_money_at_a_depot_where_a_producer_distributes_itself(db,
     home = client.get(reverse("producer-home")).content.decode()
     list_url = reverse("producer-depot-list", args=[distribution.cycle_id, distribution.group_id, dairy.pk])
     assert list_url in home and client.get(list_url).status_code == 200
+
+
+def test_the_demo_has_a_season_of_volunteering(db):
+    from cabas.catalog.models import CertificationVisit, VisitCheck
+    from cabas.volunteering import planning, services
+    from cabas.volunteering.models import DriverRota, HarvestCall, Shift, Signup, SwapOffer, SwapStatus, TargetAdjustment
+
+    seed()
+    club = Club.objects.get(slug="pays-de-rennes")
+    now = timezone.now()
+    assert Signup.objects.filter(shift__club=club, attended=True, shift__confirmed_at__isnull=False).count() > 100
+    assert Signup.objects.filter(shift__club=club, shift__starts_at__lt=now, attended__isnull=True).exists()  # to confirm
+    assert services.gaps(Shift.objects.filter(club=club), now).exists()  # coming shifts lacking people
+    member = User.objects.get(email="membre.rennes@example.org")
+    assert SwapOffer.objects.filter(to_user=member, status=SwapStatus.PENDING).exists()
+    year = timezone.localdate().year
+    balances = services.club_balances(club.pk, year)
+    assert any(b.due > 0 for b in balances) and any(b.exempt for b in balances)
+    assert TargetAdjustment.objects.filter(household__group__club=club, hours=0).exists()
+    assert HarvestCall.objects.get(producer__club=club).shifts.get().signups.count() == 2
+    planned = CertificationVisit.objects.get(producer__club=club, recorded_at__isnull=True)
+    assert planned.shifts.get().signups.count() == 3
+    assert VisitCheck.objects.filter(visit__producer__club=club).exists()
+    assert any(row["overdue"] for row in planning.visits_overview(club, timezone.localdate()))
+    _turns, counts = planning.rota_table(DriverRota.objects.get(club=club))
+    assert max(c["turns"] for c in counts) - min(c["turns"] for c in counts) <= 1

@@ -233,7 +233,7 @@ def visits_overview(club: Club, today: datetime.date) -> list[dict]:
 
 @transaction.atomic
 def create_rota(club: Club, *, name: str, days: Iterable[datetime.date], start: datetime.time, end: datetime.time,
-                place: str, drivers: list[tuple[int, int | None]]) -> DriverRota:
+                place: str, drivers: list[tuple[int, int | None]], now: datetime.datetime | None = None) -> DriverRota:
     """A season of pooled rounds driven in turn: a driving shift per day, and the drivers (user id, producer id
     or None) in the order given. The turns are then shared out by ``balance_rota``."""
     days = sorted(set(days))
@@ -250,7 +250,7 @@ def create_rota(club: Club, *, name: str, days: Iterable[datetime.date], start: 
         shifts.append(Shift(club=club, group=None, kind=kind, title=f"{name} — {day:%d/%m}", starts_at=starts, ends_at=ends,
                             place=place, people_needed=1, hours=kind.hours, rota=rota, source=f"rota:{rota.pk}:{day.isoformat()}"))
     Shift.objects.bulk_create(shifts)
-    balance_rota(rota)
+    balance_rota(rota, now=now)
     return rota
 
 
