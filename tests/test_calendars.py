@@ -80,6 +80,7 @@ def test_a_members_feed_has_their_distributions_shifts_and_deadlines_with_place_
     assert str(calendar["VERSION"]) == "2.0" and "Cabas" in str(calendar["PRODID"])
     assert str(calendar["X-WR-TIMEZONE"]) == "Europe/Paris"
     assert str(calendar["X-WR-CALNAME"]) == "Club du Pays de Test — mon agenda"
+    assert calendar["REFRESH-INTERVAL"].to_ical() == b"PT6H"  # read again every 6 hours
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Paris"]
 
     found = events(calendar)
@@ -101,7 +102,7 @@ def test_a_members_feed_has_their_distributions_shifts_and_deadlines_with_place_
     assert mine.decoded("DTEND") == distribution.ends_at
     assert mine.decoded("SEQUENCE") == 0 and str(mine["STATUS"]) == "CONFIRMED"
     assert str(mine["LOCATION"]) == "Dépôt GAC de Rennes, 1 rue de la Gare"
-    assert "1 inscrits sur 3" in str(mine["DESCRIPTION"]) and "2 h comptées" in str(mine["DESCRIPTION"])
+    assert "Inscrits : 1 sur 3." in str(mine["DESCRIPTION"]) and "2 h comptées" in str(mine["DESCRIPTION"])
     assert "DTSTAMP" in mine and "LAST-MODIFIED" in mine and str(mine["URL"]).startswith(f"https://{HOST}/")
 
     deadline = found[f"deadline-{season.pk}@{HOST}"]
