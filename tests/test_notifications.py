@@ -216,7 +216,8 @@ def test_members_choose_their_e_mails_on_their_account(world, login):
     response = client.post(reverse("notification-preferences"), {"kinds": ["deadline", "pickup", "cycle_closed", "bogus"]})
     assert response.status_code == 302
     chosen = services.preferences_for(world.member_a1)
-    assert chosen == {"cycle_opened": False, "deadline": True, "closing": False, "pickup": True, "threshold": False}
+    assert chosen == {"cycle_opened": False, "deadline": True, "closing": False, "pickup": True, "threshold": False,
+                      "shift": False}
     assert not Preference.objects.filter(kind__in=["cycle_closed", "bogus"]).exists()
     assert reverse("notification-preferences") in login(world.member_a1).get(reverse("account")).content.decode()
     assert client.get(reverse("notification-preferences")).status_code == 200

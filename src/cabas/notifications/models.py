@@ -18,10 +18,12 @@ class Kind(models.TextChoices):
     WAITLIST = "waitlist", _("Coordinators: a household asks to join, a place frees up")
     CLAIM = "claim", _("Coordinators: a depot received less than expected, or damaged goods")
     UNMATCHED = "unmatched", _("Treasury: bank lines not matched to a household")
+    SHIFT = "shift", _("The day before my shift: where and when")
+    SHIFT_UNFILLED = "shift_unfilled", _("Coordinators: no one has signed up yet for a shift in two days")
 
 
 # Kinds every member may receive; the others go to coordinators (and treasurers) only.
-MEMBER_KINDS = [Kind.CYCLE_OPENED, Kind.DEADLINE, Kind.CLOSING, Kind.PICKUP, Kind.THRESHOLD]
+MEMBER_KINDS = [Kind.CYCLE_OPENED, Kind.DEADLINE, Kind.CLOSING, Kind.PICKUP, Kind.THRESHOLD, Kind.SHIFT]
 
 
 class Preference(models.Model):

@@ -46,7 +46,7 @@ def kinds_for(user) -> list[str]:
     """The kinds a person may choose among: the members' ones, and the coordinators' when they coordinate."""
     kinds = [k.value for k in MEMBER_KINDS] if user.household_id else []
     if user.roles.filter(kind__in=["club_coordinator", "group_coordinator"]).exists():
-        kinds += [Kind.CYCLE_CLOSED.value, Kind.WAITLIST.value, Kind.CLAIM.value]
+        kinds += [Kind.CYCLE_CLOSED.value, Kind.WAITLIST.value, Kind.CLAIM.value, Kind.SHIFT_UNFILLED.value]
     if user.roles.filter(kind__in=["club_coordinator", "treasurer"]).exists():
         kinds.append(Kind.UNMATCHED.value)
     return kinds

@@ -1,6 +1,7 @@
 """The notifications' tasks, one per event, and what enqueues them: the flows after their commit (a cycle
 opened, a cycle closed) and ``queue_reminders`` for what depends on the time (``cabas send-reminders`` from
-cron: the deadline near, the eve of a distribution, a product close to going ahead).
+cron: the deadline near, the eve of a distribution, a product close to going ahead, the eve of a volunteer's
+shift, a shift nobody took two days before).
 
 Each task reads its event in a constant number of queries, then hands the recipients to ``services.deliver``
 (at most once per person, per kind and event). A member is only ever told about their own group and their own
@@ -13,8 +14,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Sum
-from django.urls import reverse
+from django.db.models import Exists, OuterRef, Sum
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
@@ -27,9 +28,10 @@ from cabas.core.tasks import enqueue_on_commit
 from cabas.catalog.units import format_quantity_with_unit
 from cabas.distribution.models import DepotReception, Distribution, ReceptionState
 from cabas.finance.models import BankLine, BankLineStatus, BankStatement
-from cabas.members.models import ApplicationStatus, Group, MembershipApplication
+from cabas.members.models import ApplicationStatus, Group, MembershipApplication, RoleKind, User
 from cabas.news.services import news_digests
 from cabas.ordering.models import Allocation, AllocationReason, Offer, OrderCycle, OrderLine
+from cabas.volunteering.models import Shift, Signup
 
 from . import services
 from .models import Kind, NotificationEvent
@@ -48,6 +50,15 @@ def _depot(distribution: Distribution) -> dict:
         "depot": depot.name if depot else "", "address": depot.address if depot else "",
         "slot_start": depot.slot_start if depot else None, "slot_end": depot.slot_end if depot else None,
     }
+
+
+def _page_url(name: str, *args, fallback: str = "home") -> str:
+    """A page's full address; ``fallback`` while the page's URL name is not installed (the volunteering pages
+    come in their own change)."""
+    try:
+        return _url(name, *args)
+    except NoReverseMatch:
+        return _url(fallback)
 
 
 def _distributions(cycle_id: int) -> dict[int, Distribution]:
@@ -71,9 +82,12 @@ def cycle_closed(cycle: OrderCycle) -> None:
 def queue_reminders(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """What depends on the time, each event queued once (cron may run this every few minutes): cycles that
     opened meanwhile, deadlines within CABAS_DEADLINE_REMINDER_HOURS, distributions tomorrow, products close
-    to their threshold (once a day per cycle). A constant number of queries, plus one insert per task."""
+    to their threshold (once a day per cycle), shifts tomorrow that have people (once per shift and start
+    date: a shift moved to another day is reminded again), shifts in two days that nobody took. A constant
+    number of queries, plus one insert per task."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    tomorrow, in_two_days = today + datetime.timedelta(days=1), today + datetime.timedelta(days=2)
     open_cycles = list(OrderCycle.objects.open_at(now).values_list("pk", "closes_at"))
     soon = now + datetime.timedelta(hours=settings.CABAS_DEADLINE_REMINDER_HOURS)
     day = today.isoformat()
@@ -83,6 +97,10 @@ def queue_reminders(*, now: datetime.datetime | None = None) -> dict[str, int]:
         Kind.THRESHOLD: [(f"cycle:{pk}:{day}", send_threshold, (pk, day)) for pk, _closes in open_cycles],
         Kind.PICKUP: [(f"distribution:{pk}", send_pickup, (pk,)) for pk in Distribution.objects.filter(
             date=today + datetime.timedelta(days=1), cycle__closed_at__isnull=False).values_list("pk", flat=True)],
+        Kind.SHIFT: [(f"shift:{pk}:{tomorrow.isoformat()}", send_shift_reminder, (pk,))
+                     for pk in _shifts_on(tomorrow, now).filter(taken=True).values_list("pk", flat=True)],
+        Kind.SHIFT_UNFILLED: [(f"shift:{pk}:{in_two_days.isoformat()}", send_shift_unfilled, (pk,))
+                              for pk in _shifts_on(in_two_days, now).filter(taken=False).values_list("pk", flat=True)],
     }
     queued = {}
     for kind, events in wanted.items():
@@ -381,3 +399,75 @@ def send_unmatched(statement_id: int) -> int:
                "subject": _("%(count)s bank lines to match") % {"count": count}}
     return services.deliver(Kind.UNMATCHED, f"statement:{statement.pk}", services.money_handlers_of(statement.club_id),
                             lambda r: context, template="notifications/email/unmatched")
+
+
+# --- volunteers' shifts ---------------------------------------------------------------------------------------
+
+def _shifts_on(day: datetime.date, now: datetime.datetime):
+    """The shifts not cancelled nor started that start on a local date, with whether anyone is on them."""
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return (Shift.objects.filter(cancelled_at__isnull=True, starts_at__gte=max(start, now), starts_at__lt=end)
+            .annotate(taken=Exists(Signup.objects.filter(shift=OuterRef("pk")))).order_by("starts_at", "pk"))
+
+
+def _coming_shift(shift_id: int) -> Shift | None:
+    return (Shift.objects.select_related("club", "group", "kind")
+            .filter(pk=shift_id, cancelled_at__isnull=True, starts_at__gt=timezone.now()).first())
+
+
+def _shift_context(shift: Shift) -> dict:
+    starts, ends = timezone.localtime(shift.starts_at), timezone.localtime(shift.ends_at)
+    return {"shift": shift, "club": shift.club.name, "date": starts.date(), "starts": starts, "ends": ends,
+            "place": shift.place, "task": shift.kind.name, "hours": format_quantity(shift.hours),
+            "group": shift.group.name if shift.group_id else ""}
+
+
+@task()
+def send_shift_reminder(shift_id: int) -> int:
+    """The day before a shift, to each person on it: where, when, what, and who else comes (first names);
+    a swap to propose if they cannot come. Once per shift and start date."""
+    shift = _coming_shift(shift_id)
+    if shift is None:
+        return 0
+    people = list(Signup.objects.filter(shift=shift).select_related("user").order_by("created_at", "pk"))
+    recipients = [services.Recipient(user_id=s.user_id, email=s.user.email, first_name=s.user.first_name,
+                                     household_id=s.household_id)
+                  for s in people if s.user.is_active and s.user.email]
+    base = {**_shift_context(shift), "shifts_url": _page_url("shifts"),
+            "free": max(0, shift.people_needed - len(people))}
+    base["subject"] = _("Tomorrow: %(title)s at %(time)s") % {"title": shift.title, "time": base["starts"].strftime("%H:%M")}
+
+    def context(r):
+        return {**base, "others": [s.user.first_name or _("a member") for s in people if s.user_id != r.user_id]}
+
+    return services.deliver(Kind.SHIFT, f"shift:{shift.pk}:{base['date'].isoformat()}", recipients, context,
+                            template="notifications/email/shift")
+
+
+def shift_coordinators(shift: Shift) -> list[services.Recipient]:
+    """Who is told that nobody took a shift: a group's shift, the group's coordinators (the club's when the
+    group has none); a club-wide shift, the club's coordinators. One or two queries."""
+    if shift.group_id is not None:
+        rows = (User.objects.filter(is_active=True, roles__kind=RoleKind.GROUP_COORDINATOR, roles__group_id=shift.group_id)
+                .exclude(email="").distinct().order_by("pk").values_list("pk", "email", "first_name"))
+        people = [services.Recipient(user_id=pk, email=email, first_name=first_name, group_id=shift.group_id)
+                  for pk, email, first_name in rows]
+        if people:
+            return people
+    return services.coordinators_of(shift.club_id, [])
+
+
+@task()
+def send_shift_unfilled(shift_id: int) -> int:
+    """Two days before a shift nobody signed up for, to the coordinators who fill it: the shift and the link
+    to assign someone. Nothing when someone signed up meanwhile."""
+    shift = _coming_shift(shift_id)
+    if shift is None or Signup.objects.filter(shift=shift).exists():
+        return 0
+    context = {**_shift_context(shift), "shift_url": _page_url("shift-detail", shift.pk)}
+    context["subject"] = _("No one yet for %(title)s on %(date)s") % {
+        "title": shift.title, "date": context["starts"].strftime("%d/%m")}
+    return services.deliver(Kind.SHIFT_UNFILLED, f"shift:{shift.pk}:{context['date'].isoformat()}",
+                            shift_coordinators(shift), lambda r: context, template="notifications/email/shift_unfilled")

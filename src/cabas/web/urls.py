@@ -13,6 +13,7 @@ from .views import pickup
 from .views import depot
 from .views import news
 from .views import notifications
+from .views import calendars
 
 
 class IdConverter:
@@ -77,6 +78,12 @@ urlpatterns = [
     path("compte/", money.account, name="account"),
     path("compte/e-mails/", notifications.preferences, name="notification-preferences"),
     path("e-mails/arreter/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
+    # calendars: the iCal feeds at secret addresses (no login), the page giving them, new addresses
+    path("agenda/<str:token>.ics", calendars.feed, name="calendar-feed"),
+    path("benevolat/agenda/", calendars.calendar_page, name="calendar"),
+    path("benevolat/agenda/nouvelle-adresse/", calendars.calendar_reset, name="calendar-reset"),
+    path("benevolat/agenda/groupes/<id:group_id>/nouvelle-adresse/", calendars.calendar_reset_group,
+         name="calendar-reset-group"),
     path("mes-donnees/", personal_data.personal_data_page, name="personal-data"),
     path("mes-donnees/telecharger/", personal_data.personal_data_download, name="personal-data-download"),
     path("mes-donnees/effacer/", personal_data.erase_own_account, name="erase-own-account"),
