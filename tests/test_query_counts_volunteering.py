@@ -24,10 +24,10 @@ EXPECTED = {
     # proposed to me
     "shifts": 10,
     # session, user, roles, group+club, the group's balances (households, targets ×2, hours), the households'
-    # names, the gaps, the shifts to confirm
-    "group-volunteering": 11,
+    # names, the gaps, every coming shift with its count, the shifts to confirm
+    "group-volunteering": 12,
     # … and the club's groups, for its coordinators
-    "group-volunteering-club": 12,
+    "group-volunteering-club": 13,
     # the home page as pinned in test_query_counts (8, an open cycle) and the card: the next shift, the hours
     "home": 10,
     # session, user, roles, shift+club+group+kind, sign-ups+user+household, the suggestions (households, targets ×2,

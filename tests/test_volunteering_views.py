@@ -13,7 +13,7 @@ from cabas.catalog.models import ProducerAccount
 from cabas.members.models import Household
 from cabas.volunteering.models import Shift, Signup, SwapOffer, SwapStatus, TargetAdjustment, TaskCategory, VolunteerTarget
 from cabas.volunteering.planning import ensure_kinds
-from cabas.volunteering.services import household_balance
+from cabas.volunteering.services import household_balance, targets, with_target
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -268,7 +268,11 @@ def test_the_group_page_shows_the_balance_least_done_first_and_the_gaps(world, l
     gap = make_shift(world, people=2, title="Distribution à pourvoir")
     club_gap = make_shift(world, group=None, title="Visite à la ferme")
     make_shift(world, group="b", title="Distribution de Vitré")
+    full = make_shift(world, people=1, title="Caisse pourvue")
+    on(full, world.member_a2)
     page = text(login(world.group_coordinator_a).get(reverse("group-volunteering", args=[world.group_a.pk])))
+    assert "Caisse pourvue" in page and reverse("shift-detail", args=[full.pk]) in page  # every coming shift, full too
+    assert page.index("Caisse pourvue") > page.index("Distribution à pourvoir")  # …below the gaps
     assert "Raison très confidentielle" not in page
     assert page.index("Foyer Martin") < page.index("Foyer Le Goff")  # 0 of 2 h before 3 of 8 h
     assert "Distribution à pourvoir" in page and "Visite à la ferme" in page and "Distribution de Vitré" not in page
@@ -339,3 +343,18 @@ def test_the_menu_links_to_the_shifts_for_members_with_a_household(world, login)
 def test_a_household_that_left_has_no_shifts_page(world, login):
     Household.objects.filter(pk=world.household_a1.pk).update(left_on=timezone.localdate())
     assert login(world.member_a1).get(reverse("shifts")).status_code == 404
+
+
+def test_the_target_read_with_the_household_is_the_services_target(world):
+    """``with_target`` (the home page's and the member page's) agrees with ``targets`` (the coordinators')."""
+    year = timezone.localdate().year
+    VolunteerTarget.objects.create(club=world.club, hours_per_year=Decimal("12"))
+    VolunteerTarget.objects.create(club=world.club, group=world.group_a, hours_per_year=Decimal("10"))
+    TargetAdjustment.objects.create(household=world.household_a1, year=year, hours=Decimal("3"))
+    TargetAdjustment.objects.create(household=world.household_a2, year=year - 1, hours=Decimal("0"))  # another year
+    _club, _group, elsewhere, *_rest = world.other_club()
+    households = [world.household_a1, world.household_a2, world.household_b1, elsewhere]
+    wanted = targets([(h.pk, h.group_id, h.group.club_id) for h in households], year)
+    read = dict(with_target(Household.objects.filter(pk__in=[h.pk for h in households]), year)
+                .values_list("pk", "volunteer_target"))
+    assert read == wanted == {world.household_a1.pk: 3, world.household_a2.pk: 10, world.household_b1.pk: 12, elsewhere.pk: 0}

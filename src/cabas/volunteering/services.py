@@ -102,9 +102,11 @@ def with_target(households, year: int):
     hours = DecimalField(**HOURS)
     adjusted = TargetAdjustment.objects.filter(household_id=OuterRef("pk"), year=year).values("hours")[:1]
     by_group = VolunteerTarget.objects.filter(group_id=OuterRef("group_id")).values("hours_per_year")[:1]
-    by_club = VolunteerTarget.objects.filter(club_id=OuterRef("group__club_id"), group__isnull=True).values("hours_per_year")[:1]
-    return households.annotate(volunteer_target=Coalesce(Subquery(adjusted, output_field=hours), Subquery(by_group, output_field=hours),
-                                                         Subquery(by_club, output_field=hours), Value(ZERO, output_field=hours)))
+    by_club = (VolunteerTarget.objects.filter(club_id=OuterRef("group__club_id"), group__isnull=True)
+               .values("hours_per_year")[:1])
+    return households.annotate(volunteer_target=Coalesce(
+        Subquery(adjusted, output_field=hours), Subquery(by_group, output_field=hours),
+        Subquery(by_club, output_field=hours), Value(ZERO, output_field=hours)))
 
 
 def balance_with_target(household: Household, year: int) -> fairness.Balance:

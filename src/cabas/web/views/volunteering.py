@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,6 +32,7 @@ from cabas.volunteering import services
 from cabas.volunteering.models import Shift, Signup, SwapOffer, SwapStatus
 
 WEEKS_AHEAD = 10  # the open shifts shown to members
+GAP_WEEKS = 6  # the coming shifts shown to coordinators
 MAX_ID = 10**18 - 1
 
 
@@ -298,7 +299,7 @@ def home_card(household: Household, user, now: datetime.datetime) -> dict:
 @require_GET
 def group_volunteering(request, group_id: int):
     """The group's balance for a year (those who did least first), the coming shifts lacking people (the group's
-    and the club's), the shifts whose attendance is still to be confirmed."""
+    and the club's), the shifts whose attendance is still to be confirmed, and every coming shift."""
     group, access = _group_for_coordination(request, group_id)
     now = timezone.now()
     form = YearForm(request.GET)
@@ -310,13 +311,18 @@ def group_volunteering(request, group_id: int):
     open_to_group = Shift.objects.filter(Q(group=group) | Q(group__isnull=True, club_id=group.club_id))
     club_too = access.coordinates_club(group.club_id)
     gaps = [{"shift": shift, "coordinated": shift.group_id is not None or club_too}
-            for shift in services.gaps(open_to_group, now)]
+            for shift in services.gaps(open_to_group, now, weeks=GAP_WEEKS)]
+    coming = [{"shift": shift, "coordinated": shift.group_id is not None or club_too}
+              for shift in open_to_group.filter(cancelled_at__isnull=True, ends_at__gt=now,
+                                                starts_at__lt=now + datetime.timedelta(weeks=GAP_WEEKS))
+              .annotate(taken=Count("signups")).select_related("kind", "group").order_by("starts_at", "pk")]
     confirmable = open_to_group if club_too else Shift.objects.filter(group=group)
     to_confirm = list(services.to_confirm(confirmable, now).select_related("kind", "group").order_by("starts_at", "pk"))
     groups = list(Group.objects.filter(club_id=group.club_id).order_by("name")) if club_too else []
     this_year = timezone.localdate(now).year
     return render(request, "web/volunteering/group.html", {
-        "group": group, "year": year, "years": list(range(this_year - 3, this_year + 2)),
+        "group": group, "year": year, "years": sorted({*range(this_year - 3, this_year + 2), year}), "coming": coming,
+        "weeks": GAP_WEEKS,
         "rows": [{"balance": b, "name": names.get(b.household_id, "")} for b in balances],
         "gaps": gaps, "to_confirm": to_confirm, "groups": groups,
     })
