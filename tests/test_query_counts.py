@@ -53,7 +53,7 @@ _COUNTS = {
     "order-get-closed": 6,  # session, user, cycle, household, allocations+offer+producer, roles
     "order-detail": 5,  # session, user, roles, order+cycle+club+household+group, lines+offer+producer
     "order-detail-closed": 6,  # … allocations instead of lines, and the household's own part in the funds
-    "home": 8,  # session, user, roles, household+group+club+depot, cycles, orders, summaries, news+producer+group
+    "home": 10,  # session, user, roles, household+group+club+depot (and its volunteering target), cycles, orders, summaries, news+producer+group, next shift, volunteering hours
     # saving an order (POST answered by a redirect): session, user, cycle, household+group, then save_order:
     # SAVEPOINT, cycle FOR UPDATE, offers, money settings (a prepaid club limits orders to the household's
     # balance), the order with all its lines (one statement), <writes>, RELEASE SAVEPOINT; every write path

@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Max, Prefetch, Q, Sum
+from django.db.models import Count, DecimalField, F, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from cabas.catalog.models import ProducerAccount
 from cabas.members.models import Household, User
 
 from . import fairness
-from .models import Shift, Signup, SwapOffer, SwapStatus, TargetAdjustment, VolunteerTarget
+from .models import HOURS, Shift, Signup, SwapOffer, SwapStatus, TargetAdjustment, VolunteerTarget
 
 ZERO = Decimal("0")
 
@@ -92,6 +93,27 @@ def club_balances(club_id: int, year: int) -> list[fairness.Balance]:
 
 def household_balance(household: Household, year: int) -> fairness.Balance:
     return _balances([(household.pk, household.group_id, household.group.club_id)], year)[0]
+
+
+def with_target(households, year: int):
+    """Households annotated with ``volunteer_target``, their target in hours for ``year`` as ``targets`` gives
+    it (their adjustment, else their group's target, else their club's, else 0), read with the households
+    themselves: no query of its own."""
+    hours = DecimalField(**HOURS)
+    adjusted = TargetAdjustment.objects.filter(household_id=OuterRef("pk"), year=year).values("hours")[:1]
+    by_group = VolunteerTarget.objects.filter(group_id=OuterRef("group_id")).values("hours_per_year")[:1]
+    by_club = (VolunteerTarget.objects.filter(club_id=OuterRef("group__club_id"), group__isnull=True)
+               .values("hours_per_year")[:1])
+    return households.annotate(volunteer_target=Coalesce(
+        Subquery(adjusted, output_field=hours), Subquery(by_group, output_field=hours),
+        Subquery(by_club, output_field=hours), Value(ZERO, output_field=hours)))
+
+
+def balance_with_target(household: Household, year: int) -> fairness.Balance:
+    """The balance of a household loaded through ``with_target``: one query (its hours)."""
+    done, planned = hours_by_household([household.pk], year)
+    return fairness.Balance(household.pk, Decimal(household.volunteer_target), done.get(household.pk, ZERO),
+                            planned.get(household.pk, ZERO))
 
 
 def _balances(households: list[tuple[int, int, int]], year: int) -> list[fairness.Balance]:

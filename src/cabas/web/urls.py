@@ -14,6 +14,7 @@ from .views import depot
 from .views import news
 from .views import notifications
 from .views import calendars
+from .views import volunteering
 
 
 class IdConverter:
@@ -109,6 +110,17 @@ urlpatterns = [
     path("tresorerie/clubs/<id:club_id>/releves/<id:statement_id>/", money.bank_lines, name="bank-lines"),
     path("tresorerie/clubs/<id:club_id>/export/<str:what>.<str:fmt>", money.export, name="money-export"),
     path("tresorerie/clubs/<id:club_id>/fec/<int:year>/", money.export_fec, name="money-fec"),
+    # volunteering: the member's page and the group coordinators' pages
+    path("benevolat/", volunteering.shifts, name="shifts"),
+    path("benevolat/creneaux/<id:shift_id>/inscription/", volunteering.shift_signup, name="shift-signup"),
+    path("benevolat/inscriptions/<id:signup_id>/retrait/", volunteering.shift_withdraw, name="shift-withdraw"),
+    path("benevolat/inscriptions/<id:signup_id>/echange/", volunteering.swap_offer, name="swap-offer"),
+    path("benevolat/echanges/<id:offer_id>/reponse/", volunteering.swap_answer, name="swap-answer"),
+    path("coordination/groupes/<id:group_id>/benevolat/", volunteering.group_volunteering, name="group-volunteering"),
+    path("coordination/creneaux/<id:shift_id>/", volunteering.shift_detail, name="shift-detail"),
+    path("coordination/creneaux/<id:shift_id>/presence/", volunteering.shift_confirm, name="shift-confirm"),
+    path("coordination/creneaux/<id:shift_id>/affecter/", volunteering.shift_assign, name="shift-assign"),
+    path("coordination/creneaux/<id:shift_id>/retirer/", volunteering.shift_remove, name="shift-remove"),
     path("abonnements/", contracts.subscriptions, name="subscriptions"),
     path("abonnements/<id:subscription_id>/sauter/", contracts.subscription_skip, name="subscription-skip"),
     path("enquetes/", surveys.survey_list, name="surveys"),

@@ -25,8 +25,10 @@ from cabas.news.services import news_for_home
 from cabas.ordering.models import Offer, Order, OrderCycle, OrderLine, OrderSummary
 from cabas.flows import save_order
 from cabas.ordering.services import offer_progress, order_total, parse_order_quantities
+from cabas.volunteering.services import with_target
 
 from ..access import cycle_for_member, order_for_user
+from .volunteering import home_card
 
 ORDER_FIELD = re.compile(rf"\A([qt])-({ID_PATTERN})\Z")  # \Z: "q-1\n" is not "q-1"
 
@@ -47,9 +49,10 @@ def home(request):
     access = access_for(request.user)
     now = timezone.now()
     household = None
-    open_cycles, past, news = [], [], []
+    open_cycles, past, news, volunteering = [], [], [], None
     if request.user.household_id:
-        household = Household.objects.select_related("group__club", "group__depot").get(pk=request.user.household_id)
+        household = with_target(Household.objects.select_related("group__club", "group__depot"),
+                                timezone.localdate(now).year).get(pk=request.user.household_id)
         cycles = list(OrderCycle.objects.filter(club_id=household.group.club_id).order_by("-closes_at")[:12])
         orders = {o.cycle_id: o for o in Order.objects.filter(household=household, cycle__in=cycles)}
         summaries = {s.cycle_id: s for s in OrderSummary.objects.filter(household=household, cycle__in=cycles)}
@@ -57,12 +60,13 @@ def home(request):
             entry = {"cycle": cycle, "order": orders.get(cycle.pk), "summary": summaries.get(cycle.pk), "status": cycle.status(now)}
             (open_cycles if cycle.status(now) in ("open", "scheduled") else past).append(entry)
         news = news_for_home(household.group.club_id, household.group_id, timezone.localdate(now))
+        volunteering = home_card(household, request.user, now)
     if household is None and access.is_coordinator:
         return redirect("cycle-list")
     if household is None and ProducerAccount.objects.filter(user=request.user).exists():
         return redirect("producer-home")
     return render(request, "web/home.html", {"household": household, "open_cycles": open_cycles, "past_cycles": past,
-                                              "news": news})
+                                              "news": news, "volunteering": volunteering})
 
 
 def catalogue_sections(offers: list[Offer], by: str):
