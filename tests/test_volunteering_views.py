@@ -74,7 +74,7 @@ def test_a_full_shift_is_refused_in_french(world, login):
     on(shift, world.member_a2)
     response = login(world.member_a1).post(reverse("shift-signup", args=[shift.pk]))
     assert response.status_code == 400
-    assert "Ce créneau est complet." in text(response)
+    assert "Cette permanence est complète." in text(response)
     assert Signup.objects.filter(shift=shift).count() == 1
     assert "Complet" in text(login(world.member_a1).get(reverse("shifts")))
 
@@ -171,9 +171,9 @@ def test_bad_swap_input_is_refused_with_a_message(world, login):
     for data in ({"to_user": str(world.member_b1.pk)}, {"to_user": "abc"}, {}, {"to_user": "9" * 30}):
         response = client.post(reverse("swap-offer", args=[signup.pk]), data)
         assert response.status_code == 400, data
-        assert "Choisissez un membre qui peut prendre ce créneau" in text(response)
+        assert "Choisissez un membre qui peut prendre cette permanence" in text(response)
     response = client.post(reverse("swap-offer", args=[signup.pk]), {"to_user": str(world.member_a2.pk), "in_exchange": "12"})
-    assert response.status_code == 400 and "Choisissez l’un de ses prochains créneaux." in text(response)
+    assert response.status_code == 400 and "Choisissez une de ses prochaines permanences." in text(response)
     offer = SwapOffer.objects.create(signup=signup, to_user=world.member_a2)
     response = login(world.member_a2).post(reverse("swap-answer", args=[offer.pk]), {"answer": "maybe"})
     assert response.status_code == 400 and "Acceptez ou refusez l’échange." in text(response)
@@ -220,7 +220,7 @@ def test_confirming_before_the_shift_or_with_bad_input_shows_a_message(world, lo
     coordinator = login(world.group_coordinator_a)
     url = reverse("shift-confirm", args=[shift.pk])
     response = coordinator.post(url, {"signup": str(signup.pk), "attended": "yes"})
-    assert response.status_code == 400 and "La présence se confirme une fois le créneau commencé." in text(response)
+    assert response.status_code == 400 and "Les présences se confirment une fois la permanence commencée." in text(response)
     response = coordinator.post(url, {"signup": "x", "attended": "peut-être"})
     assert response.status_code == 400
     response = coordinator.post(url, {"signup": str(signup.pk), "attended": "yes"}, HTTP_HX_REQUEST="true")
@@ -298,15 +298,15 @@ def test_the_coordinator_assigns_from_the_suggestions_and_removes(world, login):
     signup = Signup.objects.get(shift=shift)
     assert (signup.user, signup.assigned_by) == (world.member_a1, world.group_coordinator_a)
     response = coordinator.post(url, {"user": str(world.member_b1.pk)})
-    assert response.status_code == 400 and "Ce créneau ne vous est pas ouvert." in text(response)
+    assert response.status_code == 400 and "Cette permanence ne vous est pas ouverte." in text(response)
     response = coordinator.post(url, {"user": ""})
     assert response.status_code == 400 and "Choisissez un membre." in text(response)
     response = coordinator.post(url, {"user": str(world.member_a1.pk)})
-    assert response.status_code == 400 and "est déjà sur ce créneau" in text(response)
+    assert response.status_code == 400 and "est déjà inscrit·e à cette permanence" in text(response)
     assert coordinator.post(reverse("shift-remove", args=[shift.pk]), {"signup": str(signup.pk)}).status_code == 302
     assert not Signup.objects.filter(shift=shift).exists()
     response = coordinator.post(reverse("shift-remove", args=[shift.pk]), {"signup": str(signup.pk)})
-    assert response.status_code == 400 and "Cette personne n’est plus sur le créneau." in text(response)
+    assert response.status_code == 400 and "Cette personne n’est plus inscrite à la permanence." in text(response)
 
 
 def test_a_producer_account_may_be_assigned_to_a_club_shift(world, login):
@@ -328,7 +328,7 @@ def test_the_home_page_shows_the_next_shift_and_the_balance(world, login):
     assert "Distribution de la semaine" in page and reverse("shifts") in page
     assert "10 h" in page
     page = text(login(world.member_a1_bis).get(reverse("home")))  # the same household, not on it
-    assert "Aucun créneau prévu pour moi." in page
+    assert "Aucune permanence prévue pour moi." in page
     # a waived target
     TargetAdjustment.objects.create(household=world.household_a1, year=timezone.localdate().year, hours=0, reason="santé")
     assert "Aucune heure de bénévolat n’est demandée à votre foyer cette année." in text(login(world.member_a1).get(reverse("home")))

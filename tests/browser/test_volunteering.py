@@ -47,7 +47,7 @@ def test_a_member_signs_up_swaps_and_the_coordinator_confirms(world, live_server
     no_sideways_scroll(phone)
     phone.locator(f"#shift-{shift.pk}").get_by_role("button", name="S’inscrire").click()
     phone.wait_for_load_state()
-    assert "Vous êtes inscrit·e sur le créneau « Distribution du vendredi ». Merci !" in phone.inner_text("main")
+    assert "Vous êtes inscrit·e à la permanence « Distribution du vendredi ». Merci !" in phone.inner_text("main")
     signup = Signup.objects.get(shift=shift)
     assert signup.user == world.member_a1
 
@@ -75,7 +75,7 @@ def test_a_member_signs_up_swaps_and_the_coordinator_confirms(world, live_server
     no_sideways_scroll(phone)
     phone.locator(f"#offer-{offer.pk}").get_by_role("button", name="Accepter").click()
     phone.wait_for_load_state()
-    assert "Échange accepté : le créneau est à vous." in phone.inner_text("main")
+    assert "Échange accepté : la permanence est à vous." in phone.inner_text("main")
     signup.refresh_from_db()
     offer.refresh_from_db()
     assert (signup.user, signup.household, offer.status) == (world.member_a2, world.household_a2, SwapStatus.ACCEPTED)

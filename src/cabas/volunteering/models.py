@@ -192,7 +192,7 @@ class Signup(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, null=True, blank=True, related_name="signups")
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
-    attended = models.BooleanField(_("came"), null=True)
+    attended = models.BooleanField(_("attended"), null=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
             name='Signup',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attended', models.BooleanField(null=True, verbose_name='came')),
+                ('attended', models.BooleanField(null=True, verbose_name='attended')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('assigned_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='signups', to='members.household')),
