@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Sum
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
@@ -50,15 +50,6 @@ def _depot(distribution: Distribution) -> dict:
         "depot": depot.name if depot else "", "address": depot.address if depot else "",
         "slot_start": depot.slot_start if depot else None, "slot_end": depot.slot_end if depot else None,
     }
-
-
-def _page_url(name: str, *args, fallback: str = "home") -> str:
-    """A page's full address; ``fallback`` while the page's URL name is not installed (the volunteering pages
-    come in their own change)."""
-    try:
-        return _url(name, *args)
-    except NoReverseMatch:
-        return _url(fallback)
 
 
 def _distributions(cycle_id: int) -> dict[int, Distribution]:
@@ -435,7 +426,7 @@ def send_shift_reminder(shift_id: int) -> int:
     recipients = [services.Recipient(user_id=s.user_id, email=s.user.email, first_name=s.user.first_name,
                                      household_id=s.household_id)
                   for s in people if s.user.is_active and s.user.email]
-    base = {**_shift_context(shift), "shifts_url": _page_url("shifts"),
+    base = {**_shift_context(shift), "shifts_url": _url("shifts"),
             "free": max(0, shift.people_needed - len(people))}
     base["subject"] = _("Tomorrow: %(title)s at %(time)s") % {"title": shift.title, "time": base["starts"].strftime("%H:%M")}
 
@@ -466,7 +457,7 @@ def send_shift_unfilled(shift_id: int) -> int:
     shift = _coming_shift(shift_id)
     if shift is None or Signup.objects.filter(shift=shift).exists():
         return 0
-    context = {**_shift_context(shift), "shift_url": _page_url("shift-detail", shift.pk)}
+    context = {**_shift_context(shift), "shift_url": _url("shift-detail", shift.pk)}
     context["subject"] = _("No one yet for %(title)s on %(date)s") % {
         "title": shift.title, "date": context["starts"].strftime("%d/%m")}
     return services.deliver(Kind.SHIFT_UNFILLED, f"shift:{shift.pk}:{context['date'].isoformat()}",

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from django.conf import settings
 from django.db.models import Count, Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -57,14 +57,9 @@ def webcal_url(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1]
 
 
-def page_url(name: str, *args, fallback: str = "calendar") -> str:
-    """A page's full address; ``fallback`` while the page's URL name is not installed (the volunteering pages
-    come in their own change)."""
-    try:
-        path = reverse(name, args=args)
-    except NoReverseMatch:
-        path = reverse(fallback)
-    return settings.SITE_URL + path
+def page_url(name: str, *args) -> str:
+    """A page's full address (SITE_URL and its path)."""
+    return settings.SITE_URL + reverse(name, args=args)
 
 
 def _host() -> str:
