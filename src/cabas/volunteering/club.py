@@ -124,6 +124,8 @@ def adjust_target(household: Household, *, year: int, hours: Decimal, reason: st
     if not Household.objects.filter(pk=household.pk, left_on__isnull=True).exists():
         raise ActionError(field_errors={"household": _("This household has left the group.")})
     normal = group_target(household.group)
+    if normal <= 0:
+        raise ActionError(_("The group has no target to reduce."))
     if hours < 0 or hours > normal:
         raise ActionError(field_errors={"hours": _("A target is only reduced or waived: give between 0 and "
                                                    "%(hours)s hours.") % {"hours": format_quantity(normal)}})

@@ -81,6 +81,10 @@ class ServiceErrors:
 
     field_aliases: dict[str, str] = {}
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # labels stand alone above their field, as on the other pages
+        super().__init__(*args, **kwargs)
+
     def add_service_error(self, error: ActionError) -> None:
         for message in error.messages:
             self.add_error(None, message)
