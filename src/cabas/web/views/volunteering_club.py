@@ -248,21 +248,19 @@ class RotaForm(ServiceErrors, forms.Form):
     place = forms.CharField(label=gettext_lazy("Meeting place"), max_length=300, required=False)
 
     def __init__(self, *args, candidates, **kwargs):
-        """``candidates``: (user, producer or None) who may drive: the club's producers' accounts and members."""
+        """``candidates``: (user, producer or None) who may drive: the club's producers' accounts, then its members.
+        Only the boxes ticked are sent (a club's hundreds of members stay far below Django's limit of fields)."""
         super().__init__(*args, **kwargs)
         self.candidates = candidates
         for user, producer in candidates:
             name = f"{user} ({producer.name})" if producer is not None else str(user)
             self.fields[f"driver-{user.pk}"] = forms.BooleanField(label=name, required=False)
-            self.fields[f"order-{user.pk}"] = forms.IntegerField(
-                label=_("Order of %(name)s") % {"name": name}, min_value=1, max_value=999, required=False,
-                widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 3}))
 
     def season_fields(self):
         return [self[name] for name in ("name", "first_day", "last_day", "weekday", "every", "start", "end", "place")]
 
     def driver_fields(self):
-        return [(user, producer, self[f"driver-{user.pk}"], self[f"order-{user.pk}"]) for user, producer in self.candidates]
+        return [self[f"driver-{user.pk}"] for user, _producer in self.candidates]
 
     def clean(self):
         data = super().clean()
@@ -281,10 +279,10 @@ class RotaForm(ServiceErrors, forms.Form):
         return data
 
     def drivers(self) -> list[tuple[int, int | None]]:
-        """The drivers ticked, in the order given (those without a number after, as listed)."""
-        chosen = [(self.cleaned_data.get(f"order-{user.pk}") or 1000, i, user.pk, producer.pk if producer else None)
-                  for i, (user, producer) in enumerate(self.candidates) if self.cleaned_data.get(f"driver-{user.pk}")]
-        return [(user_id, producer_id) for _order, _i, user_id, producer_id in sorted(chosen)]
+        """The drivers ticked, in the order listed: producers' accounts first (among equals, the first turns go to
+        the first listed)."""
+        return [(user.pk, producer.pk if producer else None) for user, producer in self.candidates
+                if self.cleaned_data.get(f"driver-{user.pk}")]
 
 
 def rota_days(first: datetime.date, last: datetime.date, weekday: int, every: int) -> list[datetime.date]:
