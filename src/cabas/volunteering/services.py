@@ -242,7 +242,8 @@ def swap_partners(signup: Signup) -> list[User]:
     shift = signup.shift
     people = User.objects.filter(is_active=True, household__isnull=False, household__left_on__isnull=True)
     if shift.rota_id is not None:
-        people = User.objects.filter(is_active=True, rota_places__rota_id=shift.rota_id)
+        people = User.objects.filter(is_active=True, rota_places__rota_id=shift.rota_id).exclude(
+            household__left_on__isnull=False)
     elif shift.group_id is not None:
         people = people.filter(household__group_id=shift.group_id)
     elif signup.household_id is not None:
