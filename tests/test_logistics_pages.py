@@ -22,7 +22,8 @@ from tests.test_query_counts import large_scenario, measure, show, small_scenari
 # Pinned counts (SQLite and PostgreSQL alike), whatever the number of households:
 COUNTS = {
     # session, user, roles, cycle+club, plans (+ posted transaction), settings, rounds, stops, shares
-    "transport-page": 10,  # 9, and the last planning request (being computed? its errors)
+    "transport-page": 11,  # 9, and the last planning request (being computed? its errors), and who drives the
+    # turns of the drivers' rotas on the cycle's distribution days (one query)
     # reading, before the solver: cycle+club, posted plan?, settings, chilled categories, sites, groups+depots,
     # producers, the aggregate of the allocations, household names, vehicles+home; then writing in one transaction:
     # SAVEPOINT, plan FOR UPDATE, INSERT plan (in its own SAVEPOINT: 3), INSERT rounds, INSERT stops, INSERT shares,

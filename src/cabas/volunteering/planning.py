@@ -186,6 +186,8 @@ def record_visit(visit_id: int, *, checks: dict[int, tuple[bool, str]], report: 
     visit = (CertificationVisit.objects.select_for_update(of=("self",)).select_related("producer").filter(pk=visit_id).first())
     if visit is None:
         raise ActionError(_("This visit no longer exists."))
+    if visit.recorded_at is not None:
+        raise ActionError(_("This visit is already recorded."))
     points = list(CharterPoint.objects.filter(club_id=visit.producer.club_id).values_list("pk", flat=True))
     errors = {}
     missing = [p for p in points if p not in checks]
@@ -211,20 +213,24 @@ def record_visit(visit_id: int, *, checks: dict[int, tuple[bool, str]], report: 
 
 
 def visits_overview(club: Club, today: datetime.date) -> list[dict]:
-    """Each producer of the club with its latest recorded visit, its planned one and whether a visit is overdue
-    (the next visit's date has passed and none is planned). Two queries."""
+    """Each producer of the club with its latest recorded visit, its planned one, the visits whose day has
+    passed but whose decision is not recorded yet (``to_record``), and whether a visit is overdue (the next
+    visit's date has passed and none is planned). Two queries."""
     producers = list(Producer.objects.filter(club=club).order_by("name"))
-    latest, planned = {}, {}
+    latest, planned, to_record = {}, {}, {}
     for visit in CertificationVisit.objects.filter(producer__club=club).order_by("visited_on", "pk"):
         if visit.recorded_at is not None:
             latest[visit.producer_id] = visit
         elif visit.visited_on >= today:
             planned.setdefault(visit.producer_id, visit)
+        else:
+            to_record.setdefault(visit.producer_id, []).append(visit)
     rows = []
     for producer in producers:
         last = latest.get(producer.pk)
         due = last.next_visit_on if last else None
         rows.append({"producer": producer, "latest": last, "planned": planned.get(producer.pk), "due": due,
+                     "to_record": to_record.get(producer.pk, []),
                      "overdue": due is not None and due < today and producer.pk not in planned})
     return rows
 
@@ -305,3 +311,25 @@ def rota_turns_on(club_id: int, days: Iterable[datetime.date]) -> list[Shift]:
                                             starts_at__gte=start, starts_at__lte=end)
             .select_related("rota").prefetch_related("signups__user")
             if timezone.localdate(s.starts_at) in wanted]
+
+
+def rota_turns_with_drivers(club_id: int, days) -> list[dict]:
+    """The rota turns of a club on given days with who drives each (their name, and their producer's name and
+    phone for a producer's account), in one query: ``days`` may be a list of dates or a query of dates (the
+    distributions of a cycle: ``values("date")``). A turn no one drives yet has ``user_id`` None."""
+    rows = (Shift.objects.filter(club_id=club_id, rota__isnull=False, cancelled_at__isnull=True, starts_at__date__in=days)
+            .order_by("starts_at", "pk", "signups__created_at")
+            .values("pk", "title", "starts_at", "ends_at", "place", "rota__name", "signups__user_id",
+                    "signups__user__first_name", "signups__user__last_name", "signups__user__email",
+                    "signups__user__producer_account__producer__name",
+                    "signups__user__producer_account__producer__phone"))
+    turns = []
+    for row in rows:
+        name = f"{row['signups__user__first_name']} {row['signups__user__last_name']}".strip() \
+            or (row["signups__user__email"] or "")
+        turns.append({"shift_id": row["pk"], "title": row["title"], "starts_at": row["starts_at"],
+                      "ends_at": row["ends_at"], "place": row["place"], "rota": row["rota__name"],
+                      "user_id": row["signups__user_id"], "name": name,
+                      "producer": row["signups__user__producer_account__producer__name"] or "",
+                      "phone": row["signups__user__producer_account__producer__phone"] or ""})
+    return turns

@@ -259,10 +259,14 @@ def remove(signup_id: int, shift: Shift, *, now: datetime.datetime | None = None
 
 def swap_partners(signup: Signup) -> list[User]:
     """Who may be asked to take a sign-up's place: active members of the households the shift is open to,
-    not already on it (for a group's shift its group; for the club's shift the sign-up's own group first)."""
+    not already on it (for a group's shift its group; for the club's shift the sign-up's own group first);
+    for a turn of a drivers' rota, the rota's other drivers (producers' accounts or members)."""
     shift = signup.shift
     people = User.objects.filter(is_active=True, household__isnull=False, household__left_on__isnull=True)
-    if shift.group_id is not None:
+    if shift.rota_id is not None:
+        people = User.objects.filter(is_active=True, rota_places__rota_id=shift.rota_id).exclude(
+            household__left_on__isnull=False)
+    elif shift.group_id is not None:
         people = people.filter(household__group_id=shift.group_id)
     elif signup.household_id is not None:
         people = people.filter(household__group_id=signup.household.group_id)

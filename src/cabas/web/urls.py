@@ -14,7 +14,7 @@ from .views import depot
 from .views import news
 from .views import notifications
 from .views import calendars
-from .views import volunteering
+from .views import volunteering, volunteering_club
 
 
 class IdConverter:
@@ -188,4 +188,14 @@ urlpatterns = [
     path("coordination/cycles/<id:cycle_id>/documents.zip", documents.cycle_documents_file, name="cycle-documents-file"),
     path("coordination/cycles/<id:cycle_id>/envoyer-bons-de-commande/", documents.send_producer_sheets,
          name="send-producer-sheets"),
+    # volunteering: the club's set-up, targets adjusted, harvest calls, farm visits, the drivers' rotas
+    path("coordination/clubs/<id:club_id>/benevolat/", volunteering_club.club_volunteering, name="club-volunteering"),
+    path("coordination/groupes/<id:group_id>/objectifs/", volunteering_club.target_adjust, name="target-adjust"),
+    path("producteur/appel-recolte/", volunteering_club.harvest_call, name="harvest-call"),
+    path("coordination/producteurs/<id:producer_id>/appel-recolte/", volunteering_club.harvest_call_for,
+         name="harvest-call-for"),
+    path("coordination/clubs/<id:club_id>/visites/", volunteering_club.farm_visits, name="farm-visits"),
+    path("coordination/visites/<id:visit_id>/", volunteering_club.visit_record, name="visit-record"),
+    path("coordination/clubs/<id:club_id>/roulements/", volunteering_club.rotas, name="rotas"),
+    path("coordination/roulements/<id:rota_id>/", volunteering_club.rota_detail, name="rota-detail"),
 ]

@@ -15,11 +15,13 @@ from django.views.decorators.http import require_GET, require_POST
 from cabas.flows import post_transport_shares
 from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
+from cabas.distribution.models import Distribution
 from cabas.logistics import diagram, services
 from cabas.logistics.models import (
     Echelon, Participants, PlanningRequest, Round, RoundStop, Scheme, SharingMethod, SiteKind, TransportPlan,
 )
 from cabas.logistics.tasks import request_planning
+from cabas.volunteering.planning import rota_turns_with_drivers
 
 from ..access import cycle_for_coordination, require_club_coordinator
 from ..exports import document_filename, pdf_response
@@ -76,6 +78,11 @@ def _svg(plan: TransportPlan, rounds: list[Round], stops: dict[int, list[RoundSt
     return diagram.render(list(sites.values()), routes, title=title, kind_labels=_kind_labels())
 
 
+def _rota_turns(cycle) -> list[dict]:
+    """Who drives the turns of the club's drivers' rotas on the cycle's distribution days (one query)."""
+    return rota_turns_with_drivers(cycle.club_id, Distribution.objects.filter(cycle=cycle).values("date"))
+
+
 def _rounds_and_stops(plan: TransportPlan):
     rounds = list(Round.objects.filter(plan=plan).order_by("position"))
     stops: dict[int, list[RoundStop]] = {}
@@ -100,6 +107,7 @@ def transport(request, cycle_id: int):
         "methods": SharingMethod.choices, "participant_choices": Participants.choices,
         "settings": services.settings_for(cycle.club), "posted": next((p for p in ordered if p.posted), None),
         "planning": PlanningRequest.objects.filter(cycle=cycle).order_by("-requested_at", "-pk").first(),
+        "rota_turns": _rota_turns(cycle),
     }
     if selected is not None:
         rounds, stops = _rounds_and_stops(selected)
@@ -201,5 +209,6 @@ def driver_sheet(request, cycle_id: int, round_id: int):
         raise Http404
     stops = list(RoundStop.objects.filter(round=row).order_by("sequence"))
     filename = document_filename(_("driver-sheet"), row.position, row.vehicle_name, cycle.name)
-    return pdf_response(request, "web/logistics/pdf/driver_sheet.html", {"cycle": cycle, "round": row, "stops": stops, "plan": row.plan},
+    return pdf_response(request, "web/logistics/pdf/driver_sheet.html", {"cycle": cycle, "round": row, "stops": stops, "plan": row.plan,
+                                                                           "rota_turns": _rota_turns(cycle)},
                         filename)

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -25,6 +25,8 @@ from cabas.distribution.containers import returns_at_depots
 from cabas.distribution.models import Distribution, ProducerSheet
 from cabas.ordering.models import Allocation, CycleStatus, Offer, OrderCycle
 from cabas.ordering.services import set_producer_supply
+from cabas.volunteering.models import RotaDriver, Shift, Signup, SwapOffer, SwapStatus
+from cabas.volunteering.services import pending_swaps_for
 
 from .documents import FORMATS, render_producer_sheet
 from ..feedback import flash_errors
@@ -59,11 +61,36 @@ def producer_home(request):
             depots[distribution.cycle_id].append(distribution)
     returned = returns_at_depots(container__producer=producer, distribution__cycle__in=cycles)
     return render(request, "web/catalog/producer_home.html", {
+        **volunteering(request, producer, now),
         "containers_returned": returned,
         "producer": producer, "cycles": [(c, c.status(now), c.pk in sheets, depots.get(c.pk, [])) for c in cycles],
         "upcoming": [(c, by_cycle[c.pk]) for c in upcoming], "products": products,
         "spec_fields": SPEC_FIELDS, "cost_fields": COST_FIELDS,
     })
+
+
+def volunteering(request, producer, now) -> dict:
+    """The club's coming farm visits and harvest days (other producers' — to sign up for), the producer's own
+    turns in the drivers' rotas (to propose a swap to another driver of the rota) and the swaps offered to it.
+    Four queries."""
+    club_shifts = list(
+        Shift.objects.filter(Q(visit__isnull=False) | Q(harvest_call__isnull=False), club_id=producer.club_id,
+                             group__isnull=True, cancelled_at__isnull=True, starts_at__gt=now)
+        .exclude(visit__producer=producer).exclude(harvest_call__producer=producer)
+        .annotate(taken=Count("signups"), mine=Exists(Signup.objects.filter(shift=OuterRef("pk"), user=request.user)))
+        .order_by("starts_at", "pk")[:20])
+    turns = list(Signup.objects.filter(user=request.user, shift__rota__isnull=False, shift__cancelled_at__isnull=True,
+                                       shift__starts_at__gt=now)
+                 .select_related("shift__rota").order_by("shift__starts_at", "pk")
+                 .prefetch_related(Prefetch("swap_offers", to_attr="pending", queryset=SwapOffer.objects.filter(
+                     status=SwapStatus.PENDING).select_related("to_user"))))
+    partners: dict[int, list] = defaultdict(list)
+    if turns:
+        for driver in (RotaDriver.objects.filter(rota_id__in={t.shift.rota_id for t in turns}, user__is_active=True)
+                       .exclude(user=request.user).select_related("user", "producer").order_by("position", "pk")):
+            partners[driver.rota_id].append(driver)
+    return {"club_shifts": club_shifts, "rota_turns": [(t, partners[t.shift.rota_id]) for t in turns],
+            "swaps_offered": pending_swaps_for(request.user)}
 
 
 @login_required
