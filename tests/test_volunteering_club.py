@@ -153,10 +153,10 @@ def test_the_shifts_of_the_coming_distributions_are_made_once(world, login):
     client = login(world.coordinator)
     page = url("club-volunteering", world.club.pk)
     response = client.post(page, {"action": "calendar"}, follow=True)
-    assert "6 créés, 0 déplacés" in text(response)  # reception, distribution and cash at each of the 2 depots
+    assert "6 créées, 0 déplacées" in text(response)  # reception, distribution and cash at each of the 2 depots
     assert Shift.objects.filter(distribution__isnull=False).count() == 6
     response = client.post(page, {"action": "calendar"}, follow=True)
-    assert "0 créés, 0 déplacés" in text(response)
+    assert "0 créées, 0 déplacées" in text(response)
 
 
 # --- targets reduced or waived ------------------------------------------------------------------------------

@@ -111,7 +111,7 @@ def test_the_clubs_other_volunteering_pages_fit_a_phone(world, live_server, phon
     phone.wait_for_load_state()
     phone.get_by_role("button", name="Créer les permanences des prochaines distributions").click()
     phone.wait_for_load_state()
-    assert "6 créés, 0 déplacés" in phone.inner_text("main")
+    assert "6 créées, 0 déplacées" in phone.inner_text("main")
     phone.locator("#add-shift").get_by_label("Début", exact=True).fill("18:00")
     phone.locator("#add-shift").get_by_label("Fin", exact=True).fill("17:00")
     phone.get_by_role("button", name="Ajouter la permanence").click()
