@@ -14,7 +14,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 from django.template.loader import render_to_string
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from cabas.catalog.models import CertificationVisit, CharterPoint, Producer, ProducerAccount, VisitCheck
@@ -24,8 +24,6 @@ from cabas.volunteering import planning, services
 from cabas.volunteering.models import (
     DriverRota, HarvestCall, RotaDriver, Shift, Signup, SwapStatus, TargetAdjustment, TaskKind, VolunteerTarget,
 )
-from cabas import urls as root_urls
-from cabas.web import urls as web_urls
 from cabas.web.views import logistics as logistics_views
 from tests.test_logistics import closed_cycle, place_world, plan
 
@@ -435,22 +433,6 @@ def test_the_transport_page_and_the_drivers_sheet_show_who_drives(world, login, 
 # --- the producer's home ------------------------------------------------------------------------------------
 
 
-def _stub(request, **kwargs):
-    return HttpResponse("")
-
-
-# This module is also a URL configuration: the site's own, with stand-ins for the members' volunteering pages when
-# they are not installed (the producer's home posts to them).
-_names = {p.name for p in web_urls.urlpatterns}
-urlpatterns = [*root_urls.urlpatterns] + [
-    path(route, _stub, name=name) for route, name in [
-        ("benevolat/creneaux/<int:shift_id>/inscription/", "shift-signup"),
-        ("benevolat/inscriptions/<int:signup_id>/echange/", "swap-offer"),
-        ("benevolat/echanges/<int:offer_id>/reponse/", "swap-answer"),
-    ] if name not in _names]
-
-
-@pytest.mark.urls(__name__)
 def test_the_producers_home_lists_club_shifts_and_its_turns(world, login):
     baker = farmer(world)
     other = farmer(world, world.farm, "ferme@example.org")
@@ -472,10 +454,18 @@ def test_the_producers_home_lists_club_shifts_and_its_turns(world, login):
     mine = Signup.objects.get(shift__rota=rota, user=baker)
     assert f'action="{url("swap-offer", mine.pk)}"' in body and f'<option value="{other.pk}">' in body
     # a swap offered to the producer is answered from its home
-    offer = services.offer_swap(Signup.objects.get(shift__rota=rota, user=other).pk, other, baker.pk)
+    theirs = Signup.objects.get(shift__rota=rota, user=other)
+    offer = services.offer_swap(theirs.pk, other, baker.pk)
     assert f'action="{url("swap-answer", offer.pk)}"' in text(login(baker).get(url("producer-home")))
-    # once signed up
-    services.sign_up(visit_shift.pk, baker)
+    response = login(baker).post(url("swap-answer", offer.pk), {"answer": "accept"})
+    assert response.status_code == 302 and response.url == url("producer-home")
+    assert Signup.objects.get(pk=theirs.pk).user_id == baker.pk
+    # signing up from the producer's home; a group's shift stays out of reach (404)
+    response = login(baker).post(url("shift-signup", visit_shift.pk))
+    assert response.status_code == 302 and response.url == url("producer-home")
+    group_shift = planning.add_shift(world.club, kind=planning.kind_for(world.club, "cash"), group=world.group_a,
+                                     title="Caisse", day=later(2), start=T(9), end=T(12), place="")
+    assert login(baker).post(url("shift-signup", group_shift.pk)).status_code == 404
     body = text(login(baker).get(url("producer-home")))
     assert f'action="{url("shift-signup", visit_shift.pk)}"' not in body and "Vous y êtes inscrit" in body
 

@@ -96,13 +96,6 @@ def _household(request) -> Household | None:
             .select_related("group__club").first())
 
 
-def _member_household(request) -> Household:
-    household = _household(request)
-    if household is None:
-        raise Http404
-    return household
-
-
 def _shift_for_member(household: Household, shift_id: int) -> Shift:
     """A shift of the member's group or club (another group's or club's is not revealed)."""
     shift = services.shifts_open_to(household).filter(pk=shift_id).first()
@@ -217,20 +210,45 @@ def shifts(request):
     return _member_page(request, household)
 
 
-def _member_action(request, household: Household, action, success: str, *, failed: int | None = None):
+def _member_action(request, household: Household | None, action, success: str, *, failed: int | None = None):
+    """Run a member's action and show the member's page again; a producer's account (no household) acts from
+    its own home page, where the outcome is told as a message."""
     try:
         action()
     except ActionError as error:
+        if household is None:
+            for message in error.all_messages:
+                messages.error(request, message)
+            return redirect("producer-home")
         return _member_page(request, household, error=error, failed=failed)
     messages.success(request, success)
-    return redirect("shifts")
+    return redirect("shifts" if household is not None else "producer-home")
+
+
+def _acting_household(request) -> Household | None:
+    """The member's household; None for a producer's account (it takes the club's shifts: farm visits, harvest
+    days, rota turns); 404 for anyone else."""
+    household = _household(request)
+    if household is None and not ProducerAccount.objects.filter(user_id=request.user.pk).exists():
+        raise Http404
+    return household
+
+
+def _shift_for_taker(request, household: Household | None, shift_id: int) -> Shift:
+    if household is not None:
+        return _shift_for_member(household, shift_id)
+    shift = Shift.objects.filter(pk=shift_id, group__isnull=True,
+                                 club__producers__accounts__user_id=request.user.pk).first()
+    if shift is None:
+        raise Http404
+    return shift
 
 
 @login_required
 @require_POST
 def shift_signup(request, shift_id: int):
-    household = _member_household(request)
-    shift = _shift_for_member(household, shift_id)
+    household = _acting_household(request)
+    shift = _shift_for_taker(request, household, shift_id)
     return _member_action(request, household, lambda: services.sign_up(shift.pk, request.user),
                           _("You are on the shift “%(shift)s”. Thank you!") % {"shift": shift.title})
 
@@ -245,7 +263,7 @@ def _own_signup(request, signup_id: int) -> Signup:
 @login_required
 @require_POST
 def shift_withdraw(request, signup_id: int):
-    household = _member_household(request)
+    household = _acting_household(request)
     signup = _own_signup(request, signup_id)
     return _member_action(request, household, lambda: services.withdraw(signup.pk, request.user),
                           _("You are no longer on the shift “%(shift)s”.") % {"shift": signup.shift.title},
@@ -255,7 +273,7 @@ def shift_withdraw(request, signup_id: int):
 @login_required
 @require_POST
 def swap_offer(request, signup_id: int):
-    household = _member_household(request)
+    household = _acting_household(request)
     signup = _own_signup(request, signup_id)
 
     def offer():
@@ -269,7 +287,7 @@ def swap_offer(request, signup_id: int):
 @login_required
 @require_POST
 def swap_answer(request, offer_id: int):
-    household = _member_household(request)
+    household = _acting_household(request)
     offer = SwapOffer.objects.filter(pk=offer_id, to_user=request.user).first()
     if offer is None:
         raise Http404
