@@ -19,7 +19,7 @@ from cabas.core.ids import parse_id
 from cabas.core.validators import read_iso_date
 from cabas.finance import funds, reports, services
 from cabas.finance.models import AccountKind, CycleFunds, HouseholdTariff, TariffCategory
-from cabas.members.models import Club, Household
+from cabas.members.models import Club, Group, Household
 from cabas.members.permissions import access_for
 from cabas.ordering.models import OrderCycle
 from cabas.ordering.services import run_allocation
@@ -65,6 +65,7 @@ def tariffs(request, club_id: int):
         "club": club, "assigned": assigned, "today": today,
         "categories": TariffCategory.objects.filter(club=club),
         "households": Household.objects.filter(group__club=club).select_related("group").order_by("name"),
+        "groups": Group.objects.filter(club=club).order_by("name"),  # each one's volunteering targets
     })
 
 
