@@ -348,7 +348,7 @@ def test_the_demo_takes_money_at_a_depot_where_a_producer_distributes_itself(db,
     assert list_url in home and client.get(list_url).status_code == 200
 
 
-def test_the_demo_has_a_season_of_volunteering(db):
+def test_the_demo_has_a_season_of_volunteering(db, client):
     from cabas.catalog.models import CertificationVisit, VisitCheck
     from cabas.volunteering import planning, services
     from cabas.volunteering.models import DriverRota, HarvestCall, Shift, Signup, SwapOffer, SwapStatus, TargetAdjustment
@@ -370,5 +370,25 @@ def test_the_demo_has_a_season_of_volunteering(db):
     assert planned.shifts.get().signups.count() == 3
     assert VisitCheck.objects.filter(visit__producer__club=club).exists()
     assert any(row["overdue"] for row in planning.visits_overview(club, timezone.localdate()))
-    _turns, counts = planning.rota_table(DriverRota.objects.get(club=club))
+    rota = DriverRota.objects.get(club=club)
+    _turns, counts = planning.rota_table(rota)
     assert max(c["turns"] for c in counts) - min(c["turns"] for c in counts) <= 1
+
+    # every volunteering page has something real to show to the demo's logins
+    def page(email, name, *args):
+        client.force_login(User.objects.get(email=email))
+        response = client.get(reverse(name, args=args))
+        assert response.status_code == 200, (email, name)
+        return response.content.decode()
+
+    body = page("membre.rennes@example.org", "shifts")
+    assert "accept" in body and "Permanences" in body  # the swap waiting for an answer, the open shifts
+    assert "Ma prochaine permanence" in page("membre.rennes@example.org", "home")
+    rennes = Group.objects.get(club=club, slug="rennes")
+    body = page("coordination.rennes@example.org", "group-volunteering", rennes.pk)
+    assert "Qui est venu" in body and "Rien à confirmer" not in body  # the last evening is to confirm
+    assert "en retard" in page("coordination@example.org", "farm-visits", club.pk).lower()
+    assert "Tournée du mercredi" in page("coordination@example.org", "rota-detail", rota.pk)
+    assert "Plantation des poireaux" in page("producteur@example.org", "producer-home")
+    past = OrderCycle.objects.filter(club=club, closed_at__isnull=False).order_by("-closes_at").first()
+    assert "Tournée du mercredi" in page("coordination@example.org", "transport", past.pk)

@@ -206,7 +206,8 @@ def test_a_rota_shares_the_season_s_turns_evenly(world):
     turns, counts = planning.rota_table(rota)
     assert len(turns) == 10 and sorted(c["turns"] for c in counts) == [3, 3, 4]
     assert planning.balance_rota(rota) == 0  # every turn is taken
-    assert [s.pk for s in planning.rota_turns_on(world.club.pk, [days[0]])] == [turns[0].pk]
+    [first] = planning.rota_turns_with_drivers(world.club.pk, [days[0]])
+    assert first["shift_id"] == turns[0].pk and first["user_id"] == drivers[0].pk and first["producer"] == world.farm.name
     with pytest.raises(ActionError):
         planning.create_rota(world.club, name="x", days=days, start=datetime.time(7), end=datetime.time(12), place="",
                              drivers=[(drivers[0].pk, None)])

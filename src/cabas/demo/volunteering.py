@@ -153,15 +153,16 @@ def seed_volunteering(*, club: Club, coordinator: User, farmer: User, rng: rando
         if member:
             services.sign_up(visit_shift.pk, member, now=now)
 
-    # The Tuesday round, driven in turn by the dairy's farmer and three members, from two months ago to spring.
+    # The Wednesday round (the first distribution day of the week), driven in turn by the dairy's farmer and three
+    # members, from two months ago to spring: the transport page of each cycle says who drives.
     start = today - datetime.timedelta(weeks=8)
-    start += datetime.timedelta(days=(1 - start.weekday()) % 7)
+    start += datetime.timedelta(days=(2 - start.weekday()) % 7)
     days = [start + datetime.timedelta(weeks=w) for w in range(26)]
     drivers = [(farmer.pk, producers[0].pk)] + [(u.pk, None) for u in (
         people[households[groups["vitre"].pk][0].pk][0], people[households[groups["montfort"].pk][1].pk][0],
         people[households[groups["cesson"].pk][2].pk][0])]
     # shared out as on the day it was made, before the season started
-    rota = planning.create_rota(club, name="Tournée du mardi", days=days, start=datetime.time(7, 30),
+    rota = planning.create_rota(club, name="Tournée du mercredi", days=days, start=datetime.time(7, 30),
                                 end=datetime.time(12), place=f"Départ : {producers[0].name}", drivers=drivers,
                                 now=_at(start - datetime.timedelta(days=1), 0))
     done = Signup.objects.filter(shift__rota=rota, shift__ends_at__lte=now)

@@ -298,21 +298,6 @@ def rota_table(rota: DriverRota) -> tuple[list[Shift], list[dict]]:
     return turns, [{"driver": d, "turns": counts.get(d.user_id, 0)} for d in drivers]
 
 
-def rota_turns_on(club_id: int, days: Iterable[datetime.date]) -> list[Shift]:
-    """The rota turns of a club on given days (the transport page and the drivers' sheets show them)."""
-    days = list(days)
-    if not days:
-        return []
-    tz = timezone.get_current_timezone()
-    start = datetime.datetime.combine(min(days), datetime.time.min, tzinfo=tz)
-    end = datetime.datetime.combine(max(days), datetime.time.max, tzinfo=tz)
-    wanted = set(days)
-    return [s for s in Shift.objects.filter(club_id=club_id, rota__isnull=False, cancelled_at__isnull=True,
-                                            starts_at__gte=start, starts_at__lte=end)
-            .select_related("rota").prefetch_related("signups__user")
-            if timezone.localdate(s.starts_at) in wanted]
-
-
 def rota_turns_with_drivers(club_id: int, days) -> list[dict]:
     """The rota turns of a club on given days with who drives each (their name, and their producer's name and
     phone for a producer's account), in one query: ``days`` may be a list of dates or a query of dates (the
