@@ -1,5 +1,6 @@
 """Clubs, their purchasing groups and depots, households and the people who log in."""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from . import rhythm
 
 
 class Club(models.Model):
@@ -50,6 +53,15 @@ class Group(models.Model):
         _("yearly membership fee"), max_digits=8, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(Decimal("0"))], help_text=_("Empty: the club's fee."),
     )
+    # Its own rhythm (members.rhythm): the depot's distribution day every N weeks, counted from a first day.
+    every_weeks = models.PositiveSmallIntegerField(
+        _("distributes every (weeks)"), default=1, validators=[MinValueValidator(1), MaxValueValidator(26)],
+        help_text=_("1: every week; 2: every fortnight; 4: every month; 17: about three times a year."),
+    )
+    rhythm_from = models.DateField(
+        _("counted from"), null=True, blank=True,
+        help_text=_("A distribution day the rhythm is counted from. Empty: every week."),
+    )
 
     class Meta:
         verbose_name = _("group")
@@ -59,6 +71,14 @@ class Group(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def distribution_days(self, start: datetime.date, end: datetime.date) -> list[datetime.date]:
+        """The days the group's rhythm plans a distribution at its depot, from ``start`` to ``end``."""
+        depot = getattr(self, "depot", None)
+        if depot is None:
+            return []
+        return rhythm.distribution_days(weekday=depot.distribution_weekday, every_weeks=self.every_weeks,
+                                        counted_from=self.rhythm_from, start=start, end=end)
 
 
 class Weekday(models.IntegerChoices):
