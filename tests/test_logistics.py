@@ -410,20 +410,14 @@ def test_delete_logistics_removes_a_clubs_transport(placed):
 # --- the admin and the demo -------------------------------------------------------------------------
 
 
-def test_the_admin_edits_sites_vehicles_and_settings_and_reads_plans(placed, client):
-    from django.contrib.auth.models import Group as AuthGroup
+def test_the_operators_admin_edits_sites_vehicles_and_settings_and_reads_plans(placed, client):
     from django.urls import reverse
 
-    from cabas.demo.transport import _admin_permissions
+    from cabas.members.models import User
 
     cycle = closed_cycle(placed)
     result = plan(cycle, "hub")
-    coordinator = placed.coordinator
-    coordinator.is_staff = True
-    coordinator.save()
-    coordinator.groups.add(AuthGroup.objects.create(name="Coordination du club"))
-    _admin_permissions(coordinator)
-    client.force_login(coordinator)
+    client.force_login(User.objects.create_superuser(email="root@example.org", password="x"))
     for name in ("site", "vehicle", "logisticssettings", "chilledcategory"):
         assert client.get(reverse(f"admin:logistics_{name}_add")).status_code == 200, name
     assert client.get(reverse("admin:logistics_vehicle_change", args=[placed.van.pk])).status_code == 200

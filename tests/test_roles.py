@@ -105,21 +105,21 @@ def test_the_producer_referent_sees_only_its_producers_sheet_not_the_groups(scen
     assert client.get(urls["referent_home"]).content.decode().count("bon de commande") == 1
 
 
-# The back office (/admin/) with two clubs: both clubs' coordinators are staff with every model permission;
-# only the club scope holds them back. A member is not staff: the admin sends them to its login page.
+# The back office (/admin/) with two clubs is the installation operators' (superusers) alone: both clubs'
+# coordinators, even marked staff with every model permission, are sent to its login page like a member.
 ADMIN_ROLES = ["anonymous", "member_a", "club_coordinator", "other_club_coordinator", "superuser"]
 ADMIN_MATRIX = {
-    "user_a":            [LOGIN, LOGIN, OK, HIDDEN, OK],
-    "user_a_password":   [LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK],
-    "user_b":            [LOGIN, LOGIN, HIDDEN, OK, OK],
-    "user_b_password":   [LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK],
-    "group_coordinator": [LOGIN, LOGIN, HIDDEN, HIDDEN, OK],
-    "household_a":       [LOGIN, LOGIN, OK, HIDDEN, OK],
-    "household_b":       [LOGIN, LOGIN, HIDDEN, OK, OK],
-    "product_a":         [LOGIN, LOGIN, OK, HIDDEN, OK],
-    "producer_b":        [LOGIN, LOGIN, HIDDEN, OK, OK],
-    "club_b":            [LOGIN, LOGIN, HIDDEN, OK, OK],
-    "permission_groups": [LOGIN, LOGIN, FORBIDDEN, FORBIDDEN, OK],
+    "user_a":            [LOGIN, LOGIN, LOGIN, LOGIN, OK],
+    "user_a_password":   [LOGIN, LOGIN, LOGIN, LOGIN, OK],
+    "user_b":            [LOGIN, LOGIN, LOGIN, LOGIN, OK],
+    "user_b_password":   [LOGIN, LOGIN, LOGIN, LOGIN, OK],
+    "group_coordinator": [LOGIN, LOGIN, LOGIN, LOGIN, OK],
+    "household_a":       [LOGIN, LOGIN, LOGIN, LOGIN, OK],
+    "household_b":       [LOGIN, LOGIN, LOGIN, LOGIN, OK],
+    "product_a":         [LOGIN, LOGIN, LOGIN, LOGIN, OK],
+    "producer_b":        [LOGIN, LOGIN, LOGIN, LOGIN, OK],
+    "club_b":            [LOGIN, LOGIN, LOGIN, LOGIN, OK],
+    "permission_groups": [LOGIN, LOGIN, LOGIN, LOGIN, OK],
 }
 
 
@@ -128,7 +128,7 @@ def admin_scene(scene, world):
     from cabas.catalog.models import Producer as ProducerModel
     from cabas.members.models import Household, User
 
-    from .test_admin_scope import make_staff
+    from .test_admin_operators import make_staff
 
     users, _urls = scene
     users = {key: users[key] for key in ("member_a", "club_coordinator", "other_club_coordinator")}

@@ -1,13 +1,13 @@
 from django.contrib import admin
 
-from cabas.members.admin_scope import SHARED, ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin
+from cabas.core.admin_site import ReadOnlyAdmin
 
 from .models import (
     Category, CertificationVisit, CharterPoint, Container, CostSheet, Label, Producer, ProducerAccount, Product, SpecSheet, VisitCheck,
 )
 
 
-class ProductInline(ClubScopedTabularInline):
+class ProductInline(admin.TabularInline):
     model = Product
     fields = ["reference", "name", "category", "unit", "unit_price", "vat_rate", "pack_size", "order_step", "min_total",
               "container", "containers_per_step", "is_active", "is_trial"]
@@ -15,8 +15,7 @@ class ProductInline(ClubScopedTabularInline):
 
 
 @admin.register(Producer)
-class ProducerAdmin(ClubScopedAdmin):
-    club_path = "club"
+class ProducerAdmin(admin.ModelAdmin):
     list_display = ["name", "club", "kind", "address", "charter_signed_on", "distributes_itself"]
     list_filter = ["club", "kind", "labels", "distributes_itself"]
     search_fields = ["name"]
@@ -26,15 +25,13 @@ class ProducerAdmin(ClubScopedAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(ClubScopedAdmin):
-    club_path = SHARED
+class CategoryAdmin(admin.ModelAdmin):
     list_display = ["name", "position"]
     list_editable = ["position"]
 
 
 @admin.register(Product)
-class ProductAdmin(ClubScopedAdmin):
-    club_path = "producer__club"
+class ProductAdmin(admin.ModelAdmin):
     list_display = ["name", "producer", "category", "unit", "unit_price", "vat_rate", "pack_size", "is_active"]
     list_filter = ["category", "producer__club", "is_active"]
     list_select_related = ["producer", "category"]
@@ -42,24 +39,21 @@ class ProductAdmin(ClubScopedAdmin):
 
 
 @admin.register(Container)
-class ContainerAdmin(ClubScopedAdmin):
+class ContainerAdmin(admin.ModelAdmin):
     """Returnable containers and their deposits; a product carries one per order step (its ``container``)."""
 
-    club_path = "club"
     list_display = ["name", "deposit", "producer", "club"]
     list_filter = ["club"]
     search_fields = ["name"]
 
 
 @admin.register(Label)
-class LabelAdmin(ClubScopedAdmin):
-    club_path = SHARED
+class LabelAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
 @admin.register(ProducerAccount)
-class ProducerAccountAdmin(ClubScopedAdmin):
-    club_path = "producer__club"
+class ProducerAccountAdmin(admin.ModelAdmin):
     list_display = ["user", "producer"]
     raw_id_fields = ["user"]
 
@@ -70,33 +64,29 @@ class ReadOnlyDecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(SpecSheet)
 class SpecSheetAdmin(ReadOnlyDecisionAdmin):
-    club_path = "product__producer__club"
     list_display = ["product", "version", "status", "proposed_at", "decided_at"]
     list_filter = ["status"]
 
 
 @admin.register(CostSheet)
 class CostSheetAdmin(ReadOnlyDecisionAdmin):
-    club_path = "product__producer__club"
     list_display = ["product", "season", "unit_price", "status", "decided_at"]
     list_filter = ["status"]
 
 
 @admin.register(CharterPoint)
-class CharterPointAdmin(ClubScopedAdmin):
-    club_path = "club"
+class CharterPointAdmin(admin.ModelAdmin):
     list_display = ["text", "club", "position"]
     list_filter = ["club"]
 
 
-class VisitCheckInline(ClubScopedTabularInline):
+class VisitCheckInline(admin.TabularInline):
     model = VisitCheck
     extra = 0
 
 
 @admin.register(CertificationVisit)
-class CertificationVisitAdmin(ClubScopedAdmin):
-    club_path = "producer__club"
+class CertificationVisitAdmin(admin.ModelAdmin):
     list_display = ["producer", "visited_on", "decision", "next_visit_on"]
     list_filter = ["decision"]
     inlines = [VisitCheckInline]

@@ -1,37 +1,34 @@
 from django.contrib import admin
 
-from cabas.members.admin_scope import ClubScopedAdmin, ClubScopedTabularInline
 
 from .models import Contract, ContractProduct, Subscription, SubscriptionLine, SubscriptionSkip
 
 
-class ContractProductInline(ClubScopedTabularInline):
+class ContractProductInline(admin.TabularInline):
     model = ContractProduct
     extra = 0
 
 
 @admin.register(Contract)
-class ContractAdmin(ClubScopedAdmin):
-    club_path = "club"
+class ContractAdmin(admin.ModelAdmin):
     list_display = ["title", "club", "producer", "frequency", "guarantee_kind", "guarantee_amount", "starts_on", "ends_on"]
     list_filter = ["club", "frequency"]
     inlines = [ContractProductInline]
 
 
-class SubscriptionLineInline(ClubScopedTabularInline):
+class SubscriptionLineInline(admin.TabularInline):
     model = SubscriptionLine
     extra = 0
 
 
-class SubscriptionSkipInline(ClubScopedTabularInline):
+class SubscriptionSkipInline(admin.TabularInline):
     model = SubscriptionSkip
     extra = 0
     fields = ["date"]
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(ClubScopedAdmin):
-    club_path = "producer__club"
+class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["household", "producer", "season", "starts_on", "ends_on", "payment_schedule"]
     list_filter = ["producer__club", "producer"]
     inlines = [SubscriptionLineInline, SubscriptionSkipInline]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.contrib.auth.models import Permission
 
 from cabas.catalog.models import Category, Producer, Product, Unit
 from cabas.members.models import Club, Group
@@ -63,7 +62,7 @@ WEIGHTS = {
 WEIGHTS_BY_UNIT = {Unit.KILOGRAM: ("1.00", "0.08"), Unit.LITRE: ("1.05", "0.0834")}  # vegetables, cheese by the kilo…
 
 
-def seed_logistics(club: Club, cycle: OrderCycle | None = None, *, coordinator=None, seconds: float = 60.0,
+def seed_logistics(club: Club, cycle: OrderCycle | None = None, *, seconds: float = 60.0,
                    max_iterations: int | None = 120, coalition_iterations: int | None = 25) -> None:
     """The demo club's transport, and a plan of ``cycle`` (by default its last closed cycle) in each scheme.
 
@@ -116,9 +115,6 @@ def seed_logistics(club: Club, cycle: OrderCycle | None = None, *, coordinator=N
         product.crates_per_unit = D(crates) if crates else None
     Product.objects.bulk_update(products, ["unit_weight_kg", "crates_per_unit"])
 
-    if coordinator is not None:
-        _admin_permissions(coordinator)
-
     cycle = cycle or OrderCycle.objects.filter(club=club, closed_at__isnull=False).order_by("-closes_at").first()
     if cycle is None:
         return
@@ -126,15 +122,3 @@ def seed_logistics(club: Club, cycle: OrderCycle | None = None, *, coordinator=N
         plan = services.plan_cycle(cycle, scheme, seconds=seconds, max_iterations=max_iterations,
                                    coalition_seconds=seconds, coalition_iterations=coalition_iterations)
     services.choose_plan(plan)
-
-
-def _admin_permissions(coordinator) -> None:
-    """The club coordinators' admin group may edit the transport settings, sites, vehicles and chilled
-    categories, and read the plans."""
-    editable = ["logisticssettings", "site", "vehicle", "chilledcategory"]
-    readable = ["transportplan", "round", "roundstop"]
-    permissions = list(Permission.objects.filter(content_type__app_label="logistics", content_type__model__in=editable)) + list(
-        Permission.objects.filter(content_type__app_label="logistics", content_type__model__in=readable, codename__startswith="view_")
-    )
-    for group in coordinator.groups.all():
-        group.permissions.add(*permissions)

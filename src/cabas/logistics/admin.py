@@ -5,14 +5,13 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cabas.members.admin_scope import ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin
+from cabas.core.admin_site import ReadOnlyAdmin
 
 from .models import ChilledCategory, CostShare, LogisticsSettings, Round, RoundStop, Site, TransportPlan, Vehicle
 
 
 @admin.register(LogisticsSettings)
-class LogisticsSettingsAdmin(ClubScopedAdmin):
-    club_path = "club"
+class LogisticsSettingsAdmin(admin.ModelAdmin):
     list_display = ["club", "scheme", "sharing_method", "participants", "osrm_url"]
     formfield_overrides = {models.URLField: {"assume_scheme": "http"}}  # a local OSRM is usually plain http
     fieldsets = [
@@ -27,8 +26,7 @@ class LogisticsSettingsAdmin(ClubScopedAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(ClubScopedAdmin):
-    club_path = "club"
+class SiteAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "club", "opens_at", "closes_at", "service_minutes", "hub_mode"]
     list_filter = ["club", "kind"]
     search_fields = ["name"]
@@ -36,8 +34,7 @@ class SiteAdmin(ClubScopedAdmin):
 
 
 @admin.register(Vehicle)
-class VehicleAdmin(ClubScopedAdmin):
-    club_path = "club"
+class VehicleAdmin(admin.ModelAdmin):
     list_display = ["name", "club", "count", "capacity_kg", "capacity_crates", "refrigerated", "cost_per_km", "cost_per_hour",
                     "fixed_cost", "driver_kind", "is_active"]
     list_filter = ["club", "driver_kind", "refrigerated", "is_active"]
@@ -45,13 +42,12 @@ class VehicleAdmin(ClubScopedAdmin):
 
 
 @admin.register(ChilledCategory)
-class ChilledCategoryAdmin(ClubScopedAdmin):
-    club_path = "club"
+class ChilledCategoryAdmin(admin.ModelAdmin):
     list_display = ["category", "club"]
     list_filter = ["club"]
 
 
-class RoundInline(ClubScopedTabularInline):
+class RoundInline(admin.TabularInline):
     model = Round
     fields = ["position", "echelon", "vehicle_name", "km", "minutes", "cost", "co2_kg", "trips"]
     readonly_fields = fields
@@ -62,7 +58,7 @@ class RoundInline(ClubScopedTabularInline):
         return False
 
 
-class CostShareInline(ClubScopedTabularInline):
+class CostShareInline(admin.TabularInline):
     model = CostShare
     fields = ["name", "key", "share", "stand_alone", "saving", "method", "error"]
     readonly_fields = fields
@@ -75,7 +71,6 @@ class CostShareInline(ClubScopedTabularInline):
 
 @admin.register(TransportPlan)
 class TransportPlanAdmin(ReadOnlyAdmin):
-    club_path = "cycle__club"
     list_display = ["cycle", "scheme", "km", "hours", "cost", "co2_kg", "baseline_cost", "feasible", "chosen", "computed_at"]
     list_filter = ["scheme", "chosen", "feasible"]
     list_select_related = ["cycle"]
@@ -84,6 +79,5 @@ class TransportPlanAdmin(ReadOnlyAdmin):
 
 @admin.register(RoundStop)
 class RoundStopAdmin(ReadOnlyAdmin):
-    club_path = "round__plan__cycle__club"
     list_display = ["round", "sequence", "action", "name", "arrival", "departure"]
     list_select_related = ["round"]

@@ -5,17 +5,16 @@ from django.contrib import admin
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
-from cabas.members.admin_scope import SUPERUSERS_ONLY, ClubScopeMixin, ReadOnlyAdmin
+from cabas.core.admin_site import ReadOnlyAdmin
 
 from .models import SentNotification
 
 
-class TaskResultAdmin(ClubScopeMixin, DBTaskResultAdmin):
+class TaskResultAdmin(DBTaskResultAdmin):
     """django-tasks-db's list of tasks (status, failures with their traceback), read only, for superusers.
     With the Redis backend the tasks live in Redis (`rqstats`); the results listed here are the database
     backend's."""
 
-    club_path = SUPERUSERS_ONLY
     list_filter = ("status", "task_path", "queue_name")
     search_fields = ("task_path", "id")
 
@@ -26,7 +25,6 @@ admin.site.register(DBTaskResult, TaskResultAdmin)
 
 @admin.register(SentNotification)
 class SentNotificationAdmin(ReadOnlyAdmin):
-    club_path = SUPERUSERS_ONLY
     list_display = ("kind", "event", "email", "sent_at")
     list_filter = ("kind",)
     search_fields = ("event", "email")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cabas.members.admin_scope import ReadOnlyAdmin
+from cabas.core.admin_site import ReadOnlyAdmin
 
 from .models import OrderCycle
 
@@ -9,7 +9,6 @@ from .models import OrderCycle
 class OrderCycleAdmin(ReadOnlyAdmin):
     """Read-only here: cycles are opened and closed from the coordination pages (frozen prices, one transaction)."""
 
-    club_path = "club"
 
     list_display = ["name", "club", "opens_at", "closes_at", "closed_at"]
     list_filter = ["club"]

@@ -1,13 +1,11 @@
 from django.contrib import admin
 
-from cabas.members.admin_scope import ClubScopedAdmin
 
 from .models import Survey
 
 
 @admin.register(Survey)
-class SurveyAdmin(ClubScopedAdmin):
-    club_path = "club"
+class SurveyAdmin(admin.ModelAdmin):
     list_display = ["product_name", "club", "opens_on", "closes_on", "decision"]
     list_filter = ["club", "decision"]
     exclude = ["decision", "decision_note", "decided_at", "decided_by", "trial_product"]  # decided on the results page

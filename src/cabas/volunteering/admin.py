@@ -2,27 +2,23 @@
 
 from django.contrib import admin
 
-from cabas.members.admin_scope import ClubScopedAdmin
 
 from .models import DriverRota, HarvestCall, Shift, TaskKind, VolunteerTarget
 
 
 @admin.register(TaskKind)
-class TaskKindAdmin(ClubScopedAdmin):
-    club_path = "club"
+class TaskKindAdmin(admin.ModelAdmin):
     list_display = ["name", "category", "hours", "people_needed", "club"]
     list_filter = ["club", "category"]
 
 
 @admin.register(VolunteerTarget)
-class VolunteerTargetAdmin(ClubScopedAdmin):
-    club_path = "club"
+class VolunteerTargetAdmin(admin.ModelAdmin):
     list_display = ["club", "group", "hours_per_year"]
 
 
 @admin.register(Shift)
-class ShiftAdmin(ClubScopedAdmin):
-    club_path = "club"
+class ShiftAdmin(admin.ModelAdmin):
     list_display = ["title", "starts_at", "group", "kind", "people_needed", "confirmed_at", "cancelled_at"]
     list_filter = ["club", "kind__category"]
     date_hierarchy = "starts_at"
@@ -31,12 +27,10 @@ class ShiftAdmin(ClubScopedAdmin):
 
 
 @admin.register(HarvestCall)
-class HarvestCallAdmin(ClubScopedAdmin):
-    club_path = "producer__club"
+class HarvestCallAdmin(admin.ModelAdmin):
     list_display = ["title", "producer", "created_at"]
 
 
 @admin.register(DriverRota)
-class DriverRotaAdmin(ClubScopedAdmin):
-    club_path = "club"
+class DriverRotaAdmin(admin.ModelAdmin):
     list_display = ["name", "club", "starts_on", "ends_on"]

@@ -17,8 +17,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group as AuthGroup
-from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import ProtectedError, Q, RestrictedError
@@ -58,11 +56,6 @@ CLUB_NAME = "Club des Groupements d'Achats du Pays de Rennes"
 CLUB_TERRITORY = "Rennes Métropole, pays de Vitré et de Brocéliande (Ille-et-Vilaine)"
 CLUB_COORDINATOR_EMAIL = "coordination@example.org"
 ADMIN_EMAIL = "admin@example.org"
-COORDINATION_GROUP = "Coordination du club"
-# The admin permissions the club coordinators' auth group gets: everything on these apps, except
-# on the models whose edition amounts to handing out rights (see Command._coordination_group).
-COORDINATION_APPS = ("catalog", "members", "contracts", "participation")  # money has its own pages
-VIEW_ONLY_MODELS = ("role",)
 
 D = Decimal
 
@@ -550,7 +543,7 @@ class Command(BaseCommand):
                     date_joined=household.created_at + datetime.timedelta(days=rng.randint(0, 15)),
                 ))
         coordinator = User(
-            email=CLUB_COORDINATOR_EMAIL, first_name="Armelle", last_name="Le Bris", is_staff=True,
+            email=CLUB_COORDINATOR_EMAIL, first_name="Armelle", last_name="Le Bris",
             password=encoded, date_joined=now - datetime.timedelta(days=1200),
         )
         admin = User(
@@ -568,7 +561,6 @@ class Command(BaseCommand):
                 for spec in GROUPS
             ]
         )
-        coordinator.groups.add(self._coordination_group())
 
         # The catalogue. Categories are shared by every club: reuse those that exist.
         categories = {}
@@ -620,7 +612,7 @@ class Command(BaseCommand):
         close_cycle(past.pk, by_user=coordinator, now=closed_closes + datetime.timedelta(minutes=3))
         seed_money(club=club, older=older, past=past, coordinator=coordinator, password=encoded, rng=rng, today=today)
         seed_depot_money(club=club, cycle=past, coordinator=coordinator, rng=rng, today=today)
-        seed_logistics(club, past, coordinator=coordinator)  # sites, vehicles and a transport plan in each scheme
+        seed_logistics(club, past)  # sites, vehicles and a transport plan in each scheme
         seed_reception(club)  # the delivery checked at one depot, one product short
         seed_distribution_day(club)  # pickups signed off at one depot, a no-show's goods and pack surplus handled
         # At one depot, households bring back part of their jars and bottles (refunded on their accounts).
@@ -635,19 +627,6 @@ class Command(BaseCommand):
         seed_volunteering(club=club, coordinator=coordinator, farmer=User.objects.get(email=PRODUCER_EMAIL),
                           rng=rng, today=today)
         return club
-
-    def _coordination_group(self) -> AuthGroup:
-        """The Django auth group giving club coordinators the admin for the catalogue and the members.
-
-        Roles are view only (whoever may edit roles can coordinate any club). Member accounts are
-        editable: the user admin hides the rights fields and the staff accounts from non-superusers.
-        """
-        group, _created = AuthGroup.objects.get_or_create(name=COORDINATION_GROUP)
-        permissions = Permission.objects.filter(content_type__app_label__in=COORDINATION_APPS).exclude(
-            content_type__model__in=VIEW_ONLY_MODELS, codename__regex=r"^(add|change|delete)_"
-        )
-        group.permissions.set(permissions)
-        return group
 
     def _cycle(self, club, groups, opens_at, closes_at, product_ids) -> OrderCycle:
         deadline = timezone.localdate(closes_at)
