@@ -101,14 +101,15 @@ class VehicleForm(SetupForm):
 
 
 class ChilledForm(ServiceErrors, forms.Form):
-    categories = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Categories that travel chilled"), queryset=Category.objects.none(), required=False,
+    categories = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Categories that travel chilled"), coerce=int, required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("Their goods travel only in refrigerated vehicles in the pooled rounds."))
 
     def __init__(self, *args, categories, **kwargs):
+        """``categories``: the catalogue's categories, listed (the allow-list of ids)."""
         super().__init__(*args, **kwargs)
-        self.fields["categories"].queryset = categories
+        self.fields["categories"].choices = [(c.pk, c.name) for c in categories]
 
 
 # --- who may see what ---------------------------------------------------------------------------------------
@@ -142,7 +143,8 @@ def transport_setup(request, club_id: int):
     chilled = set(ChilledCategory.objects.filter(club=club).values_list("category_id", flat=True))
     categories = list(_categories())
     return render(request, "web/logistics/setup.html", {
-        "club": club, "settings": settings_for(club),
+        "club": club,
+        "settings": LogisticsSettings.objects.filter(club=club).select_related("hub").first() or LogisticsSettings(club=club),
         "sites": list(Site.objects.filter(club=club).select_related("producer", "group").order_by("kind", "name")),
         "vehicles": list(Vehicle.objects.filter(club=club).select_related("home").order_by("-is_active", "name")),
         "chilled": [c for c in categories if c.pk in chilled],
@@ -284,14 +286,14 @@ def vehicle_delete(request, club_id: int, vehicle_id: int):
 @require_POST
 def chilled_categories(request, club_id: int):
     club = club_for_setup(request, club_id)
-    form = ChilledForm(request.POST, categories=_categories())
+    form = ChilledForm(request.POST, categories=list(_categories()))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return redirect("transport-setup", club.pk)
     try:
-        setup.set_chilled_categories(club=club, category_ids=[c.pk for c in form.cleaned_data["categories"]])
+        setup.set_chilled_categories(club=club, category_ids=form.cleaned_data["categories"])
     except ActionError as error:
         flash_errors(request, error)
     else:
