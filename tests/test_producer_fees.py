@@ -152,3 +152,28 @@ def test_the_page_costs_a_constant_number_of_queries(world, django_assert_num_qu
         if i % 2:
             producer_fees.post_producer_fees(club=world.club, year=TODAY.year, producer_ids=[producer.pk])
     measure()
+
+
+def test_the_demo_shows_the_fees_the_invitation_and_the_transport_set_up(db, client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from cabas.demo.money import TREASURER_EMAIL
+    from cabas.finance.checks import check_ledger
+    from cabas.members.models import Club, User
+
+    call_command("seed-demo", "--force", stdout=StringIO())
+    club = Club.objects.get(slug="pays-de-rennes")
+    assert club.producer_fee == D("20.00")
+    assert len(producer_fees.posted_fees(club, TODAY.year)) == Producer.objects.filter(club=club).count()
+    assert check_ledger() == []
+    client.force_login(User.objects.get(email=TREASURER_EMAIL))
+    page = client.get(reverse("producer-fees", args=[club.pk])).content.decode()
+    assert "comptabilisée : 20,00" in page and "pas encore" not in page
+    inviter = User.objects.get(email="membre.rennes@example.org")
+    client.force_login(inviter)
+    assert "jeanne.invitee@example.org" in client.get(reverse("household-members")).content.decode()
+    client.force_login(User.objects.get(email="coordination@example.org"))
+    page = client.get(reverse("transport-setup", args=[club.pk])).content.decode()
+    assert "plateforme Rennes Sud-Est" in page and "frigorifique" in page
