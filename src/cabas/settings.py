@@ -244,3 +244,8 @@ CABAS_DEADLINE_REMINDER_HOURS = int(os.environ.get("CABAS_DEADLINE_REMINDER_HOUR
 # (later, they propose a swap or tell a coordinator); members are reminded the day before their shift, and
 # coordinators told two days before a shift that no one has signed up for.
 CABAS_SHIFT_WITHDRAW_HOURS = int(os.environ.get("CABAS_SHIFT_WITHDRAW_HOURS", "48"))
+
+# Households (cabas.members.households): a member invites a person into their household by e-mail; a household
+# has at most this many people (invitations waiting included), and an invitation's link works this many days.
+CABAS_HOUSEHOLD_MAX_MEMBERS = int(os.environ.get("CABAS_HOUSEHOLD_MAX_MEMBERS", "6"))
+CABAS_INVITATION_DAYS = int(os.environ.get("CABAS_INVITATION_DAYS", "7"))

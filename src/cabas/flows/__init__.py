@@ -8,6 +8,7 @@ management commands and the demo call (never a domain's steps one after another 
 | close a cycle | ``closing.close_cycle``, ``closing.close_due_cycles`` | ordering, distribution, finance |
 | record a delivery (club-wide, or at one depot) | ``reception.record_deliveries``, ``reception.record_depot_reception`` | ordering, distribution, finance |
 | approve, start, renew a membership; leave a group | ``memberships`` | members, finance, ordering |
+| a person leaves their household | ``households.leave_household`` | members, volunteering |
 | export a person's data, erase a person | ``personal_data`` | every domain that names a person |
 | post a transport plan's shares | ``transport.post_transport_shares`` | logistics, finance |
 | import a bank statement (its lines left to match announced) | ``money.import_bank_statement`` | finance, notifications |
@@ -25,6 +26,7 @@ A new workflow gets its own module here; a step that stays within one domain bel
 from .closing import ClosingOutcome, close_cycle, close_due_cycles
 from .cost_sheets import decide_cost_sheet
 from .deposits import record_container_returns
+from .households import leave_household
 from .money import import_bank_statement, queue_bank_statement
 from .memberships import apply_to_join, approve_membership, leave_group, renew_membership, start_membership
 from .opening import open_cycle
@@ -36,6 +38,6 @@ from .transport import post_transport_shares
 
 __all__ = [
     "ClosingOutcome", "apply_to_join", "approve_membership", "close_cycle", "close_due_cycles", "decide_cost_sheet", "erase_member",
-    "export_member_data", "import_bank_statement", "queue_bank_statement", "leave_group", "open_cycle", "post_transport_shares", "record_container_returns", "record_deliveries",
+    "export_member_data", "import_bank_statement", "queue_bank_statement", "leave_group", "leave_household", "open_cycle", "post_transport_shares", "record_container_returns", "record_deliveries",
     "record_depot_reception", "renew_membership", "save_order", "save_paper_orders", "sell_surplus", "start_membership",
 ]

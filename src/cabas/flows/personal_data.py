@@ -36,7 +36,7 @@ from cabas.core.money import ZERO, line_amount
 from cabas.distribution.models import ContainerReturn, Pickup, SurplusDisposition, Uncollected
 from cabas.finance import services as finance
 from cabas.finance.models import FundShare, HouseholdTariff, Invoice, Payment, SolidarityPledge
-from cabas.members.models import Household, Membership, MembershipApplication, Role, RoleKind, User
+from cabas.members.models import Household, HouseholdInvitation, Membership, MembershipApplication, Role, RoleKind, User
 from cabas.members.permissions import access_for
 from cabas.notifications.models import Preference, SentNotification
 from cabas.ordering.models import Allocation, LineChange, Order, OrderLine, OrderSummary
@@ -102,6 +102,9 @@ RECORDS = {
     "finance.fundshare.household": "export; kept (money records of the funds)",
     "members.membership.household": "export; kept (fees are money records)",
     "members.membershipapplication.household": "export; anonymised with the household",
+    "members.householdinvitation.household": "export (the household's invitations); erase deletes every one when the "
+                                             "household is anonymised (they name the people invited)",
+    "members.householdinvitation.invited_by": "export; erase deletes those the person sent, and the one sent to them",
     # volunteering
     "volunteering.signup.user": "export (my shifts, done and to come); erase drops the coming ones, keeps those past",
     "volunteering.signup.household": "export; kept (the group's balance of hours)",
@@ -335,6 +338,11 @@ def export_member_data(user) -> dict:
         {"year": t.year, "hours": t.hours, "reason": t.reason}
         for t in TargetAdjustment.objects.filter(household=household).order_by("year")
     ]
+    data["household_invitations"] = [
+        {"first_name": i.first_name, "email": i.email, "invited_by_me": i.invited_by_id == person.pk, "sent_at": i.created_at,
+         "expires_at": i.expires_at, "accepted_at": i.accepted_at, "cancelled_at": i.cancelled_at}
+        for i in HouseholdInvitation.objects.filter(household=household).order_by("created_at", "pk")
+    ]
     for key, model in (("memberships", Membership), ("solidarity_pledge", SolidarityPledge), ("fund_shares", FundShare)):
         data[key] = _generic_rows(model.objects.filter(household=household).order_by("pk"))
     return _plain(data)
@@ -449,6 +457,7 @@ def erase_member(*, user, by_user, password: str | None = None, today: datetime.
 
     _anonymise_applications(MembershipApplication.objects.filter(email__iexact=old_email),
                             email=person.email, household_name="")
+    HouseholdInvitation.objects.filter(Q(invited_by=person) | Q(email__iexact=old_email)).delete()
 
     result = {"household_anonymised": False, "household_name": "", "owed": Decimal("0.00")}
     if person.household_id is not None:
@@ -461,6 +470,7 @@ def erase_member(*, user, by_user, password: str | None = None, today: datetime.
             HouseholdTariff.objects.filter(household=household).delete()
             SolidarityPledge.objects.filter(household=household).delete()
             TargetAdjustment.objects.filter(household=household).delete()
+            HouseholdInvitation.objects.filter(household=household).delete()
             _anonymise_applications(MembershipApplication.objects.filter(household=household),
                                     email=person.email, household_name=name)
             _rename_in_admin_log(Household, [household.pk], name)

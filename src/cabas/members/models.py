@@ -30,6 +30,11 @@ class Club(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("From a symbolic euro to 10–15 €; a group may set its own."),
     )
+    producer_fee = models.DecimalField(
+        _("producers' yearly membership fee"), max_digits=8, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Empty: the club asks its producers no fee. Posted once a year to each producer's account."),
+    )
 
     class Meta:
         verbose_name = _("club")
@@ -193,6 +198,36 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+
+class HouseholdInvitation(models.Model):
+    """A member invites a person into their household by e-mail; the person chooses a password from the link
+    (``members.households``). Single use, until ``expires_on``; the link is signed with the installation's
+    secret and names ``key``, so that sending the invitation again makes the earlier link useless."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="invitations",
+                                  verbose_name=_("household"))
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("invited by"))
+    first_name = models.CharField(_("first name"), max_length=150)
+    email = models.EmailField(_("e-mail address"))
+    key = models.CharField(max_length=40)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("household invitation")
+        verbose_name_plural = _("household invitations")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["household", "accepted_at", "cancelled_at"], name="invitation_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.household}"
+
+    def is_pending(self, now) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None and self.expires_at > now
 
 
 class RoleKind(models.TextChoices):

@@ -28,7 +28,7 @@ from cabas.core.mail import queue_email
 from cabas.core.tasks import enqueue_on_commit
 
 from . import referral
-from .models import ApplicationStatus, Group, Household, Membership, MembershipApplication, User
+from .models import ApplicationStatus, Club, Group, Household, Membership, MembershipApplication, User
 
 REMINDER_DAYS = 30
 
@@ -262,3 +262,19 @@ def remind_renewals(*, today: datetime.date | None = None, within: int = REMINDE
                 emails[m.household_id])
             sent += 1
     return sent
+
+
+MAX_PRODUCER_FEE = Decimal("10000")
+
+
+@transaction.atomic
+def set_producer_fee(*, club: Club, amount: Decimal | None) -> Club:
+    """The club's yearly membership fee for its producers (None or 0: it asks none). Fees already posted stay."""
+    if amount is not None and not (Decimal("0") <= amount <= MAX_PRODUCER_FEE):
+        raise ActionError(field_errors={"producer_fee": _("Give an amount between 0 and %(max)s €.") % {
+            "max": MAX_PRODUCER_FEE}})
+    if amount is not None:
+        amount = amount.quantize(Decimal("0.01")) or None  # 0: no fee
+    Club.objects.filter(pk=club.pk).update(producer_fee=amount)
+    club.producer_fee = amount
+    return club

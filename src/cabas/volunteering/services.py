@@ -255,6 +255,17 @@ def remove(signup_id: int, shift: Shift, *, now: datetime.datetime | None = None
             status=SwapStatus.CANCELLED, decided_at=now)
 
 
+def drop_coming_signups(user_id: int, household_id: int, *, now: datetime.datetime | None = None) -> int:
+    """A person leaves a household: their coming shifts for it are taken off (its coordinators see the gap; the
+    swaps offered around them go with them); shifts past stay in the household's balance. Runs inside the
+    caller's transaction (``flows.households``). Returns how many sign-ups were dropped."""
+    now = now or timezone.now()
+    ids = list(Signup.objects.filter(user_id=user_id, household_id=household_id, shift__starts_at__gt=now,
+                                     shift__confirmed_at__isnull=True).values_list("pk", flat=True))
+    if ids:
+        Signup.objects.filter(pk__in=ids).delete()  # their swap offers, either side, cascade
+    return len(ids)
+
 # --- swaps --------------------------------------------------------------------------------------------------
 
 def swap_partners(signup: Signup) -> list[User]:

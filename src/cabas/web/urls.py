@@ -15,6 +15,7 @@ from .views import news
 from .views import notifications
 from .views import calendars
 from .views import volunteering, volunteering_club
+from .views import household, producer_fees, transport_setup
 
 
 class IdConverter:
@@ -78,6 +79,12 @@ urlpatterns = [
     path("producteur/propositions/<str:kind>/", producer_account.producer_propose, name="producer-propose"),
     path("compte/", money.account, name="account"),
     path("compte/e-mails/", notifications.preferences, name="notification-preferences"),
+    # a household's own people: invite someone (the link of the e-mail, public), cancel, leave the household
+    path("compte/foyer/", household.household_members, name="household-members"),
+    path("compte/foyer/invitations/<id:invitation_id>/annuler/", household.invitation_cancel,
+         name="household-invitation-cancel"),
+    path("compte/foyer/quitter/", household.household_quit, name="household-quit"),
+    path("invitation/<str:token>/", household.invitation_accept, name="household-invitation-accept"),
     path("e-mails/arreter/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
     # calendars: the iCal feeds at secret addresses (no login), the page giving them, new addresses
     path("agenda/<str:token>.ics", calendars.feed, name="calendar-feed"),
@@ -104,6 +111,7 @@ urlpatterns = [
     path("tresorerie/clubs/<id:club_id>/paiements/<id:payment_id>/annuler/", money.payment_reverse, name="payment-reverse"),
     path("tresorerie/clubs/<id:club_id>/cycles/<id:cycle_id>/factures/", money.invoices_issue, name="invoices-issue"),
     path("tresorerie/clubs/<id:club_id>/cycles/<id:cycle_id>/", money.cycle_money, name="cycle-money"),
+    path("tresorerie/clubs/<id:club_id>/cotisations-producteurs/", producer_fees.producer_fees_page, name="producer-fees"),
     path("tresorerie/clubs/<id:club_id>/releves/", money.bank_import, name="bank-import"),
     path("tresorerie/clubs/<id:club_id>/releves/envois/<id:upload_id>/", money.bank_upload, name="bank-upload"),
     path("cycles/<id:cycle_id>/producteurs/<id:producer_id>/releve.pdf", money.producer_statement, name="producer-statement"),
@@ -146,6 +154,21 @@ urlpatterns = [
     path("coordination/cycles/<id:cycle_id>/transport/<id:plan_id>/tournees.svg", logistics.transport_svg, name="transport-svg"),
     path("coordination/cycles/<id:cycle_id>/transport/tournees/<id:round_id>/feuille-de-route.pdf", logistics.driver_sheet,
          name="driver-sheet"),
+    # the club's places and transport set-up (sites, vehicles, chilled categories, settings)
+    path("coordination/clubs/<id:club_id>/transport/", transport_setup.transport_setup, name="transport-setup"),
+    path("coordination/clubs/<id:club_id>/transport/reglages/", transport_setup.transport_settings,
+         name="transport-settings"),
+    path("coordination/clubs/<id:club_id>/transport/lieux/nouveau/", transport_setup.site_create, name="site-create"),
+    path("coordination/clubs/<id:club_id>/transport/lieux/<id:site_id>/", transport_setup.site_edit, name="site-edit"),
+    path("coordination/clubs/<id:club_id>/transport/lieux/<id:site_id>/supprimer/", transport_setup.site_delete,
+         name="site-delete"),
+    path("coordination/clubs/<id:club_id>/transport/vehicules/nouveau/", transport_setup.vehicle_create,
+         name="vehicle-create"),
+    path("coordination/clubs/<id:club_id>/transport/vehicules/<id:vehicle_id>/", transport_setup.vehicle_edit,
+         name="vehicle-edit"),
+    path("coordination/clubs/<id:club_id>/transport/vehicules/<id:vehicle_id>/supprimer/", transport_setup.vehicle_delete,
+         name="vehicle-delete"),
+    path("coordination/clubs/<id:club_id>/transport/froid/", transport_setup.chilled_categories, name="chilled-categories"),
     path("coordination/cycles/<id:cycle_id>/groupes/<id:group_id>/", coordination.group_orders, name="group-orders"),
     path(
         "coordination/cycles/<id:cycle_id>/producteurs/<id:producer_id>/bon-de-commande.<str:fmt>",

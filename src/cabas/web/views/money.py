@@ -25,7 +25,7 @@ from cabas.core.money import vat_breakdown
 from cabas.core.validators import read_iso_date
 from cabas.distribution.containers import holdings
 from cabas.distribution.models import Distribution
-from cabas.finance import depot, epc, fec, references, services
+from cabas.finance import depot, epc, fec, producer_fees, references, services
 from cabas.finance.bank import CsvColumns
 from cabas.finance.models import (
     BankLine, BankLineStatus, Entry, Invoice, InvoiceKind, LedgerTransaction, Payment, PaymentMethod, StatementUpload,
@@ -198,7 +198,8 @@ def producer_statement(request, cycle_id: int, producer_id: int):
     paid = Payment.objects.filter(club_id=cycle.club_id, producer=producer, transaction__reversed_by__isnull=True).aggregate(
         t=Sum("amount"))["t"] or Decimal("0.00")
     context = {"cycle": cycle, "producer": producer, "rows": rows, "breakdown": breakdown, "paid": paid,
-               "settings": services.settings_for(cycle.club)}
+               "settings": services.settings_for(cycle.club),
+               "fees": producer_fees.fees_of_producer(cycle.club_id, producer.pk)}
     return pdf_response(request, "web/finance/pdf/producer_statement.html", context,
                         document_filename(_("statement"), producer.name, cycle.name))
 

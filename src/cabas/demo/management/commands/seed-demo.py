@@ -29,6 +29,7 @@ from cabas.demo.depot_money import seed_depot_money
 from cabas.demo.deposits import (
     delete_container_returns, delete_containers, seed_container_returns, seed_containers,
 )
+from cabas.demo.households import delete_households, seed_households
 from cabas.demo.memberships import seed_memberships
 from cabas.demo.news import seed_news
 from cabas.demo.money import SOLIDARITY_EMAIL, TREASURER_EMAIL, seed_money, seed_solidarity
@@ -469,6 +470,7 @@ class Command(BaseCommand):
             if club is not None:
                 delete_logistics(club)  # first: a posted transport plan holds its ledger transaction
                 delete_volunteering(club)
+                delete_households(club)
                 delete_money(club)
                 cycles = OrderCycle.objects.filter(club=club)
                 PickingList.objects.filter(distribution__cycle__in=cycles).delete()
@@ -611,6 +613,8 @@ class Command(BaseCommand):
         self._orders(rng, past, households, featured, CLOSED_CYCLE_ORDERS, product_specs, closed_opens, closed_closes)
         close_cycle(past.pk, by_user=coordinator, now=closed_closes + datetime.timedelta(minutes=3))
         seed_money(club=club, older=older, past=past, coordinator=coordinator, password=encoded, rng=rng, today=today)
+        # The producers' yearly fee posted, and an invitation waiting in a household.
+        seed_households(club=club, featured=featured, coordinator=coordinator, today=today)
         seed_depot_money(club=club, cycle=past, coordinator=coordinator, rng=rng, today=today)
         seed_logistics(club, past)  # sites, vehicles and a transport plan in each scheme
         seed_reception(club)  # the delivery checked at one depot, one product short
