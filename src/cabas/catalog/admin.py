@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.db.models import Q
 
-from cabas.members.admin_scope import SHARED, ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin
+from cabas.members.admin_scope import ClubScopedAdmin, ClubScopedTabularInline, ReadOnlyAdmin, coordinated_club_ids
 
 from .models import (
     Category, CertificationVisit, CharterPoint, Container, CostSheet, Label, Producer, ProducerAccount, Product, SpecSheet, VisitCheck,
@@ -25,11 +26,39 @@ class ProducerAdmin(ClubScopedAdmin):
     inlines = [ProductInline]
 
 
+class OfClubAdmin(ClubScopedAdmin):
+    """A club's own rows and the installation's (``club`` empty): a coordinator reads both and changes only the
+    club's (added on the catalogue pages); the installation's are the operators'."""
+
+    club_path = "club"
+
+    def scope_queryset(self, request, queryset):
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(Q(club__in=coordinated_club_ids(request)) | Q(club__isnull=True))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else [*fields, "club"]
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.club_id is None and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.club_id is None and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
 @admin.register(Category)
-class CategoryAdmin(ClubScopedAdmin):
-    club_path = SHARED
-    list_display = ["name", "position"]
-    list_editable = ["position"]
+class CategoryAdmin(OfClubAdmin):
+    list_display = ["name", "club", "position"]
+    list_filter = ["club"]
 
 
 @admin.register(Product)
@@ -52,8 +81,9 @@ class ContainerAdmin(ClubScopedAdmin):
 
 
 @admin.register(Label)
-class LabelAdmin(ClubScopedAdmin):
-    club_path = SHARED
+class LabelAdmin(OfClubAdmin):
+    list_display = ["name", "club"]
+    list_filter = ["club"]
     search_fields = ["name"]
 
 
