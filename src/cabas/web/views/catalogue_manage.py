@@ -149,8 +149,8 @@ class ProductForm(ServiceErrors, forms.Form):
     unit = forms.ChoiceField(label=gettext_lazy("Unit"), choices=Unit.choices)
     unit_price = NumberField(label=gettext_lazy("Price incl. VAT (€ per unit)"), min_value=0, max_digits=10,
                              decimal_places=2)
-    vat_rate = NumberField(label=gettext_lazy("VAT rate (%)"), min_value=0, max_value=100, max_digits=4, decimal_places=2,
-                           initial=Decimal("5.5"))
+    vat_rate = NumberField(label=gettext_lazy("VAT rate"), min_value=0, max_value=100, max_digits=4, decimal_places=2,
+                           initial=Decimal("5.5"), help_text=gettext_lazy("In percent, e.g. 5,5."))
     pack_size = NumberField(label=gettext_lazy("Pack size"), required=False, min_value=Decimal("0.001"), max_digits=10,
                             decimal_places=3, help_text=gettext_lazy("How many units the producer sells together (a "
                                                                      "case of 6, a 10 kg bag). Empty: sold loose."))
