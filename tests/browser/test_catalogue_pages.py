@@ -55,7 +55,7 @@ def test_a_coordinator_changes_a_price_and_the_history_shows_it(world, live_serv
     screenshot(phone, "catalogue-price-change")
     phone.get_by_role("button", name="Enregistrer le nouveau prix").click()
     phone.wait_for_load_state()
-    assert "Le nouveau prix, 2,35 €, est dans l'historique des prix." in phone.inner_text("main")
+    assert "Le nouveau prix, 2,35\u00a0€, est dans l'historique des prix." in phone.inner_text("main")
     history = phone.locator("#history tbody tr")
     assert history.count() == 1 and "2,35" in history.first.inner_text()
     world.carrots.refresh_from_db()

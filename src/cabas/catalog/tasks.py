@@ -8,7 +8,6 @@ from django.core.mail import send_mail
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from cabas.members.models import User
 from cabas.members.services import password_link
 
 from .models import ProducerAccount

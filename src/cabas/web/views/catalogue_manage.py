@@ -33,6 +33,7 @@ from cabas.catalog.models import (
     VisitCheck,
 )
 from cabas.core.errors import ActionError
+from cabas.core.formatting import format_money
 from cabas.core.ids import parse_id
 from cabas.core.numbers import parse_decimal
 from cabas.members.models import Club
@@ -466,7 +467,7 @@ def product_manage(request, product_id: int):
                     price.add_service_error(error)
                 else:
                     return done(request, _("The new price, %(price)s, is in the price history.") % {
-                        "price": f"{change.unit_price} €".replace(".", ",")}, request.path + "#history")
+                        "price": format_money(change.unit_price)}, request.path + "#history")
         else:
             raise Http404
     history = services.price_history(product)
