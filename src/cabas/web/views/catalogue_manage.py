@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.catalog import services
 from cabas.catalog.models import (
-    COUNTABLE_UNITS, Category, CharterPoint, Container, Label, Producer, ProducerAccount, ProducerKind, Product, Unit,
+    Category, CharterPoint, Container, Label, Producer, ProducerAccount, ProducerKind, Product, Unit,
     VisitCheck,
 )
 from cabas.core.errors import ActionError
@@ -431,7 +431,6 @@ def product_create(request, producer_id: int):
                             reverse("producer-manage", args=[producer.pk]))
     return render(request, "web/catalog_manage/product_form.html", {
         "producer": producer, "club": producer.club, "form": form, "product": None,
-        "countable_units": sorted(COUNTABLE_UNITS),
     }, status=400 if form.errors else 200)
 
 
