@@ -26,8 +26,8 @@ class ProducerAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "position"]
-    list_editable = ["position"]
+    list_display = ["name", "club", "position"]
+    list_filter = ["club"]
 
 
 @admin.register(Product)
@@ -49,6 +49,8 @@ class ContainerAdmin(admin.ModelAdmin):
 
 @admin.register(Label)
 class LabelAdmin(admin.ModelAdmin):
+    list_display = ["name", "club"]
+    list_filter = ["club"]
     search_fields = ["name"]
 
 

@@ -79,16 +79,34 @@ class Producer(models.Model):
         return self.name
 
 
-class Category(models.Model):
-    """A staple chain or shelf of the catalogue: lait, fromage, pain, légumes…"""
+class OfClubQuerySet(models.QuerySet):
+    def of_club(self, club_id: int):
+        """A club's own rows and the installation's (``club`` empty), which every club uses and only the
+        installation's operators change."""
+        return self.filter(Q(club_id=club_id) | Q(club__isnull=True))
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+
+class Category(models.Model):
+    """A staple chain or shelf of a club's catalogue: lait, fromage, pain, légumes… Each club has its own; one
+    without a club belongs to the whole installation (its operators edit it, every club may use it)."""
+
+    objects = OfClubQuerySet.as_manager()
+
+    club = models.ForeignKey(
+        Club, on_delete=models.CASCADE, null=True, blank=True, related_name="categories", verbose_name=_("club"),
+        help_text=_("Empty: a category of the whole installation, changed only by its operators."),
+    )
+    name = models.CharField(_("name"), max_length=100)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("category")
         verbose_name_plural = _("categories")
         ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["club", "name"], name="category_unique_name_in_club"),
+            models.UniqueConstraint(fields=["name"], condition=Q(club__isnull=True), name="category_unique_name_shared"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -238,6 +256,9 @@ class Product(models.Model):
         if self.container_id is not None and self.producer_id is not None and \
                 self.container.club_id != self.producer.club_id:
             raise ValidationError({"container": _("Choose a container of the producer's club.")})
+        if self.category_id is not None and self.producer_id is not None and \
+                self.category.club_id not in (None, self.producer.club_id):
+            raise ValidationError({"category": _("Choose a category of the producer's club.")})
         problem = steps.step_problem(self.unit, self.order_step, self.pack_size)
         if problem == steps.NOT_WHOLE:
             raise ValidationError({"order_step": _("What is counted is ordered whole: the order step must be a whole "
@@ -263,14 +284,25 @@ class Product(models.Model):
 
 
 class Label(models.Model):
-    """A quality label or certification a producer holds: AB (organic), Nature & Progrès, AOP, IGP…"""
+    """A quality label or certification a producer holds: AB (organic), Nature & Progrès, AOP, IGP… Each club
+    has its own list; one without a club belongs to the whole installation (as categories)."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    objects = OfClubQuerySet.as_manager()
+
+    club = models.ForeignKey(
+        Club, on_delete=models.CASCADE, null=True, blank=True, related_name="labels", verbose_name=_("club"),
+        help_text=_("Empty: a label of the whole installation, changed only by its operators."),
+    )
+    name = models.CharField(_("name"), max_length=100)
 
     class Meta:
         verbose_name = _("label")
         verbose_name_plural = _("labels")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["club", "name"], name="label_unique_name_in_club"),
+            models.UniqueConstraint(fields=["name"], condition=Q(club__isnull=True), name="label_unique_name_shared"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,5 +1,6 @@
-"""State changes of the catalogue: spec sheet versions, cost sheets and the fair price. Each is one
-function in one transaction, called by views and commands alike."""
+"""State changes of the catalogue: spec sheet versions, cost sheets and the fair price; what the catalogue pages
+change (producers, products and their prices, categories, labels, the charter, containers, producers' logins).
+Each is one function in one transaction, called by views and commands alike."""
 
 from __future__ import annotations
 
@@ -8,16 +9,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cabas.core.errors import ActionError
 from cabas.core.numbers import parse_decimal
+from cabas.core.tasks import enqueue_on_commit
+from cabas.members.models import Club, User
 
-from . import importing, pricing, steps
-from .models import COUNTABLE_UNITS, Category, CostSheet, PriceChange, Producer, Product, ProposalStatus, SpecSheet
+from . import importing, pricing, rules, steps
+from .models import (
+    COUNTABLE_UNITS, Category, CharterPoint, Container, CostSheet, Label, PriceChange, Producer, ProducerAccount, Product,
+    ProposalStatus, SpecSheet, VisitCheck,
+)
+from .tasks import send_producer_invitation
 
 SPEC_FIELDS = ("variety", "production_method", "inputs_allowed", "packaging", "returnable_container", "freshness", "size",
                "change_note")
@@ -159,7 +168,7 @@ def preview_import(producer, data: bytes, filename: str, *, format: str | None =
     parsed = _with_order_steps(parsed, existing)
     if not parsed.ok:
         return ImportPreview(parsed, None, ())
-    known = set(Category.objects.values_list("name", flat=True))
+    known = set(Category.objects.of_club(producer.club_id).values_list("name", flat=True))
     new_categories = tuple(sorted({row.category for row in parsed.rows} - known))
     return ImportPreview(parsed, importing.diff_catalogue(parsed.rows, existing), new_categories)
 
@@ -201,11 +210,12 @@ def apply_import(producer, data: bytes, filename: str, *, format: str | None = N
     if not preview.ok:
         raise ActionError(*(f"Ligne {e.line} — {e.message}" if e.line else e.message for e in preview.parsed.errors[:50]))
     diff = preview.diff
-    categories = {c.name: c for c in Category.objects.all()}
+    # the club's own categories win over the installation's of the same name
+    categories = {c.name: c for c in sorted(Category.objects.of_club(producer.club_id), key=lambda c: c.club_id is not None)}
     position = max((c.position for c in categories.values()), default=0)
     for name in preview.new_categories:
-        position += 1
-        categories[name] = Category.objects.create(name=name, position=position)
+        position = rules.next_position([position])
+        categories[name] = Category.objects.create(club_id=producer.club_id, name=name, position=position)
     fields = lambda row: {  # noqa: E731
         "name": row.name, "category": categories[row.category], "unit": row.unit, "unit_price": row.unit_price,
         "vat_rate": row.vat_rate, "pack_size": row.pack_size, "order_step": row.order_step, "min_total": row.min_total,
@@ -228,3 +238,360 @@ def apply_import(producer, data: bytes, filename: str, *, format: str | None = N
     PriceChange.objects.bulk_create(price_changes)
     Product.objects.filter(producer=producer, reference__in=diff.withdrawn).update(is_active=False)
     return preview
+
+
+# --- the catalogue pages: producers, products, prices, categories, labels, charter, producers' logins ----------
+# Each function is one action in one transaction; the view has checked who may act and parsed the form (its fields
+# are the allow-list); these check what belongs to the club and the model's own rules, and raise ActionError
+# (field errors named as the form's fields) before writing anything.
+
+PRODUCER_FIELDS = ("name", "description", "address", "latitude", "longitude", "contact_name", "email", "phone", "kind",
+                   "production_methods", "charter_signed_on", "distributes_itself")
+PRODUCT_FIELDS = ("category", "name", "description", "unit", "vat_rate", "pack_size", "order_step", "min_total",
+                  "is_active", "reference", "is_trial", "unit_weight_kg", "crates_per_unit", "container",
+                  "containers_per_step")
+# A foreign key chosen on a page arrives as an id (``category`` -> ``category_id``).
+ID_FIELDS = {"category", "container"}
+
+
+def _model_errors(error: ValidationError) -> ActionError:
+    fields = {("__all__" if name == NON_FIELD_ERRORS else name): " ".join(messages) for name, messages in
+              error.message_dict.items()}
+    general = fields.pop("__all__", None)
+    return ActionError(*([general] if general else []), field_errors=fields)
+
+
+def _checked(instance, *, exclude=()) -> None:
+    try:
+        instance.full_clean(exclude=list(exclude))
+    except ValidationError as error:
+        raise _model_errors(error) from error
+
+
+def _name(value, *, field: str = "name", limit: int = 100) -> str:
+    name = " ".join(str(value or "").split())
+    if not name:
+        raise ActionError(field_errors={field: _("Give a name.")})
+    if len(name) > limit:
+        raise ActionError(field_errors={field: _("At most %(count)s characters.") % {"count": limit}})
+    return name
+
+
+def club_members(club_id: int):
+    """The people of the club's households still in a group: whom a producer's referent is chosen among."""
+    return User.objects.filter(household__group__club_id=club_id, household__left_on__isnull=True, is_active=True)
+
+
+@transaction.atomic
+def save_producer(*, club: Club, producer_id: int | None = None, values: Mapping[str, object],
+                  label_ids=None) -> Producer:
+    """Add a producer to the club (``producer_id`` None) or change one: PRODUCER_FIELDS, ``referent`` (a member's
+    id, or None) when given, and its labels (the club's or the installation's) when ``label_ids`` is given."""
+    if producer_id is None:
+        producer = Producer(club=club)
+    else:
+        producer = Producer.objects.select_for_update().filter(pk=producer_id, club=club).first()
+        if producer is None:
+            raise ActionError(_("This producer is not in this club."))
+    for name in PRODUCER_FIELDS:
+        if name in values:
+            setattr(producer, name, values[name])
+    producer.name = _name(producer.name, limit=200)
+    if "referent" in values:
+        referent_id = values["referent"]
+        if referent_id is not None and referent_id != producer.referent_id and \
+                not club_members(club.pk).filter(pk=referent_id).exists():
+            raise ActionError(field_errors={"referent": _("Choose a member of the club.")})
+        producer.referent_id = referent_id
+    if Producer.objects.filter(club=club, name__iexact=producer.name).exclude(pk=producer.pk).exists():
+        raise ActionError(field_errors={"name": _("The club has a producer of this name already.")})
+    labels = None
+    if label_ids is not None:
+        label_ids = set(label_ids)
+        labels = list(Label.objects.of_club(club.pk).filter(pk__in=label_ids))
+        if len(labels) != len(label_ids):
+            raise ActionError(field_errors={"labels": _("Choose among the club's labels.")})
+    _checked(producer, exclude=["labels", "referent"])
+    producer.save()
+    if labels is not None:
+        producer.labels.set(labels)
+    return producer
+
+
+def _product_values(product: Product, values: Mapping[str, object]) -> None:
+    for name in PRODUCT_FIELDS:
+        if name in values:
+            setattr(product, f"{name}_id" if name in ID_FIELDS else name, values[name])
+    product.name = _name(product.name, limit=200)
+    product.reference = str(product.reference or "").strip()
+
+
+def _category_and_container(product: Product, club_id: int) -> None:
+    """The choices of another club are refused (the model checks them again, by their rows)."""
+    if product.category_id is None or not Category.objects.of_club(club_id).filter(pk=product.category_id).exists():
+        raise ActionError(field_errors={"category": _("Choose a category of the club.")})
+    if product.container_id is not None and not Container.objects.filter(pk=product.container_id, club_id=club_id).exists():
+        raise ActionError(field_errors={"container": _("Choose a container of the producer's club.")})
+
+
+def _price_problem(error) -> ActionError:
+    """A rule of ``rules.price_change_problem`` broken, said on the field it is about."""
+    params = {name: formats.date_format(timezone.localtime(value), "j F Y H:i") for name, value in error.params.items()}
+    field = "since" if error.code in ("future", "before_last") else "unit_price"
+    return ActionError(field_errors={field: _(error.message) % params})
+
+
+@transaction.atomic
+def create_product(*, producer: Producer, values: Mapping[str, object], unit_price: Decimal, now=None) -> Product:
+    """A new product of the producer, its first price written in the history."""
+    now = now or timezone.now()
+    product = Product(producer=producer)
+    _product_values(product, values)
+    _category_and_container(product, producer.club_id)
+    problem = rules.price_change_problem(price=unit_price, current=None, since=now, now=now, last_since=None)
+    if problem is not None:
+        raise _price_problem(problem)
+    product.unit_price = unit_price
+    _checked(product)
+    product.save()
+    PriceChange.objects.create(product=product, unit_price=unit_price, since=now)
+    return product
+
+
+@transaction.atomic
+def save_product(*, producer: Producer, product_id: int, values: Mapping[str, object]) -> Product:
+    """Change a product's PRODUCT_FIELDS; never its price (``change_price``). Cycles already opened keep the terms
+    their offers froze."""
+    product = Product.objects.select_for_update().filter(pk=product_id, producer=producer).first()
+    if product is None:
+        raise ActionError(_("This product is not this producer's."))
+    values = {name: value for name, value in values.items() if name != "unit_price"}
+    _product_values(product, values)
+    _category_and_container(product, producer.club_id)
+    _checked(product)
+    product.save()
+    return product
+
+
+@transaction.atomic
+def change_price(*, product_id: int, unit_price: Decimal, since: datetime.datetime | None = None,
+                 now: datetime.datetime | None = None) -> PriceChange:
+    """A new catalogue price from ``since`` (now when empty): written in the price history and on the product,
+    together. Cycles opened from then on take it; a cycle already opened keeps the price its offers froze."""
+    now = now or timezone.now()
+    since = since or now
+    product = Product.objects.select_for_update().get(pk=product_id)
+    last = PriceChange.objects.filter(product=product).order_by("-since").values_list("since", flat=True).first()
+    problem = rules.price_change_problem(price=unit_price, current=product.unit_price, since=since, now=now,
+                                         last_since=last)
+    if problem is not None:
+        raise _price_problem(problem)
+    Product.objects.filter(pk=product.pk).update(unit_price=unit_price)
+    return PriceChange.objects.create(product=product, unit_price=unit_price, since=since)
+
+
+def club_categories(club_id: int) -> list[Category]:
+    """The categories a club's products may take: its own and the installation's, in their order (one query)."""
+    return list(Category.objects.of_club(club_id).order_by("position", "name"))
+
+
+def _unused_name(model, club: Club, name: str, exclude_pk=None, message=None) -> None:
+    if model.objects.of_club(club.pk).filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise ActionError(field_errors={"name": message or _("This name is taken already.")})
+
+
+def _own(model, club: Club, pk: int, *, lock: bool = True):
+    queryset = model.objects.filter(pk=pk, club=club)
+    row = (queryset.select_for_update() if lock else queryset).first()
+    if row is None:
+        raise ActionError(_("This is not the club's to change."))
+    return row
+
+
+@transaction.atomic
+def save_category(*, club: Club, name: str, category_id: int | None = None) -> Category:
+    """Add a category to the club (last in its order) or rename one of its own."""
+    name = _name(name)
+    Club.objects.select_for_update().filter(pk=club.pk).first()  # one name at a time per club
+    if category_id is None:
+        _unused_name(Category, club, name, message=_("The club has a category of this name already."))
+        position = rules.next_position(Category.objects.of_club(club.pk).values_list("position", flat=True))
+        return Category.objects.create(club=club, name=name, position=position)
+    category = _own(Category, club, category_id)
+    _unused_name(Category, club, name, exclude_pk=category.pk, message=_("The club has a category of this name already."))
+    Category.objects.filter(pk=category.pk).update(name=name)
+    category.name = name
+    return category
+
+
+@transaction.atomic
+def move_category(*, club: Club, category_id: int, offset: int) -> None:
+    """Move one of the club's categories up (-1) or down (1) among its own (the order members see)."""
+    _own(Category, club, category_id)
+    rows = list(Category.objects.select_for_update().filter(club=club).order_by("position", "name")
+                .values_list("pk", "position"))
+    for pk, position in rules.new_positions(rows, category_id, offset).items():
+        Category.objects.filter(pk=pk).update(position=position)
+
+
+@transaction.atomic
+def delete_category(*, club: Club, category_id: int) -> None:
+    """Remove a category of the club no product (nor past offer) is in."""
+    category = _own(Category, club, category_id)
+    if category.products.exists() or category.offers.exists():
+        raise ActionError(_("Products are in this category: move them to another first."))
+    category.delete()
+
+
+def club_labels(club_id: int) -> list[Label]:
+    return list(Label.objects.of_club(club_id).order_by("name"))
+
+
+@transaction.atomic
+def save_label(*, club: Club, name: str, label_id: int | None = None) -> Label:
+    name = _name(name)
+    Club.objects.select_for_update().filter(pk=club.pk).first()
+    message = _("The club has a label of this name already.")
+    if label_id is None:
+        _unused_name(Label, club, name, message=message)
+        return Label.objects.create(club=club, name=name)
+    label = _own(Label, club, label_id)
+    _unused_name(Label, club, name, exclude_pk=label.pk, message=message)
+    Label.objects.filter(pk=label.pk).update(name=name)
+    label.name = name
+    return label
+
+
+@transaction.atomic
+def delete_label(*, club: Club, label_id: int) -> None:
+    label = _own(Label, club, label_id)
+    if label.producers.exists():
+        raise ActionError(_("Producers hold this label: take it off their page first."))
+    label.delete()
+
+
+@transaction.atomic
+def save_charter_point(*, club: Club, text: str, point_id: int | None = None) -> CharterPoint:
+    """Add a commitment to the club's charter (last) or reword one. A farm visit already recorded keeps its
+    checks against it."""
+    text = _name(text, field="text", limit=300)
+    if CharterPoint.objects.filter(club=club, text__iexact=text).exclude(pk=point_id).exists():
+        raise ActionError(field_errors={"text": _("The charter has this commitment already.")})
+    if point_id is None:
+        position = rules.next_position(CharterPoint.objects.filter(club=club).values_list("position", flat=True))
+        return CharterPoint.objects.create(club=club, text=text, position=position)
+    point = _own(CharterPoint, club, point_id)
+    CharterPoint.objects.filter(pk=point.pk).update(text=text)
+    point.text = text
+    return point
+
+
+@transaction.atomic
+def move_charter_point(*, club: Club, point_id: int, offset: int) -> None:
+    _own(CharterPoint, club, point_id)
+    rows = list(CharterPoint.objects.select_for_update().filter(club=club).order_by("position", "pk")
+                .values_list("pk", "position"))
+    for pk, position in rules.new_positions(rows, point_id, offset).items():
+        CharterPoint.objects.filter(pk=pk).update(position=position)
+
+
+@transaction.atomic
+def delete_charter_point(*, club: Club, point_id: int) -> None:
+    """Remove a commitment no farm visit has checked yet (one that was checked stays with its visits)."""
+    point = _own(CharterPoint, club, point_id)
+    if VisitCheck.objects.filter(point=point).exists():
+        raise ActionError(_("Farm visits have checked this commitment: it stays in their reports. Reword it instead."))
+    point.delete()
+
+
+@transaction.atomic
+def save_container(*, club: Club, values: Mapping[str, object], container_id: int | None = None) -> Container:
+    """Add a returnable container to the club or change one (its name, deposit, the producer who takes it back).
+    A new deposit applies to the cycles opened afterwards (offers freeze it)."""
+    container = Container(club=club) if container_id is None else _own(Container, club, container_id)
+    container.name = _name(values.get("name"))
+    container.deposit = values.get("deposit")
+    producer_id = values.get("producer")
+    if producer_id is not None and not Producer.objects.filter(pk=producer_id, club=club).exists():
+        raise ActionError(field_errors={"producer": _("Choose a producer of the club.")})
+    container.producer_id = producer_id
+    if Container.objects.filter(club=club, name__iexact=container.name).exclude(pk=container.pk).exists():
+        raise ActionError(field_errors={"name": _("The club has a container of this name already.")})
+    _checked(container)
+    container.save()
+    return container
+
+
+# --- producers' logins --------------------------------------------------------------------------------------
+
+
+def _may_reuse(user: User, club_id: int) -> bool:
+    """An existing account may become a producer's login when it is of the same club (a member of one of its
+    groups, or a role in it), or a former producer's login no one uses any more (inactive, nothing else)."""
+    if hasattr(user, "producer_account"):
+        return False
+    if user.is_superuser or user.is_staff:
+        return False
+    if user.household_id is not None:
+        return user.household.group.club_id == club_id and user.household.left_on is None and user.is_active
+    roles = {role.club_id for role in user.roles.all()}
+    if roles:
+        return roles == {club_id} and user.is_active
+    return not user.is_active and not user.has_usable_password()
+
+
+@transaction.atomic
+def invite_producer_login(*, producer: Producer, email: str, first_name: str = "", last_name: str = "") -> ProducerAccount:
+    """A login that acts for the producer: a new account (the person chooses a password from the e-mail), or a
+    person of the club who logs in already. An address already used elsewhere is refused."""
+    email = User.objects.normalize_email(str(email or "").strip()).lower()
+    try:
+        validate_email(email)
+        if email.endswith(".invalid"):  # an erased account's address (RFC 2606: it receives no mail)
+            raise ValidationError("invalid")
+    except ValidationError as error:
+        raise ActionError(field_errors={"email": _("Enter a valid e-mail address.")}) from error
+    Producer.objects.select_for_update().filter(pk=producer.pk).first()
+    user = User.objects.filter(email__iexact=email).select_related("household__group").prefetch_related("roles").first()
+    if user is None:
+        user = User.objects.create_user(email=email, first_name=_name(first_name, field="first_name", limit=150)
+                                        if first_name.strip() else "", last_name=last_name.strip()[:150])
+    elif not _may_reuse(user, producer.club_id):
+        if ProducerAccount.objects.filter(user=user, producer=producer).exists():
+            raise ActionError(field_errors={"email": _("This person logs in for this producer already.")})
+        raise ActionError(field_errors={"email": _("An account with this e-mail address exists already and cannot act "
+                                                   "for this producer. Ask the installation's operators.")})
+    elif not user.is_active:
+        user.is_active = True
+        user.first_name = user.first_name or first_name.strip()[:150]
+        user.save(update_fields=["is_active", "first_name"])
+    account = ProducerAccount.objects.create(user=user, producer=producer)
+    enqueue_on_commit(send_producer_invitation, user.pk, producer.pk)
+    return account
+
+
+def resend_producer_invitation(*, producer: Producer, account_id: int) -> ProducerAccount:
+    """The invitation again, for a login whose person has not chosen a password yet (the link lasts three days)."""
+    account = ProducerAccount.objects.filter(pk=account_id, producer=producer).select_related("user").first()
+    if account is None:
+        raise ActionError(_("This login is not this producer's."))
+    if account.user.has_usable_password():
+        raise ActionError(_("This person has chosen a password already: they can ask for a new one on the login "
+                            "page."))
+    enqueue_on_commit(send_producer_invitation, account.user_id, producer.pk)
+    return account
+
+
+@transaction.atomic
+def remove_producer_login(*, producer: Producer, account_id: int) -> None:
+    """The login no longer acts for the producer. An account that was only that (no household, no role) is closed:
+    it cannot log in any more; what it proposed stays, signed with its name."""
+    account = ProducerAccount.objects.select_for_update().filter(pk=account_id, producer=producer).first()
+    if account is None:
+        raise ActionError(_("This login is not this producer's."))
+    user = User.objects.select_for_update().get(pk=account.user_id)
+    account.delete()
+    if user.household_id is None and not user.is_staff and not user.is_superuser and not user.roles.exists():
+        user.is_active = False
+        user.set_unusable_password()  # also ends its sessions
+        user.save(update_fields=["is_active", "password"])

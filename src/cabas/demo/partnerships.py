@@ -103,7 +103,7 @@ def seed_partnerships(*, club: Club, producers: list[Producer], households: list
     products = {p.name: p for p in Product.objects.filter(producer__club=club)}
 
     # Who the producers are: labels, methods, charter, referent member, farm visits.
-    labels = {name: Label.objects.get_or_create(name=name)[0] for name in LABELS}
+    labels = {name: Label.objects.get_or_create(club=club, name=name)[0] for name in LABELS}
     members = list(User.objects.filter(household__in=featured).order_by("pk"))
     for i, producer in enumerate(producers):
         producer.kind = ProducerKind.WORKSHOP if producer.name.startswith(("Le Fournil", "Moulin", "Fromagerie")) else ProducerKind.FARM

@@ -105,7 +105,7 @@ def seed_logistics(club: Club, cycle: OrderCycle | None = None, *, seconds: floa
         day_starts=T(6, 0), day_ends=T(20, 0),
     )
     ChilledCategory.objects.bulk_create(
-        ChilledCategory(club=club, category=category) for category in Category.objects.filter(name__in=CHILLED)
+        ChilledCategory(club=club, category=category) for category in Category.objects.filter(club=club, name__in=CHILLED)
     )
 
     products = list(Product.objects.filter(producer__club=club))

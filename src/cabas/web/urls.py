@@ -15,7 +15,7 @@ from .views import news
 from .views import notifications
 from .views import calendars
 from .views import volunteering, volunteering_club
-from .views import household, producer_fees, transport_setup
+from .views import catalogue_manage, household, producer_fees, transport_setup
 
 
 class IdConverter:
@@ -139,6 +139,23 @@ urlpatterns = [
     path("coordination/clubs/<id:club_id>/propositions/", contracts.proposals, name="proposals"),
     path("coordination/clubs/<id:club_id>/propositions/<str:kind>/<id:sheet_id>/", contracts.decide_proposal,
          name="decide-proposal"),
+    # the club's catalogue: producers and their logins, products and prices, categories, labels, charter, containers
+    path("coordination/clubs/<id:club_id>/catalogue/", catalogue_manage.catalogue_home, name="catalogue-manage"),
+    path("coordination/clubs/<id:club_id>/catalogue/producteurs/nouveau/", catalogue_manage.producer_create,
+         name="producer-create"),
+    path("coordination/clubs/<id:club_id>/catalogue/categories/", catalogue_manage.categories_manage,
+         name="categories-manage"),
+    path("coordination/clubs/<id:club_id>/catalogue/labels/", catalogue_manage.labels_manage, name="labels-manage"),
+    path("coordination/clubs/<id:club_id>/catalogue/charte/", catalogue_manage.charter_manage, name="charter-manage"),
+    path("coordination/clubs/<id:club_id>/catalogue/consignes/", catalogue_manage.containers_manage,
+         name="containers-manage"),
+    path("coordination/producteurs/<id:producer_id>/", catalogue_manage.producer_manage, name="producer-manage"),
+    path("coordination/producteurs/<id:producer_id>/modifier/", catalogue_manage.producer_edit, name="producer-edit"),
+    path("coordination/producteurs/<id:producer_id>/comptes/<id:account_id>/", catalogue_manage.producer_login,
+         name="producer-login"),
+    path("coordination/producteurs/<id:producer_id>/produits/nouveau/", catalogue_manage.product_create,
+         name="product-create"),
+    path("coordination/produits/<id:product_id>/", catalogue_manage.product_manage, name="product-manage"),
     path("coordination/producteurs/<id:producer_id>/import/", imports.import_upload, name="import-upload"),
     path("coordination/imports/<id:import_id>/appliquer/", imports.import_apply, name="import-apply"),
     path("coordination/cycles/", coordination.cycle_list, name="cycle-list"),

@@ -128,8 +128,9 @@ def club_for_setup(request, club_id: int) -> Club:
     return club
 
 
-def _categories():
-    return Category.objects.order_by("position", "name")
+def _categories(club_id: int):
+    """The club's categories and the installation's (never another club's)."""
+    return Category.objects.of_club(club_id).order_by("position", "name")
 
 
 # --- pages --------------------------------------------------------------------------------------------------
@@ -141,7 +142,7 @@ def transport_setup(request, club_id: int):
     of queries)."""
     club = club_for_setup(request, club_id)
     chilled = set(ChilledCategory.objects.filter(club=club).values_list("category_id", flat=True))
-    categories = list(_categories())
+    categories = list(_categories(club.pk))
     return render(request, "web/logistics/setup.html", {
         "club": club,
         "settings": LogisticsSettings.objects.filter(club=club).select_related("hub").first() or LogisticsSettings(club=club),
@@ -286,7 +287,7 @@ def vehicle_delete(request, club_id: int, vehicle_id: int):
 @require_POST
 def chilled_categories(request, club_id: int):
     club = club_for_setup(request, club_id)
-    form = ChilledForm(request.POST, categories=list(_categories()))
+    form = ChilledForm(request.POST, categories=list(_categories(club.pk)))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

@@ -564,10 +564,9 @@ class Command(BaseCommand):
             ]
         )
 
-        # The catalogue. Categories are shared by every club: reuse those that exist.
-        categories = {}
-        for name, position in CATEGORIES:
-            categories[name], _created = Category.objects.get_or_create(name=name, defaults={"position": position})
+        # The catalogue, with the club's own categories.
+        categories = {name: Category.objects.create(club=club, name=name, position=position)
+                      for name, position in CATEGORIES}
         producers = Producer.objects.bulk_create(
             Producer(
                 club=club, name=spec.name, description=spec.description, address=spec.address,
