@@ -26,7 +26,7 @@ from cabas.participation.services import (
 )
 
 from ..feedback import flash_errors
-from .contracts import club_for_coordinators
+from .contracts import club_for_coordinators, object_for_coordinators
 from .volunteering_club import ServiceErrors, date_field
 
 ANSWER_FIELDS = ("interest", "quantity_per_month", "acceptable_price", "comment")
@@ -42,11 +42,7 @@ def household_of(request) -> Household:
 
 def survey_for_coordinators(request, survey_id: int) -> Survey:
     """A survey of a club the user coordinates; 403 for someone of its club, 404 for the others."""
-    survey = Survey.objects.filter(pk=survey_id).select_related("producer", "trial_product", "club").first()
-    if survey is None:
-        raise Http404
-    club_for_coordinators(request, survey.club_id)
-    return survey
+    return object_for_coordinators(request, Survey.objects.select_related("trial_product"), survey_id)
 
 
 # --- the coordinators ---------------------------------------------------------------------------------------
