@@ -25,7 +25,7 @@ from cabas.contracts.models import (
 )
 from cabas.contracts.services import OfferLineInput, save_subscription_offer, skip_date, subscribe, subscription_plans
 from cabas.core.errors import ActionError
-from cabas.finance.models import Account, AccountKind, Entry, LedgerTransaction, from_cents
+from cabas.finance.models import AccountKind, Entry, LedgerTransaction, from_cents
 from cabas.finance.subscriptions import committed_amounts
 from cabas.flows import close_cycle, open_cycle, post_due_instalments, record_deliveries, save_order
 from cabas.members.models import Role, RoleKind
@@ -336,3 +336,43 @@ def test_the_offers_pages_cost_the_same_for_2_and_10_offers(world, login, count)
     # session, user, household+group+depot+club, subscriptions+producer+offer, lines+products, skips, the group's
     # distributions, the contracts' agreed prices, the offers open to the group, roles
     assert len(ctx.captured_queries) == 10
+
+
+def test_the_demo_shows_offers_instalments_contracts_and_the_evaluation(db, client, settings):
+    """The demo's coordinator and members have something real on each new page."""
+    from cabas.contracts.models import Contract
+    from cabas.members.models import Club, User
+    from cabas.participation.models import Survey
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed-demo", "--force", stdout=StringIO())
+    club = Club.objects.get(slug="pays-de-rennes")
+
+    def page(who, url):
+        client.force_login(User.objects.get(email=who))
+        response = client.get(url)
+        assert response.status_code == 200, url
+        return response.content.decode()
+
+    coordinator, member = "coordination@example.org", "membre.rennes@example.org"
+    text = page(coordinator, reverse("subscription-offers", args=[club.pk]))
+    assert "Hiver 2026-2027" in text and "Printemps 2027" in text and "Crèmerie de saison" in text
+    winter = SubscriptionOffer.objects.get(club=club, season="Hiver 2026-2027")
+    assert winter.subscriptions.count() >= 4
+    assert "Abonnés" in page(coordinator, reverse("subscription-offer-edit", args=[winter.pk]))
+    assert "Nouvelle offre d&#x27;abonnement" in page(coordinator, reverse("subscription-offer-create", args=[club.pk]))
+    contract = Contract.objects.filter(club=club).first()
+    assert "Prix convenu" in page(coordinator, reverse("contract-edit", args=[contract.pk])) or \
+        "prix convenu" in page(coordinator, reverse("contract-edit", args=[contract.pk]))
+    evaluation = Survey.objects.get(club=club, kind="general")
+    assert "Évaluation trimestrielle" in page(coordinator, reverse("club-surveys", args=[club.pk]))
+    assert "Moyenne" in page(coordinator, reverse("survey-results", args=[evaluation.pk]))
+    text = page(member, reverse("subscriptions"))
+    assert "Hiver 2026-2027" in text and "Printemps 2027" in text  # its subscription, and an offer to take
+    assert "Évaluation trimestrielle" in page(member, reverse("surveys"))
+    # the winter subscriptions' instalments due by today are on the ledger, and the ledger holds together
+    assert LedgerTransaction.objects.filter(club=club, key__startswith="subscription-instalment:").exists()
+    out = StringIO()
+    call_command("ledger-check", stdout=out)
+    assert "tout est juste" in out.getvalue()
+    assert "Mes contrats solidaires" in page("producteur@example.org", reverse("producer-home"))

@@ -2,7 +2,9 @@ from django.contrib import admin
 
 from cabas.members.admin_scope import ClubScopedAdmin, ClubScopedTabularInline
 
-from .models import Contract, ContractProduct, Subscription, SubscriptionLine, SubscriptionSkip
+from .models import (
+    Contract, ContractProduct, Subscription, SubscriptionLine, SubscriptionOffer, SubscriptionOfferLine, SubscriptionSkip,
+)
 
 
 class ContractProductInline(ClubScopedTabularInline):
@@ -35,3 +37,18 @@ class SubscriptionAdmin(ClubScopedAdmin):
     list_display = ["household", "producer", "season", "starts_on", "ends_on", "payment_schedule"]
     list_filter = ["producer__club", "producer"]
     inlines = [SubscriptionLineInline, SubscriptionSkipInline]
+
+
+class SubscriptionOfferLineInline(ClubScopedTabularInline):
+    model = SubscriptionOfferLine
+    extra = 0
+
+
+@admin.register(SubscriptionOffer)
+class SubscriptionOfferAdmin(ClubScopedAdmin):
+    """For the installation's operators; the club's coordinators use the offers' pages."""
+
+    club_path = "club"
+    list_display = ["season", "club", "producer", "starts_on", "ends_on", "signup_opens_on", "signup_closes_on"]
+    list_filter = ["club"]
+    inlines = [SubscriptionOfferLineInline]

@@ -82,19 +82,19 @@ def settlement_key(subscription_id: int) -> str:
 
 def posted_for_subscriptions(club: Club, subscription_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:
     """Subscription id -> {key: amount debited to the household} for its instalments and settlement posted so far
-    (one query)."""
-    ids = list(subscription_ids)
+    (one query over the club's instalments)."""
+    ids = set(subscription_ids)
     if not ids:
         return {}
-    wanted = Q()
-    for pk in ids:
-        wanted |= Q(transaction__key__startswith=f"{INSTALMENT_KEY}:{pk}:") | Q(transaction__key=settlement_key(pk))
-    rows = (Entry.objects.filter(transaction__club=club, account__kind=AccountKind.HOUSEHOLD).filter(wanted)
+    rows = (Entry.objects.filter(transaction__club=club, account__kind=AccountKind.HOUSEHOLD)
+            .filter(Q(transaction__key__startswith=f"{INSTALMENT_KEY}:") | Q(transaction__key__startswith=f"{SETTLEMENT_KEY}:"))
             .values("transaction__key").annotate(total=Sum("cents")).order_by())
     result: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for row in rows:
         key = row["transaction__key"]
-        result[int(key.split(":")[1])][key] = from_cents(row["total"])
+        subscription_id = int(key.split(":")[1])
+        if subscription_id in ids:
+            result[subscription_id][key] = from_cents(row["total"])
     return result
 
 

@@ -7,7 +7,6 @@ service's messages when it refuses (400)."""
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 from django import forms
