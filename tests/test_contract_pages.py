@@ -75,11 +75,11 @@ def test_a_coordinator_creates_changes_and_deletes_a_contract(world, login):
     assert dict(contract.products.values_list("product_id", "agreed_price")) == {world.bread.pk: D("4.80")}
     # changed: the brioche under contract too, the bread's price agreed anew
     edit = reverse("contract-edit", args=[contract.pk])
-    response = client.post(edit, contract_post(world, title="Pain et brioche", **{
+    response = client.post(edit, contract_post(world, title="Pain et brioche", signed_by_producer_on="", **{
         f"price-{world.bread.pk}": "5", f"price-{world.brioche.pk}": "5,50"}))
     assert response.status_code == 302
     contract.refresh_from_db()
-    assert contract.title == "Pain et brioche"
+    assert contract.title == "Pain et brioche" and contract.signed_by_producer_on is None  # not signed after all
     assert dict(contract.products.values_list("product_id", "agreed_price")) == {
         world.bread.pk: D("5.00"), world.brioche.pk: D("5.50")}
     page = client.get(reverse("contracts", args=[world.club.pk])).content.decode()

@@ -490,9 +490,10 @@ def save_contract(*, club: Club, contract: Contract | None, values: Mapping[str,
         raise ActionError(_("The contract was not saved."), field_errors=errors)
     contract = contract or Contract(club=club)
     for name in CONTRACT_FIELDS:
-        setattr(contract, name, values.get(name) if values.get(name) is not None else getattr(contract, name))
+        setattr(contract, name, values.get(name))  # a signature date left empty is cleared
     contract.guarantee_unit = unit if values["guarantee_kind"] == GuaranteeKind.VOLUME else ""
-    contract.title, contract.notes = str(contract.title).strip(), str(contract.notes or "").strip()
+    contract.tacit_renewal = bool(values.get("tacit_renewal"))
+    contract.title, contract.notes = str(contract.title or "").strip(), str(contract.notes or "").strip()
     contract.save()
     contract.products.exclude(product_id__in=list(prices)).delete()
     for product_id, price in prices.items():
