@@ -79,15 +79,15 @@ _COUNTS = {
     "depot-reception": 8,  # what the depot's households were allocated per offer (aggregate), receptions, offers+producer
     # closing: SAVEPOINT, cycle FOR UPDATE, the depots' receptions, offers' rules, lines' history, lines (values), INSERT outcomes, INSERT allocations, INSERT summaries, distributions,
     # INSERT picking lists, INSERT producer sheets, UPDATE cycle, RELEASE SAVEPOINT
-    "close-service": 35,  # + the offers' rules, the lines' history, the offers' outcomes; then the ledger posting (11):
-    # club, INSERT … SELECT missing accounts of households and of producers, their accounts (2), entries posted
-    # so far, INSERT sequence (if missing), sequence FOR UPDATE, UPDATE sequence, INSERT transaction, INSERT entries;
+    "close-service": 36,  # + the offers' rules, the lines' history, the offers' outcomes; then the ledger posting (12):
+    # club, INSERT … SELECT missing accounts of households and of producers, their accounts (2), the lines committed by
+    # subscriptions (billed to their instalments; with some: + the instalments' account), entries posted so far, INSERT sequence (if missing), sequence FOR UPDATE, UPDATE sequence, INSERT transaction, INSERT entries;
     # then the funds (8): INSERT missing fund accounts, fund accounts FOR UPDATE, the fund before the cycle, money
     # settings, households' tariffs and pledges, funds posted so far, DELETE shares, upsert the cycle's funds
     # (with discounts or contributions: + INSERT shares and the posting's 5); then the containers' deposits (2): the
     # allocations that come in containers, deposits posted so far (with containers: + accounts, the deposits account
     # and the posting's 5)
-    "close-view": 39,  # session, user, roles, cycle+club, then the 13 of the service (answered by a redirect)
+    "close-view": 40,  # session, user, roles, cycle+club, then the 13 of the service (answered by a redirect)
 }
 # PostgreSQL takes one more statement where saves and the closing meet: the cycle's advisory lock
 # (ordering.services.CYCLE_LOCK_SPACE), shared by the saves, alone by the closing.

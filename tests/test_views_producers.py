@@ -110,6 +110,9 @@ def test_a_member_sees_the_subscription_and_skips_a_date(world, login):
     page = client.get(reverse("subscriptions")).content.decode()
     assert "Ferme de la Prée — Hiver" in page and "Échéancier" in page and "2\u00a0kg Carottes" in page
     day = today + datetime.timedelta(days=10)
+    day += datetime.timedelta(days=(world.group_a.depot.distribution_weekday - day.weekday()) % 7)  # a distribution day
+    client.post(reverse("subscription-skip", args=[subscription.pk]), {"date": (day + datetime.timedelta(days=1)).isoformat()})
+    assert not SubscriptionSkip.objects.exists()  # no distribution that day
     client.post(reverse("subscription-skip", args=[subscription.pk]), {"date": "pas une date"})
     assert not SubscriptionSkip.objects.exists()
     client.post(reverse("subscription-skip", args=[subscription.pk]), {"date": day.isoformat()})

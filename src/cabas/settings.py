@@ -227,8 +227,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 if CABAS_TASKS == "redis":
     INSTALLED_APPS.append("django_rq")
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900}}
-    # django-rq's admin dashboard is not scoped by club (every admin page is, members/admin_scope.py): operators
-    # read the queue with `cabas rqstats` instead
+    # django-rq's admin dashboard link is left out: operators read the queue with `cabas rqstats`
     RQ_SHOW_ADMIN_LINK = False
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 elif CABAS_TASKS == "database":

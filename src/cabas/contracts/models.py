@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cabas.catalog.models import Producer, Product, Unit
 from cabas.catalog.steps import is_whole_steps
 from cabas.catalog.units import format_step
-from cabas.members.models import Club, Household
+from cabas.members.models import Club, Group, Household
 
 
 class Frequency(models.TextChoices):
@@ -84,6 +84,82 @@ class PaymentSchedule(models.TextChoices):
     QUARTERLY = "quarterly", _("quarterly instalments")
 
 
+class SubscriptionOffer(models.Model):
+    """What a club offers its households to subscribe to for a season: a producer's basket (each line with the
+    quantities a household may choose), the skips and notice allowed, the payment schedules, when sign-up is
+    open and to which groups. Members subscribe themselves (``services.subscribe``)."""
+
+    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="subscription_offers", verbose_name=_("club"))
+    producer = models.ForeignKey(Producer, on_delete=models.PROTECT, related_name="subscription_offers",
+                                 verbose_name=_("producer"))
+    season = models.CharField(_("season"), max_length=60)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    starts_on = models.DateField(_("first distribution on or after"))
+    ends_on = models.DateField(_("last distribution on or before"))
+    max_skips = models.PositiveSmallIntegerField(_("dates that may be skipped"), default=2)
+    notice_days = models.PositiveSmallIntegerField(_("notice to skip (days)"), default=7)
+    payment_schedules = models.CharField(
+        _("payment schedules allowed"), max_length=40, default=PaymentSchedule.SINGLE,
+        help_text=_("Comma-separated: single, monthly, quarterly."),
+    )
+    signup_opens_on = models.DateField(_("sign-up opens on"))
+    signup_closes_on = models.DateField(_("sign-up closes on"))
+    groups = models.ManyToManyField(Group, blank=True, related_name="subscription_offers", verbose_name=_("open to"),
+                                    help_text=_("None chosen: every group of the club."))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("subscription offer")
+        verbose_name_plural = _("subscription offers")
+        ordering = ["club", "-starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="subscription_offer_ends_after_start"),
+            models.CheckConstraint(condition=Q(signup_closes_on__gte=F("signup_opens_on")),
+                                   name="subscription_offer_signup_closes_after_opening"),
+            models.CheckConstraint(condition=~Q(payment_schedules=""), name="subscription_offer_has_a_schedule"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.producer} — {self.season}" if self.producer_id else self.season
+
+    @property
+    def schedules(self) -> list[str]:
+        """The payment schedules a household may choose, in the order of ``PaymentSchedule``."""
+        chosen = set(self.payment_schedules.split(","))
+        return [value for value in PaymentSchedule.values if value in chosen]
+
+    def schedule_choices(self) -> list[tuple[str, str]]:
+        labels = dict(PaymentSchedule.choices)
+        return [(value, labels[value]) for value in self.schedules]
+
+    def signup_open(self, today) -> bool:
+        return self.signup_opens_on <= today <= self.signup_closes_on and today <= self.ends_on
+
+
+class SubscriptionOfferLine(models.Model):
+    """A line of an offered basket: the quantity proposed, and the lowest and highest a household may choose
+    (0 as the lowest: the line is optional)."""
+
+    offer = models.ForeignKey(SubscriptionOffer, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product"))
+    quantity = models.DecimalField(_("quantity proposed"), max_digits=10, decimal_places=3,
+                                   validators=[MinValueValidator(Decimal("0.001"))])
+    min_quantity = models.DecimalField(_("at least"), max_digits=10, decimal_places=3, default=Decimal("0"),
+                                       validators=[MinValueValidator(Decimal("0"))])
+    max_quantity = models.DecimalField(_("at most"), max_digits=10, decimal_places=3,
+                                       validators=[MinValueValidator(Decimal("0.001"))])
+
+    class Meta:
+        verbose_name = _("offered basket line")
+        verbose_name_plural = _("offered basket lines")
+        ordering = ["offer", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "product"], name="subscription_offer_line_unique"),
+            models.CheckConstraint(condition=Q(min_quantity__gte=0) & Q(min_quantity__lte=F("quantity"))
+                                   & Q(quantity__lte=F("max_quantity")), name="subscription_offer_line_limits"),
+        ]
+
+
 class Subscription(models.Model):
     """A household's AMAP-style commitment to a basket of one producer at every distribution of a season.
 
@@ -101,6 +177,8 @@ class Subscription(models.Model):
         _("payment schedule"), max_length=10, choices=PaymentSchedule.choices, default=PaymentSchedule.SINGLE
     )
     created_at = models.DateTimeField(default=timezone.now)
+    offer = models.ForeignKey(SubscriptionOffer, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="subscriptions", verbose_name=_("subscribed from"))
 
     class Meta:
         verbose_name = _("subscription")
@@ -108,6 +186,8 @@ class Subscription(models.Model):
         ordering = ["household", "-starts_on"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="subscription_ends_after_start"),
+            models.UniqueConstraint(fields=["offer", "household"], condition=Q(offer__isnull=False),
+                                    name="subscription_once_per_offer"),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ may still be skipped, and the payment schedule."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ CENT = Decimal("0.01")
 
 
 class SkipRefused(ValueError):
-    """Why a date cannot be skipped; ``code`` is one of: outside, notice, too_many, already."""
+    """Why a date cannot be skipped; ``code`` is one of: outside, not_a_distribution, notice, too_many, already."""
 
     def __init__(self, code: str):
         super().__init__(code)
@@ -21,10 +22,14 @@ class SkipRefused(ValueError):
 
 def check_skip(
     *, day: datetime.date, starts_on: datetime.date, ends_on: datetime.date, skipped: set[datetime.date],
-    max_skips: int, notice_days: int, today: datetime.date,
+    max_skips: int, notice_days: int, today: datetime.date, days: Collection[datetime.date] | None = None,
 ) -> None:
+    """Refuse (SkipRefused) a date outside the season, not among the group's distribution ``days`` (when given),
+    already skipped, too close, or beyond the skips allowed."""
     if not starts_on <= day <= ends_on:
         raise SkipRefused("outside")
+    if days is not None and day not in days:
+        raise SkipRefused("not_a_distribution")
     if day in skipped:
         raise SkipRefused("already")
     if (day - today).days < notice_days:
@@ -68,3 +73,27 @@ def instalments(total: Decimal, *, schedule: str, starts_on: datetime.date, ends
     cents = int((total / CENT).to_integral_value())
     base, extra = divmod(cents, len(dates))
     return [Instalment(day, (base + (1 if i < extra else 0)) * CENT) for i, day in enumerate(dates)]
+
+
+def season_total(days: Iterable[datetime.date], basket: Mapping[datetime.date, Decimal]) -> Decimal:
+    """What the season's baskets come to: each distribution day's basket at that day's prices."""
+    return sum((basket[day] for day in days), Decimal("0.00"))
+
+
+def due_instalments(plan: list[Instalment], *, posted: Mapping[datetime.date, Decimal], today: datetime.date) -> list[Instalment]:
+    """The instalments to post today: each one of the plan due on or before ``today`` and not posted yet, for what
+    brings the instalments posted up to the plan's total so far. The plan is computed afresh each time (a skipped
+    date or a new price changes it): what was posted stays; the next instalment due absorbs the change (it may be
+    negative, a credit). An instalment that comes to 0 is not posted (the next one takes it up)."""
+    posted_total = sum(posted.values(), Decimal("0.00"))
+    target = Decimal("0.00")
+    result = []
+    for instalment in sorted(plan, key=lambda i: i.due_on):
+        target += instalment.amount
+        if instalment.due_on > today or instalment.due_on in posted:
+            continue
+        amount = target - posted_total
+        if amount:
+            result.append(Instalment(instalment.due_on, amount))
+            posted_total += amount
+    return result

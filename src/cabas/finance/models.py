@@ -87,6 +87,7 @@ class AccountKind(models.TextChoices):
     GUARANTEE = "guarantee", _("guarantee fund")
     VAT = "vat", _("VAT collected")
     DEPOSITS = "deposits", _("container deposits held")
+    ADVANCES = "advances", _("subscriptions paid in advance")
 
 
 # The club's own accounts, with their French chart-of-accounts numbers (plan comptable associatif).
@@ -101,6 +102,8 @@ CLUB_ACCOUNTS = {
     AccountKind.VAT: ("445710", "TVA collectée"),
     # what the club owes back for the returnable containers households hold (4196, clients : emballages consignés)
     AccountKind.DEPOSITS: ("419600", "Consignations reçues (emballages)"),
+    # subscriptions' instalments called before their baskets are billed (4191, clients : avances et acomptes reçus)
+    AccountKind.ADVANCES: ("419100", "Abonnements : acomptes reçus"),
 }
 HOUSEHOLD_CODE, PRODUCER_CODE = "411000", "401000"
 

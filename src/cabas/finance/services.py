@@ -33,6 +33,7 @@ from .accounts import (
     post_to_target, producer_accounts, settings_for,
 )
 from .funds import post_cycle_funds
+from .subscriptions import advances_account, split_cycle_target
 from .models import (
     CLUB_ACCOUNTS, Account, AccountKind, BankLine, BankLineStatus, BankStatement, CashCount, ContributionMode, CycleFunds, Entry, FinanceSettings,
     FundMovement, FundMovementKind, FundShare, HouseholdTariff, Invoice, InvoiceKind, Journal, LedgerTransaction, Payment,
@@ -43,13 +44,17 @@ MAX_PAYMENT = Decimal("100000")
 
 
 def post_cycle(cycle, households: Mapping[int, Decimal], producers: Mapping[int, Decimal], *, date: datetime.date, by_user=None):
-    """Bring the ledger to what the cycle's allocation says: each household owes its total, each producer is
-    owed its total; then the cycle's solidarity discounts and fund contributions (``funds.post_cycle_funds``).
+    """Bring the ledger to what the cycle's allocation says: each household owes its total (less its subscriptions'
+    baskets, billed to the instalments' account: ``subscriptions``), each producer is owed its total; then the cycle's solidarity discounts and fund contributions (``funds.post_cycle_funds``).
     The first call posts the closing; later calls (deliveries recorded at reception) post only the
     difference, as an adjustment; a call that changes nothing posts nothing."""
     club = cycle.club
     accounts_h, accounts_p = cycle_accounts(cycle)
-    target = {accounts_h[h]: amount for h, amount in households.items() if amount}
+    # a subscription's baskets were called by its instalments: billed to their account, not to the household again
+    own, advances = split_cycle_target(cycle, households)
+    target = {accounts_h[h]: amount for h, amount in own.items() if amount}
+    if advances:
+        target[advances_account(club).pk] = advances
     for p, amount in producers.items():
         if amount:
             target[accounts_p[p]] = target.get(accounts_p[p], Decimal(0)) - amount
@@ -169,11 +174,12 @@ def statement(household: Household) -> list[dict]:
 
 
 def open_orders_total(club_id: int, household_id: int) -> Decimal:
-    """What the household has ordered in the club's cycles not yet closed (one query)."""
+    """What the household has ordered in the club's cycles not yet closed (one query), its subscriptions' baskets
+    left out: their instalments are on the account already."""
     rows = OrderLine.objects.filter(
         order__household_id=household_id, order__cycle__closed_at__isnull=True, order__cycle__club_id=club_id,
-    ).values_list("quantity", "offer__unit_price")
-    return sum((line_amount(q, p) for q, p in rows), Decimal("0.00"))
+    ).values_list("quantity", "committed", "offer__unit_price")
+    return sum((line_amount(q - c, p) for q, c, p in rows), Decimal("0.00"))
 
 
 _SETTINGS = Loader(FinanceSettings, "f", fields=("id", "club", "payment_mode", "minimum_balance"))

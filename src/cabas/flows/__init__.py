@@ -15,6 +15,7 @@ management commands and the demo call (never a domain's steps one after another 
 | decide a cost sheet | ``cost_sheets.decide_cost_sheet`` | catalog, contracts |
 | sell a depot's surplus to a member | ``surplus.sell_surplus`` | distribution, finance |
 | count containers brought back at a depot | ``deposits.record_container_returns`` | distribution, finance |
+| post subscriptions' instalments due, settle ended seasons | ``subscriptions.post_due_instalments`` | contracts, distribution, finance |
 
 ``tasks.close_due_cycle`` closes one due cycle in the task queue (``tasks.queue_due_cycles`` fans them out);
 the opening and the closing hand their e-mails to ``cabas.notifications`` after they commit.
@@ -33,11 +34,12 @@ from .opening import open_cycle
 from .personal_data import erase_member, export_member_data
 from .reception import record_deliveries, record_depot_reception
 from .orders import save_order, save_paper_orders
+from .subscriptions import post_due_instalments
 from .surplus import sell_surplus
 from .transport import post_transport_shares
 
 __all__ = [
     "ClosingOutcome", "apply_to_join", "approve_membership", "close_cycle", "close_due_cycles", "decide_cost_sheet", "erase_member",
-    "export_member_data", "import_bank_statement", "queue_bank_statement", "leave_group", "leave_household", "open_cycle", "post_transport_shares", "record_container_returns", "record_deliveries",
+    "export_member_data", "import_bank_statement", "queue_bank_statement", "leave_group", "leave_household", "open_cycle", "post_due_instalments", "post_transport_shares", "record_container_returns", "record_deliveries",
     "record_depot_reception", "renew_membership", "save_order", "save_paper_orders", "sell_surplus", "start_membership",
 ]

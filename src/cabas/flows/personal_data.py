@@ -321,8 +321,10 @@ def export_member_data(user) -> dict:
     ]
     data["survey_answers"] = [
         {"survey": a.survey.product_name, "interest": a.interest, "quantity_per_month": a.quantity_per_month,
-         "acceptable_price": a.acceptable_price, "comment": a.comment, "answered_at": a.answered_at}
-        for a in SurveyAnswer.objects.filter(household=household).select_related("survey").order_by("answered_at", "pk")
+         "acceptable_price": a.acceptable_price, "comment": a.comment, "answered_at": a.answered_at,
+         "questions": [{"question": r.question.text, "rating": r.rating, "answer": r.text} for r in a.responses.all()]}
+        for a in SurveyAnswer.objects.filter(household=household).select_related("survey")
+        .prefetch_related("responses__question").order_by("answered_at", "pk")
     ]
     tariff = HouseholdTariff.objects.filter(household=household).select_related("category").first()
     data["solidarity_tariff"] = (

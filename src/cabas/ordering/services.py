@@ -47,10 +47,13 @@ def create_cycle(
     closes_at: datetime.datetime,
     distribution_dates: Mapping[int, datetime.date],
     product_ids: Iterable[int],
+    prices: Mapping[int, Decimal] | None = None,
 ) -> OrderCycle:
     """Create a cycle with its offers (terms frozen from the catalogue now), once every input is checked: a
-    distribution date is required for each group of the club (the flow ``open_cycle`` writes them). Runs
-    inside the caller's transaction."""
+    distribution date is required for each group of the club (the flow ``open_cycle`` writes them). ``prices``
+    (product id -> price incl. VAT) replace the catalogue's price of those products: the agreed prices of the
+    contracts running on the cycle's distribution days, which the flow reads. Runs inside the caller's
+    transaction."""
     errors = []
     name = (name or "").strip()
     if not name:
@@ -95,7 +98,7 @@ def create_cycle(
             name=p.name,
             description=p.description,
             unit=p.unit,
-            unit_price=p.unit_price,
+            unit_price=(prices or {}).get(p.pk, p.unit_price),
             vat_rate=p.vat_rate,
             pack_size=p.pack_size,
             order_step=p.effective_order_step,

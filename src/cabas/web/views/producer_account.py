@@ -3,6 +3,7 @@ proposals (spec sheets and cost sheets) for the club to decide."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections import defaultdict
 
@@ -19,6 +20,8 @@ from django.views.decorators.http import require_POST
 
 from cabas.catalog.models import CostSheet, ProducerAccount, Product
 from cabas.catalog.services import COST_FIELDS, SPEC_FIELDS, propose_cost_sheet, propose_spec_sheet
+from cabas.contracts.models import Contract
+from cabas.contracts.services import contracts_progress
 from cabas.core.errors import ActionError
 from cabas.core.ids import ID_PATTERN, parse_id
 from cabas.distribution.containers import returns_at_depots
@@ -31,6 +34,7 @@ from cabas.volunteering.services import pending_swaps_for
 from .documents import FORMATS, render_producer_sheet
 from ..feedback import flash_errors
 
+CONTRACTS_SHOWN = datetime.timedelta(days=366)  # contracts ended within a year stay on the producer's page
 SUPPLY_FIELD = re.compile(rf"\Asupply-({ID_PATTERN})\Z")
 
 
@@ -60,8 +64,12 @@ def producer_home(request):
                              .select_related("group").order_by("group__name")):
             depots[distribution.cycle_id].append(distribution)
     returned = returns_at_depots(container__producer=producer, distribution__cycle__in=cycles)
+    # its solidarity contracts with the club, and each period's guarantee progress (three queries)
+    contracts = list(Contract.objects.filter(producer=producer, ends_on__gte=timezone.localdate(now) - CONTRACTS_SHOWN)
+                     .prefetch_related("products__product").order_by("-starts_on"))
     return render(request, "web/catalog/producer_home.html", {
         **volunteering(request, producer, now),
+        "contracts": contracts_progress(contracts, today=timezone.localdate(now)),
         "containers_returned": returned,
         "producer": producer, "cycles": [(c, c.status(now), c.pk in sheets, depots.get(c.pk, [])) for c in cycles],
         "upcoming": [(c, by_cycle[c.pk]) for c in upcoming], "products": products,

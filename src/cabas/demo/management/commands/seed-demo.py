@@ -34,6 +34,7 @@ from cabas.demo.memberships import seed_memberships
 from cabas.demo.news import seed_news
 from cabas.demo.money import SOLIDARITY_EMAIL, TREASURER_EMAIL, seed_money, seed_solidarity
 from cabas.demo.partnerships import PRODUCER_EMAIL, seed_partnerships
+from cabas.demo.subscriptions import delete_subscription_offers, post_demo_instalments, seed_offers_and_surveys
 from cabas.demo.distribution_day import seed_distribution_day
 from cabas.demo.reception import seed_reception
 from cabas.demo.transport import seed_logistics
@@ -488,6 +489,7 @@ class Command(BaseCommand):
                 delete_container_returns(cycles)
                 cycles.delete()  # with their offers and distributions
                 Subscription.objects.filter(producer__club=club).delete()  # with their lines and skipped dates
+                delete_subscription_offers(club)
                 Contract.objects.filter(club=club).delete()
                 Survey.objects.filter(club=club).delete()
                 SpecSheet.objects.filter(product__producer__club=club).delete()
@@ -594,6 +596,10 @@ class Command(BaseCommand):
         # they freeze the spec sheets and take in the subscriptions).
         seed_partnerships(club=club, producers=producers, households=households, featured=featured,
                           coordinator=coordinator, password=encoded, rng=rng)
+        # Subscription offers (the winter one the subscriptions above came from, two open for sign-up) and the
+        # producers' quarterly evaluation (its own random draws: the rest of the demo stays as it was).
+        seed_offers_and_surveys(club=club, households=households, featured=featured, rng=random.Random(SEED + 18),
+                                today=today)
         product_ids = list(Product.objects.filter(producer__club=club).values_list("pk", flat=True))
         # Memberships and their fees, solidarity tariffs and the funds (before the cycles close: the closings
         # apply the discounts and contributions).
@@ -629,6 +635,7 @@ class Command(BaseCommand):
         # The year's shifts, the coming ones, a harvest call, a farm visit and the drivers' rota.
         seed_volunteering(club=club, coordinator=coordinator, farmer=User.objects.get(email=PRODUCER_EMAIL),
                           rng=rng, today=today)
+        post_demo_instalments(today)  # the subscriptions' instalments due by today, as cron posts them
         return club
 
     def _cycle(self, club, groups, opens_at, closes_at, product_ids) -> OrderCycle:
