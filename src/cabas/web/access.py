@@ -17,22 +17,54 @@ from cabas.ordering.models import Order, OrderCycle
 
 
 def cycle_for_member(request, cycle_id: int) -> OrderCycle:
-    """A cycle of the club the user's household belongs to."""
+    """A cycle the user's household sees: one covering its group, or one it ordered in (from a group it has left
+    for another of the club). The others, those of other groups of the club too, are 404."""
     user = request.user
     if user.household_id is None:
         raise Http404
-    cycle = OrderCycle.objects.filter(pk=cycle_id, club__groups__households__pk=user.household_id).select_related("club").first()
+    household = user.household  # with its group, loaded with the user (members.backends)
+    cycle = (OrderCycle.objects.filter(pk=cycle_id, club_id=household.group.club_id)
+             .for_household(household.pk, household.group_id).select_related("club").first())
     if cycle is None:
         raise Http404
     return cycle
 
 
+def cycle_group_ids(cycle: OrderCycle) -> frozenset[int]:
+    """The groups the cycle covers (one query, kept on the cycle for the request)."""
+    ids = getattr(cycle, "_cabas_group_ids", None)
+    if ids is None:
+        ids = cycle._cabas_group_ids = frozenset(cycle.groups.values_list("pk", flat=True))
+    return ids
+
+
 def cycle_for_coordination(request, cycle_id: int) -> tuple[OrderCycle, Access]:
+    """A cycle of a club the user coordinates, or covering a group they coordinate (the others are 404)."""
     access = access_for(request.user)
     cycle = OrderCycle.objects.filter(pk=cycle_id).select_related("club").first()
     if cycle is None or not access.sees_club(cycle.club_id):
         raise Http404
+    if not access.coordinates_club(cycle.club_id) and not cycle_group_ids(cycle) & access.coordinated_group_ids:
+        raise Http404
     return cycle, access
+
+
+def runs_cycle(access: Access, cycle: OrderCycle) -> bool:
+    """Who closes a cycle, sets its allocation rules, records its deliveries and sees its producers' sheets: the
+    club's coordinators, and the coordinator of every group it covers (a cycle they opened for their own group).
+    No query for the club's coordinators."""
+    if access.coordinates_club(cycle.club_id):
+        return True
+    if not access.coordinated_group_ids:
+        return False
+    groups = cycle_group_ids(cycle)
+    return bool(groups) and groups <= access.coordinated_group_ids
+
+
+def require_cycle_runner(access: Access, cycle: OrderCycle, message: str | None = None) -> None:
+    if not runs_cycle(access, cycle):
+        raise PermissionDenied(message or _("Only the club's coordinators, or the coordinators of the groups a cycle "
+                                            "serves, can do this."))
 
 
 def require_club_coordinator(access: Access, club_id: int, message: str | None = None) -> None:
@@ -66,7 +98,7 @@ def distribution_for_user(request, cycle: OrderCycle, access: Access, group_id: 
 
 def producer_sheet_for_user(cycle: OrderCycle, access: Access, producer_id: int) -> ProducerSheet:
     if not access.refers_producer(producer_id):
-        require_club_coordinator(access, cycle.club_id, _("Only the club's coordinators can see producers' order sheets."))
+        require_cycle_runner(access, cycle, _("Only the club's coordinators can see producers' order sheets."))
     sheet = ProducerSheet.objects.filter(cycle=cycle, producer_id=producer_id).select_related("producer").first()
     if sheet is None:
         raise Http404
