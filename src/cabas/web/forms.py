@@ -12,7 +12,7 @@ from cabas.catalog.models import Product
 from cabas.core.formatting import format_money
 from cabas.core.ids import parse_id
 from cabas.core.validators import validate_date_range
-from cabas.members.models import Club, Group, User, Weekday
+from cabas.members.models import Club, User, Weekday
 from cabas.core.tasks import enqueue_on_commit
 from cabas.members.services import send_password_reset
 from cabas.ordering.models import Rationing

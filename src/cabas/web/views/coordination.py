@@ -121,6 +121,8 @@ def cycle_create(request):
     club_id = parse_id(request.POST.get("club") or request.GET.get("club"))
     club = clubs.filter(pk=club_id).first() if club_id is not None else clubs.first()
     if club is None:
+        if club_id is not None and clubs.exists():
+            raise Http404  # another club's
         raise PermissionDenied(_("Only the club's coordinators can open an order cycle."))
     groups = list(openable_groups(access, club))
     if request.method == "POST":
