@@ -81,6 +81,21 @@ def test_a_group_coordinator_sets_a_fortnightly_rhythm_and_opens_a_cycle_for_the
     assert phone.get_by_role("heading", level=1).inner_text() == "Commande de Rennes"
     assert phone.get_by_role("button", name="Clôturer le cycle maintenant").count() == 1  # theirs to close
     axe(phone, name="group cycle detail")
+    # the same cycle again every four weeks for their group: a recurring cycle
+    phone.goto(base + reverse("recurring-cycles", args=[world.club.pk]))
+    phone.get_by_label("Nom").fill("Commande mensuelle de Rennes")
+    phone.get_by_label(world.group_a.name, exact=True).check()
+    phone.get_by_label("S’ouvre").select_option(label="toutes les 4 semaines (environ chaque mois)")
+    phone.get_by_label("Commandes ouvertes pendant (jours)").fill("5")
+    phone.get_by_role("button", name="Le créer").click()
+    phone.wait_for_load_state()
+    assert "Commande mensuelle de Rennes" in phone.inner_text("main")
+    rule = cycle.club.recurring_cycles.get()
+    assert (rule.every_weeks, rule.last_cycle_id, list(rule.groups.values_list("pk", flat=True))) == (
+        4, cycle.pk, [world.group_a.pk])
+    axe(phone, name="recurring cycles")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(phone, "recurring-cycles")
     phone.get_by_role("button", name="Déconnexion").click()
     phone.wait_for_load_state()
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from cabas.members.admin_scope import ReadOnlyAdmin
 
-from .models import OrderCycle
+from .models import OrderCycle, RecurringCycle
 
 
 @admin.register(OrderCycle)
@@ -13,3 +13,13 @@ class OrderCycleAdmin(ReadOnlyAdmin):
 
     list_display = ["name", "club", "opens_at", "closes_at", "closed_at"]
     list_filter = ["club"]
+
+
+@admin.register(RecurringCycle)
+class RecurringCycleAdmin(ReadOnlyAdmin):
+    """Read-only here: set up on the coordinators' page (groups checked against the club, the next opening)."""
+
+    club_path = "club"
+
+    list_display = ["name", "club", "every_weeks", "next_opens_on", "is_active"]
+    list_filter = ["club", "is_active"]

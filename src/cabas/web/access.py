@@ -7,6 +7,7 @@ user may not take answer 403 with a message.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -30,21 +31,20 @@ def cycle_for_member(request, cycle_id: int) -> OrderCycle:
     return cycle
 
 
-def cycle_group_ids(cycle: OrderCycle) -> frozenset[int]:
-    """The groups the cycle covers (one query, kept on the cycle for the request)."""
-    ids = getattr(cycle, "_cabas_group_ids", None)
-    if ids is None:
-        ids = cycle._cabas_group_ids = frozenset(cycle.groups.values_list("pk", flat=True))
-    return ids
-
-
 def cycle_for_coordination(request, cycle_id: int) -> tuple[OrderCycle, Access]:
-    """A cycle of a club the user coordinates, or covering a group they coordinate (the others are 404)."""
+    """A cycle of a club the user coordinates, or covering a group they coordinate (the others are 404). For a
+    group's coordinator the same query tells whether the cycle serves their groups, and only theirs (``runs_cycle``)."""
     access = access_for(request.user)
-    cycle = OrderCycle.objects.filter(pk=cycle_id).select_related("club").first()
+    cycles = OrderCycle.objects.filter(pk=cycle_id).select_related("club")
+    if access.coordinated_group_ids and not access.is_superuser:
+        covered = OrderCycle.groups.through.objects.filter(ordercycle_id=OuterRef("pk"))
+        mine = list(access.coordinated_group_ids)
+        cycles = cycles.annotate(serves_mine=Exists(covered.filter(group_id__in=mine)),
+                                 serves_others=Exists(covered.exclude(group_id__in=mine)))
+    cycle = cycles.first()
     if cycle is None or not access.sees_club(cycle.club_id):
         raise Http404
-    if not access.coordinates_club(cycle.club_id) and not cycle_group_ids(cycle) & access.coordinated_group_ids:
+    if not access.coordinates_club(cycle.club_id) and not getattr(cycle, "serves_mine", False):
         raise Http404
     return cycle, access
 
@@ -52,13 +52,10 @@ def cycle_for_coordination(request, cycle_id: int) -> tuple[OrderCycle, Access]:
 def runs_cycle(access: Access, cycle: OrderCycle) -> bool:
     """Who closes a cycle, sets its allocation rules, records its deliveries and sees its producers' sheets: the
     club's coordinators, and the coordinator of every group it covers (a cycle they opened for their own group).
-    No query for the club's coordinators."""
+    No query: the cycle comes from ``cycle_for_coordination``."""
     if access.coordinates_club(cycle.club_id):
         return True
-    if not access.coordinated_group_ids:
-        return False
-    groups = cycle_group_ids(cycle)
-    return bool(groups) and groups <= access.coordinated_group_ids
+    return bool(getattr(cycle, "serves_mine", False)) and not getattr(cycle, "serves_others", True)
 
 
 def require_cycle_runner(access: Access, cycle: OrderCycle, message: str | None = None) -> None:
