@@ -310,3 +310,37 @@ def test_the_create_page_costs_the_same_for_2_and_10_groups(world, login):
                              distribution_weekday=(timezone.localdate() + n * DAY).weekday(),
                              slot_start=datetime.time(18), slot_end=datetime.time(19))
     assert count() == small == 8  # session, user, roles, club, groups+depots, clubs counted, products ticked, products
+
+
+# --- the migration: the cycles opened so far cover the groups they have a distribution for ----------------------
+
+BEFORE = [("ordering", "0008_offer_container_deposit")]
+AFTER = [("ordering", "0009_r_cycle_groups_recurring")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_each_cycle_the_groups_of_its_distributions():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    try:
+        executor.loader.build_graph()
+        old = executor.loader.project_state(BEFORE + [n for n in executor.loader.applied_migrations
+                                                      if n[0] != "ordering"]).apps
+        Club, OldGroup = old.get_model("members", "Club"), old.get_model("members", "Group")
+        OldCycle, OldDistribution = old.get_model("ordering", "OrderCycle"), old.get_model("distribution", "Distribution")
+        club = Club.objects.create(name="Club", slug="club")
+        a, b = (OldGroup.objects.create(club=club, name=n, slug=n) for n in ("a", "b"))
+        now = timezone.now()
+        served = OldCycle.objects.create(club=club, name="Servi", opens_at=now, closes_at=now + DAY)
+        OldDistribution.objects.create(cycle=served, group=a, date=timezone.localdate() + 2 * DAY)
+        by_hand = OldCycle.objects.create(club=club, name="À la main", opens_at=now, closes_at=now + DAY)
+        executor = MigrationExecutor(connection)
+        executor.migrate(AFTER)
+        assert set(OrderCycle.objects.get(pk=served.pk).groups.values_list("pk", flat=True)) == {a.pk}
+        assert set(OrderCycle.objects.get(pk=by_hand.pk).groups.values_list("pk", flat=True)) == {a.pk, b.pk}
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
