@@ -225,7 +225,7 @@ class GroupRhythmForm(forms.Form):
         label=_("Counted from (a distribution day)"), required=False, widget=DateInput(),
         input_formats=["%Y-%m-%d", "%d/%m/%Y"], validators=[validate_date_range],
         help_text=_("Needed for any rhythm but every week: the day the rhythm is counted from."))
-    depot_name = forms.CharField(label=_("Depot"), max_length=200)
+    depot_name = forms.CharField(label=_("Name"), max_length=200)  # under the heading « Dépôt »
     address = forms.CharField(label=_("Address"), max_length=300)
     latitude = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6, min_value=-90, max_value=90,
                                   localize=True, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
