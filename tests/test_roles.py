@@ -11,7 +11,7 @@ from django.urls import reverse
 from cabas.catalog.models import Producer, ProducerAccount
 from cabas.members.models import Role, RoleKind
 from cabas.ordering.models import Offer
-from cabas.flows import close_cycle, save_order
+from cabas.flows import close_cycle, open_cycle, save_order
 
 OK, FORBIDDEN, HIDDEN, LOGIN = 200, 403, 404, 302
 
@@ -41,6 +41,15 @@ MATRIX = {
     "news_club":         [LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN, HIDDEN],
     "news_group_a":      [LOGIN, FORBIDDEN, OK, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN],
     "news_group_b":      [LOGIN, HIDDEN, HIDDEN, OK, HIDDEN, HIDDEN, FORBIDDEN, HIDDEN, HIDDEN],
+    # each group its own rhythm: a group's rhythm and depot (its coordinators and the club's), opening a cycle (a
+    # group's coordinator for their own group), the recurring cycles; a cycle for group A only is run by A's
+    # coordinator, and seen by A's households alone (the producer referent lives in group B)
+    "group_rhythm_a":    [LOGIN, HIDDEN, OK, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN],
+    "group_rhythm_b":    [LOGIN, HIDDEN, FORBIDDEN, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN],
+    "cycle_create":      [LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN],
+    "recurring_cycles":  [LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN],
+    "own_cycle_preview": [LOGIN, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN],
+    "own_cycle_order":   [LOGIN, OK, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN],
 }
 
 
@@ -63,6 +72,8 @@ def scene(world):
     for household in (world.household_a1, world.household_b1):
         save_order(cycle=cycle, household=household, quantities={offers[world.milk.pk]: "2", offers[world.bread.pk]: "1"})
     close_cycle(cycle.pk)
+    own = open_cycle(club=world.club, name="Pour Rennes", opens_at=cycle.opens_at, closes_at=cycle.closes_at,
+                     distribution_dates={world.group_a.pk: cycle.distributions.first().date}, product_ids=[world.milk.pk])
     urls = {
         "group_members_a": reverse("group-members", args=[world.group_a.pk]),
         "group_members_b": reverse("group-members", args=[world.group_b.pk]),
@@ -83,6 +94,12 @@ def scene(world):
         "news_club": reverse("club-news", args=[world.club.pk]),
         "news_group_a": reverse("group-news", args=[world.group_a.pk]),
         "news_group_b": reverse("group-news", args=[world.group_b.pk]),
+        "group_rhythm_a": reverse("group-rhythm", args=[world.group_a.pk]),
+        "group_rhythm_b": reverse("group-rhythm", args=[world.group_b.pk]),
+        "cycle_create": reverse("cycle-create") + f"?club={world.club.pk}",
+        "recurring_cycles": reverse("recurring-cycles", args=[world.club.pk]),
+        "own_cycle_preview": reverse("cycle-preview", args=[own.pk]),
+        "own_cycle_order": reverse("order", args=[own.pk]),
     }
     return users, urls
 

@@ -153,8 +153,10 @@ def test_open_cycle_refuses_a_blank_name(world):
 
 
 def test_open_cycle_refuses_a_group_without_distribution_date(world):
+    """A cycle serves some of the club's groups (each on its own rhythm), at least one, each with its date."""
     now = timezone.now()
-    _assert_refused(world, distribution_dates={world.group_a.pk: timezone.localdate(now) + 5 * DAY})
+    _assert_refused(world, distribution_dates={})
+    _assert_refused(world, distribution_dates={world.group_a.pk: timezone.localdate(now) + 5 * DAY, world.group_b.pk: None})
 
 
 def test_open_cycle_refuses_a_distribution_before_the_deadline(world):
@@ -561,11 +563,11 @@ def test_close_due_cycles_closes_each_cycle_in_isolation(world, monkeypatch, cap
     save_order(cycle=bad, household=world.household_a1, quantities={milk: "2"}, now=bad.closes_at - HOUR)
     real = flow.write_allocation
 
-    def failing(cycle, *args):
+    def failing(cycle, *args, **kwargs):
         if cycle.pk == bad.pk:
-            real(cycle, *args)  # writes allocations first: they must be rolled back with the rest
+            real(cycle, *args, **kwargs)  # writes allocations first: they must be rolled back with the rest
             raise ValueError("year 0 is out of range")
-        return real(cycle, *args)
+        return real(cycle, *args, **kwargs)
 
     monkeypatch.setattr(flow, "write_allocation", failing)
     outcomes = close_due_cycles(now=now)

@@ -285,7 +285,9 @@ def cycle_form_data(world, **overrides):
         "name": "Semaine 50",
         "opens_at": now.strftime("%Y-%m-%dT%H:%M"),
         "closes_at": closes.strftime("%Y-%m-%dT%H:%M"),
+        f"group-{world.group_a.pk}": "on",
         f"date-{world.group_a.pk}": (closes + 2 * DAY).strftime("%Y-%m-%d"),
+        f"group-{world.group_b.pk}": "on",
         f"date-{world.group_b.pk}": (closes + 3 * DAY).strftime("%Y-%m-%d"),
         "products": [str(world.milk.pk), str(world.bread.pk)],
     }
@@ -355,9 +357,10 @@ class TestCycleForm:
         self.refused(coordinator, cycle_form_data(world, club="abc"), "club")
 
     def test_club_not_coordinated(self, world, coordinator):
+        """Another club (or none): not found, as any object out of scope."""
         before = written()
         response = coordinator.post(reverse("cycle-create"), cycle_form_data(world, club="424242"))
-        assert response.status_code == 403
+        assert response.status_code == 404
         assert written() == before
 
     def test_distribution_before_the_deadline(self, world, coordinator):

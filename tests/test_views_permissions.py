@@ -251,13 +251,21 @@ class TestGroupCoordinator:
         assert response.status_code == 403
         assert closing_state(cycles.open) == OPEN_STATE
 
-    def test_cannot_open_a_cycle(self, world, login):
+    def test_opens_a_cycle_for_their_own_group_only(self, world, login):
+        """A group's coordinator opens a cycle for their group (tests/test_group_rhythm.py); another group's
+        fields are not in the form: sent anyway, they are ignored, and without their own group nothing opens."""
         client = login(world.group_coordinator_a)
-        assert client.get(reverse("cycle-create")).status_code == 403
+        page = client.get(reverse("cycle-create"))
+        assert page.status_code == 200
+        assert world.group_a.name in page.content.decode() and world.group_b.name not in page.content.decode()
         count = OrderCycle.objects.count()
-        response = client.post(reverse("cycle-create"), {"name": "Pirate", "club": world.club.pk})
-        assert response.status_code == 403
+        response = client.post(reverse("cycle-create"), {
+            "name": "Pirate", "club": world.club.pk, f"group-{world.group_b.pk}": "on",
+            f"date-{world.group_b.pk}": "2030-01-10", "opens_at": "2029-12-01T08:00", "closes_at": "2030-01-05T20:00",
+            "products": [world.milk.pk]})
+        assert response.status_code == 400
         assert OrderCycle.objects.count() == count
+        assert login(world.member_a1).get(reverse("cycle-create")).status_code == 403
 
 
 # --- the club coordinator ---------------------------------------------------------------------------

@@ -8,55 +8,48 @@ Each loader costs one query (plus the user's roles, loaded once per request by `
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from cabas.distribution.models import Distribution
-from cabas.members.models import Group, Household
+from cabas.members.models import Group
 from cabas.members.permissions import Access, access_for
 from cabas.ordering.models import OrderCycle
-from cabas.ordering.services import club_cycle
+from cabas.ordering.services import member_cycle
 
 
-def member_club_id(user) -> int | None:
-    """The club of the user's household, if they have one."""
-    if user.household_id is None:
-        return None
-    return Household.objects.filter(pk=user.household_id).values_list("group__club_id", flat=True).first()
-
-
-def visible_club_ids(user, access: Access) -> set[int] | None:
-    """The clubs whose cycles the user sees (None: every club, for a superuser)."""
+def visible_cycles(user, access: Access):
+    """The cycles the user sees: every cycle of the clubs they coordinate, those covering a group they coordinate,
+    and those their household sees (covering its group, or that it ordered in)."""
+    cycles = OrderCycle.objects.all()
     if access.is_superuser:
-        return None
-    clubs = set(access.coordinated_club_ids) | set(access.group_role_club_ids)
-    club_id = member_club_id(user)
-    if club_id is not None:
-        clubs.add(club_id)
-    return clubs
+        return cycles
+    seen = Q(club_id__in=access.coordinated_club_ids) | Q(pk__in=OrderCycle.objects.for_groups(
+        access.coordinated_group_ids).values("pk"))
+    household = user.household if user.household_id is not None else None  # with the user (members.backends)
+    if household is not None:
+        seen |= Q(pk__in=OrderCycle.objects.for_household(household.pk, household.group_id).values("pk"))
+    return cycles.filter(seen)
 
 
 def own_cycle(user, cycle_id: int) -> OrderCycle:
-    """A cycle of the club the user's household belongs to (for the household's own order)."""
+    """A cycle the user's household sees (for the household's own order): one covering its group, or one it
+    ordered in."""
     if user.household_id is None:
         raise Http404
-    cycle = club_cycle(cycle_id, user.household.group.club_id)  # the household comes with the user (members.backends)
+    cycle = member_cycle(cycle_id, user.household)  # the household comes with the user (members.backends)
     if cycle is None:
         raise Http404
     return cycle
 
 
 def visible_cycle(user, cycle_id: int) -> OrderCycle:
-    """A cycle of the user's household's club, or of a club the user coordinates (or one of its groups)."""
-    access = access_for(user)
-    cycle = OrderCycle.objects.filter(pk=cycle_id).select_related("club").first()
+    """A cycle the user sees (``visible_cycles``)."""
+    cycle = visible_cycles(user, access_for(user)).filter(pk=cycle_id).select_related("club").first()
     if cycle is None:
         raise Http404
-    if access.sees_club(cycle.club_id):
-        return cycle
-    if user.household_id is not None and Household.objects.filter(pk=user.household_id, group__club_id=cycle.club_id).exists():
-        return cycle
-    raise Http404
+    return cycle
 
 
 def require_coordinator(access: Access) -> None:

@@ -91,10 +91,7 @@ def cycles(
     """The cycles of the user's club (and of the clubs they coordinate), latest deadline first, with
     their state as of now (derived from the dates)."""
     user = request.auth
-    clubs = checks.visible_club_ids(user, access_for(user))
-    queryset = OrderCycle.objects.select_related("club").order_by("-closes_at", "-pk")
-    if clubs is not None:
-        queryset = queryset.filter(club_id__in=clubs)
+    queryset = checks.visible_cycles(user, access_for(user)).select_related("club").order_by("-closes_at", "-pk")
     now = timezone.now()
     return [cycle_out(cycle, now) for cycle in queryset[offset:offset + limit]]
 

@@ -3,7 +3,7 @@ management commands and the demo call (never a domain's steps one after another 
 
 | workflow | function | domains it crosses |
 |---|---|---|
-| open a cycle | ``opening.open_cycle`` | ordering, distribution, contracts |
+| open a cycle (for some of the club's groups); open the recurring cycles due | ``opening.open_cycle``, ``opening.open_recurring_cycles`` | ordering, distribution, contracts |
 | save an order; orders keyed in from paper | ``orders.save_order``, ``orders.save_paper_orders`` | ordering, finance (prepaid rule) |
 | close a cycle | ``closing.close_cycle``, ``closing.close_due_cycles`` | ordering, distribution, finance |
 | record a delivery (club-wide, or at one depot) | ``reception.record_deliveries``, ``reception.record_depot_reception`` | ordering, distribution, finance |
@@ -30,7 +30,7 @@ from .deposits import record_container_returns
 from .households import leave_household
 from .money import import_bank_statement, queue_bank_statement
 from .memberships import apply_to_join, approve_membership, leave_group, renew_membership, start_membership
-from .opening import open_cycle
+from .opening import open_cycle, open_recurring_cycles
 from .personal_data import erase_member, export_member_data
 from .reception import record_deliveries, record_depot_reception
 from .orders import save_order, save_paper_orders
@@ -40,6 +40,6 @@ from .transport import post_transport_shares
 
 __all__ = [
     "ClosingOutcome", "apply_to_join", "approve_membership", "close_cycle", "close_due_cycles", "decide_cost_sheet", "erase_member",
-    "export_member_data", "import_bank_statement", "queue_bank_statement", "leave_group", "leave_household", "open_cycle", "post_due_instalments", "post_transport_shares", "record_container_returns", "record_deliveries",
+    "export_member_data", "import_bank_statement", "queue_bank_statement", "leave_group", "leave_household", "open_cycle", "open_recurring_cycles", "post_due_instalments", "post_transport_shares", "record_container_returns", "record_deliveries",
     "record_depot_reception", "renew_membership", "save_order", "save_paper_orders", "sell_surplus", "start_membership",
 ]

@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from cabas.distribution.services import depot_limits, refresh_expected, write_closing_documents
 from cabas.finance.deposits import post_cycle_deposits
+from cabas.finance.models import HouseholdTariff
 from cabas.finance.services import post_cycle
 from cabas.notifications import tasks as notifications
 from cabas.ordering.closing import ClosingResult
-from cabas.ordering.models import OrderCycle
+from cabas.ordering.models import OrderCycle, Rationing
 from cabas.ordering.services import lock_cycle_to_close, mark_closed, write_allocation
 
 logger = logging.getLogger(__name__)
@@ -33,13 +34,23 @@ class ClosingOutcome:
     error: str = ""  # why the closing failed (close_due_cycles goes on with the other cycles)
 
 
+def priority_households(cycle: OrderCycle) -> frozenset[int]:
+    """The households served first when the cycle shares out short supply ``solidarity-first``: those of the club
+    on a solidarity tariff (a discount). Confidential as the tariffs are: handed to the allocation engine, never
+    written with an allocation nor shown as a reason. No query for the other strategies."""
+    if cycle.rationing != Rationing.SOLIDARITY_FIRST:
+        return frozenset()
+    return frozenset(HouseholdTariff.objects.filter(
+        household__group__club_id=cycle.club_id, category__discount_rate__gt=0).values_list("household_id", flat=True))
+
+
 def write_closing(cycle: OrderCycle, *, now: datetime.datetime) -> ClosingResult:
     """Allocate and write everything that follows from the allocation: allocations and summaries, picking lists
     and producer sheets, the ledger (by difference with what was posted before), the containers' deposits. Runs
     inside the caller's transaction, the cycle locked; a constant number of statements whatever the cycle's size.
     What depots received (``DepotReception``) limits what their households receive."""
     receptions = depot_limits(cycle)
-    result = write_allocation(cycle, receptions)
+    result = write_allocation(cycle, receptions, priority=priority_households(cycle))
     if receptions:
         refresh_expected(cycle, result.depot_expected)
     write_closing_documents(cycle, result, now=now)

@@ -21,7 +21,7 @@ from cabas.notifications.tasks import delivery_claimed
 from cabas.ordering.closing import ClosingResult
 from cabas.ordering.services import clear_allocation, lock_closed_cycle, run_allocation, set_deliveries
 
-from .closing import write_closing
+from .closing import priority_households, write_closing
 
 
 def record_deliveries(
@@ -33,7 +33,7 @@ def record_deliveries(
     with transaction.atomic():
         cycle, changed = set_deliveries(cycle_id, delivered, prices or {})
         if not changed:  # nothing is written
-            return run_allocation(cycle)
+            return run_allocation(cycle, priority=priority_households(cycle))
         delete_closing_documents(cycle)
         return write_closing(cycle, now=now)
 

@@ -27,8 +27,8 @@ from cabas.core.formatting import format_money
 from cabas.core.mail import queue_email
 from cabas.core.tasks import enqueue_on_commit
 
-from . import referral
-from .models import ApplicationStatus, Club, Group, Household, Membership, MembershipApplication, User
+from . import referral, rhythm
+from .models import ApplicationStatus, Club, Depot, Group, Household, Membership, MembershipApplication, User
 
 REMINDER_DAYS = 30
 
@@ -278,3 +278,62 @@ def set_producer_fee(*, club: Club, amount: Decimal | None) -> Club:
     Club.objects.filter(pk=club.pk).update(producer_fee=amount)
     club.producer_fee = amount
     return club
+
+
+# --- a group's rhythm and its depot -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RhythmValues:
+    """A group's rhythm (every N weeks, counted from a first distribution day) and its depot's details."""
+    every_weeks: int
+    rhythm_from: datetime.date | None
+    depot_name: str
+    address: str
+    latitude: Decimal
+    longitude: Decimal
+    weekday: int
+    slot_start: datetime.time
+    slot_end: datetime.time
+
+
+@transaction.atomic
+def set_group_rhythm(group: Group, values: RhythmValues) -> Group:
+    """Set how often the group distributes and where and when: its rhythm (members.rhythm) and its depot (created
+    when it has none). ActionError before anything is written when a value is wrong. The cycles already opened
+    keep their distribution dates; the next ones follow the new rhythm."""
+    errors: dict[str, str] = {}
+    if not 1 <= values.every_weeks <= rhythm.MAX_EVERY_WEEKS:
+        errors["every_weeks"] = _("A group distributes every 1 to %(max)s weeks.") % {"max": rhythm.MAX_EVERY_WEEKS}
+    if values.rhythm_from is not None and values.rhythm_from.weekday() != values.weekday:
+        errors["rhythm_from"] = _("The first distribution day must fall on the depot's distribution day.")
+    if not _clean(values.depot_name, 200):
+        errors["depot_name"] = _("Give the depot a name.")
+    if not _clean(values.address, 300):
+        errors["address"] = _("Give the depot's address.")
+    if not -90 <= values.latitude <= 90:
+        errors["latitude"] = _("A latitude is between -90 and 90.")
+    if not -180 <= values.longitude <= 180:
+        errors["longitude"] = _("A longitude is between -180 and 180.")
+    if not 0 <= values.weekday <= 6:
+        errors["weekday"] = _("Choose the distribution day.")
+    if values.slot_end <= values.slot_start:
+        errors["slot_end"] = _("The distribution must end after it starts.")
+    if errors:
+        raise ActionError(field_errors=errors)
+    Group.objects.filter(pk=group.pk).update(every_weeks=values.every_weeks, rhythm_from=values.rhythm_from)
+    group.every_weeks, group.rhythm_from = values.every_weeks, values.rhythm_from
+    depot, _created = Depot.objects.update_or_create(group=group, defaults={
+        "name": _clean(values.depot_name, 200), "address": _clean(values.address, 300),
+        "latitude": values.latitude, "longitude": values.longitude, "distribution_weekday": values.weekday,
+        "slot_start": values.slot_start, "slot_end": values.slot_end,
+    })
+    group.depot = depot
+    return group
+
+
+def planned_days(group: Group, after: datetime.date, count: int = 6, *, horizon_weeks: int = 53) -> list[datetime.date]:
+    """The group's next ``count`` planned distribution days after ``after`` (its rhythm; none without a depot).
+    No query when the depot is loaded with the group."""
+    start = after + datetime.timedelta(days=1)
+    return group.distribution_days(start, start + datetime.timedelta(weeks=horizon_weeks))[:count]

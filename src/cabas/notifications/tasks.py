@@ -112,8 +112,10 @@ def send_cycle_opened(cycle_id: int) -> int:
         return 0
     distributions = _distributions(cycle.pk)
     offers = list(Offer.objects.filter(cycle=cycle).order_by("name").values_list("product_id", "name", "producer__name"))
+    # the previous cycle of these groups (each group on its own rhythm: another group's cycle is not theirs)
     previous, previous_opened = OrderCycle.objects.filter(club_id=cycle.club_id, opens_at__lt=cycle.opens_at) \
-        .exclude(pk=cycle.pk).order_by("-opens_at").values_list("pk", "opens_at").first() or (None, None)
+        .for_groups(distributions).exclude(pk=cycle.pk).order_by("-opens_at").values_list("pk", "opens_at").first() \
+        or (None, None)
     before = set(Offer.objects.filter(cycle_id=previous).values_list("product_id", flat=True)) if previous else set()
     # the news since the previous cycle opened (its e-mail carried the news before), the club's and each group's
     news = news_digests(cycle.club_id, list(distributions), previous_opened)

@@ -30,7 +30,13 @@ Rules, per product (Q = pooled requests, T = pooled tolerances, P = pack size):
      largest-remainder method (ties: request standing longest, then household id).
    - ``first-come``: units are served in the order they were requested; an increase queues behind
      every earlier request, a decrease gives up the household's most recent units first.
-   Tolerance is handed out only once every request is served in full, with the same strategy.
+   - ``solidarity-first``: the households given as ``priority`` (those on a solidarity tariff: the caller
+     knows them, this module does not) are served first — each min(request, what is available), shared
+     among them by equal share when even they cannot all be served — then what is left goes to the others by
+     equal share. Confidential: a household cut receives the usual reason (``rationed`` or
+     ``pack_not_filled``), never one naming the priority.
+   Tolerance is handed out only once every request is served in full, with the same strategy (equal share
+   for ``solidarity-first``: the priority is for what households asked for, not for more).
 """
 
 from __future__ import annotations
@@ -48,7 +54,8 @@ from cabas.core.errors import translatable as _
 EQUAL_SHARE = "equal-share"
 PROPORTIONAL = "proportional"
 FIRST_COME = "first-come"
-STRATEGIES = (EQUAL_SHARE, PROPORTIONAL, FIRST_COME)
+SOLIDARITY_FIRST = "solidarity-first"
+STRATEGIES = (EQUAL_SHARE, PROPORTIONAL, FIRST_COME, SOLIDARITY_FIRST)
 
 # Product statuses
 OK = "ok"
@@ -295,7 +302,26 @@ def first_come(chunks: Sequence[tuple[object, int, int]], count: int, amount: in
     return shares
 
 
-def _ration(strategy: str, standings: list[_Standing], demands: list[int], amount: int, *, chunks) -> list[int]:
+def priority_first(demands: Sequence[int], amount: int, order: Sequence[int], first: Sequence[bool]) -> list[int]:
+    """The demands flagged ``first`` are served before the others: each min(demand, what is available), by
+    equal share among them when ``amount`` cannot serve them all; what is left goes to the others by equal
+    share. Ties in ``order``, as ``equal_share``."""
+    if amount >= sum(demands):
+        return list(demands)
+    amount = max(amount, 0)
+    shares = [0] * len(demands)
+    for flag in (True, False):
+        members = [i for i in order if bool(first[i]) is flag]  # in tie order
+        wanted = [demands[i] for i in members]
+        given = equal_share(wanted, min(amount, sum(wanted)), range(len(members)))
+        for i, share in zip(members, given, strict=True):
+            shares[i] = share
+        amount -= sum(given)
+    return shares
+
+
+def _ration(strategy: str, standings: list[_Standing], demands: list[int], amount: int, *, chunks,
+            priority: frozenset = frozenset()) -> list[int]:
     if amount >= sum(demands):
         return list(demands)
     order = sorted(range(len(standings)), key=lambda i: _tie_key(standings[i]))
@@ -303,18 +329,23 @@ def _ration(strategy: str, standings: list[_Standing], demands: list[int], amoun
         return equal_share(demands, amount, order)
     if strategy == PROPORTIONAL:
         return proportional(demands, amount, order)
+    if strategy == SOLIDARITY_FIRST:
+        return priority_first(demands, amount, order, [s.household in priority for s in standings])
     return first_come(chunks, len(standings), amount)
 
 
 # --- the engine ------------------------------------------------------------------------------------
 
 
-def allocate(products: Iterable[ProductRules], requests: Iterable[Request], strategy: str = EQUAL_SHARE) -> AllocationResult:
+def allocate(products: Iterable[ProductRules], requests: Iterable[Request], strategy: str = EQUAL_SHARE, *,
+             priority: Iterable[Hashable] = ()) -> AllocationResult:
+    """``priority``: the households served first under ``solidarity-first`` (ignored by the other strategies)."""
     if strategy not in STRATEGIES:
         raise AllocationInputError(
-            _("Unknown rationing strategy %(strategy)s (choose equal-share, proportional or first-come)."),
+            _("Unknown rationing strategy %(strategy)s (choose equal-share, proportional, first-come or solidarity-first)."),
             strategy=strategy,
         )
+    priority = frozenset(priority) if strategy == SOLIDARITY_FIRST else frozenset()
     rules_by_id: dict[Hashable, ProductRules] = {}
     for rules in products:
         if rules.id in rules_by_id:
@@ -330,13 +361,14 @@ def allocate(products: Iterable[ProductRules], requests: Iterable[Request], stra
 
     outcomes, allocations = [], []
     for product_id, rules in rules_by_id.items():
-        outcome, lines = _allocate_product(rules, requests_by_product.get(product_id, []), strategy)
+        outcome, lines = _allocate_product(rules, requests_by_product.get(product_id, []), strategy, priority)
         outcomes.append(outcome)
         allocations.extend(lines)
     return AllocationResult(products=tuple(outcomes), allocations=tuple(allocations))
 
 
-def _allocate_product(rules: ProductRules, requests: list[tuple[int, Request]], strategy: str):
+def _allocate_product(rules: ProductRules, requests: list[tuple[int, Request]], strategy: str,
+                      priority: frozenset = frozenset()):
     pack = _check_product(rules)
     step = rules.step
     standings = _standing_requests(requests, step, rules.id)
@@ -390,11 +422,12 @@ def _allocate_product(rules: ProductRules, requests: list[tuple[int, Request]], 
     if below_threshold:
         shares = [0] * len(standings)
     else:
-        shares = _ration(strategy, standings, demands, available, chunks=chunks)
+        shares = _ration(strategy, standings, demands, available, chunks=chunks, priority=priority)
         extra = available - pooled
         if extra > 0:
             tolerance_chunks = [(s.last_at, i, s.tolerance) for i, s in enumerate(standings) if s.tolerance]
-            bonus = _ration(strategy, standings, tolerances, extra, chunks=tolerance_chunks)
+            bonus = _ration(EQUAL_SHARE if strategy == SOLIDARITY_FIRST else strategy, standings, tolerances, extra,
+                            chunks=tolerance_chunks)
             shares = [a + b for a, b in zip(shares, bonus, strict=True)]
             surplus_steps = extra - sum(bonus)
     served = sum(shares)

@@ -85,10 +85,12 @@ def allocate(
     strategy: str = engine.EQUAL_SHARE,
     changes: Iterable[engine.Request] = (),
     depot_limits: Mapping[tuple[int, int], Decimal | None] | None = None,
+    priority: frozenset[int] = frozenset(),
 ) -> tuple[list[AllocatedLine], tuple[engine.ProductOutcome, ...], dict[tuple[int, int], Decimal]]:
     """Runs the engine on the cycle's lines (product ids are offer ids), limits what depots received
     (``ration_at_depots``) and prices what is handed out. Returns the allocated lines, the offers' outcomes and,
-    for each limited (offer, group), what the depot was allocated before its limit.
+    for each limited (offer, group), what the depot was allocated before its limit. ``priority``: the households
+    served first under ``solidarity-first`` (at the depots too).
 
     ``changes`` is the history of the lines (for first-come and for tie-breaking); each line's current
     quantity and tolerance are added after it, so the lines are the truth whatever the history holds.
@@ -99,7 +101,7 @@ def allocate(
     requests = [c for c in changes if (c.household, c.product) in by_pair]
     make = engine.Request._make  # positional and in C: this runs once per line
     requests += [make((line.household_id, line.offer_id, line.quantity, line.tolerance, AFTER_EVERY_CHANGE, 0)) for line in lines]
-    result = engine.allocate(rules, requests, strategy)
+    result = engine.allocate(rules, requests, strategy, priority=priority)
     shares = {(share.household, share.product): share for share in result.allocations}
     line_shares = [shares[(line.household_id, line.offer_id)] for line in lines]
     quantities = [share.allocated for share in line_shares]
@@ -114,6 +116,7 @@ def allocate(
         steps = {r.id: r.step for r in rules}
         quantities, reasons, expected = ration_at_depots(
             lines, quantities, reasons, depot_limits, steps=steps, strategy=strategy, first_asked=first_asked,
+            priority=priority,
         )
     cents = apportion_offers(lines, quantities)
     amounts: dict[int, Decimal] = {}  # a few thousand distinct amounts among the lines: each made once
@@ -133,12 +136,13 @@ def allocate(
 def ration_at_depots(
     lines: Sequence[OrderedLine], quantities: Sequence[Decimal], reasons: Sequence[str | None],
     limits: Mapping[tuple[int, int], Decimal | None], *, steps: Mapping[int, Decimal], strategy: str,
-    first_asked: Mapping[tuple[int, int], datetime.datetime],
+    first_asked: Mapping[tuple[int, int], datetime.datetime], priority: frozenset[int] = frozenset(),
 ) -> tuple[list[Decimal], list[str | None], dict[tuple[int, int], Decimal]]:
     """What each line receives once depots have said what they received: for each (offer, group) in ``limits``
     whose households were allocated more than the depot received, the depot's quantity is shared among them
-    alone, in whole steps of the offer, with the cycle's strategy (equal share, proportional, or first come —
-    here the households whose request for the offer is oldest are served first), their allocations as demands;
+    alone, in whole steps of the offer, with the cycle's strategy (equal share, proportional, first come —
+    here the households whose request for the offer is oldest are served first —, or the ``priority`` households
+    first), their allocations as demands;
     a line cut gets the reason ``rationed``. A limit above the allocation changes nothing (the extra is the
     depot's surplus), as does None (received as expected). Returns the new quantities and reasons (in the lines' order) and, for every limited pair,
     what its households were allocated before."""
@@ -168,6 +172,8 @@ def ration_at_depots(
             shares = engine.proportional(demands, amount, order)
         elif strategy == engine.FIRST_COME:
             shares = engine.first_come([(standing(k), k, demands[k]) for k in range(len(indexes))], len(indexes), amount)
+        elif strategy == engine.SOLIDARITY_FIRST:
+            shares = engine.priority_first(demands, amount, order, [lines[i].household_id in priority for i in indexes])
         else:
             shares = engine.equal_share(demands, amount, order)
         for k, i in enumerate(indexes):
@@ -253,11 +259,14 @@ def close(
     strategy: str = engine.EQUAL_SHARE,
     changes: Iterable[engine.Request] = (),
     depot_limits: Mapping[tuple[int, int], Decimal | None] | None = None,
+    priority: frozenset[int] = frozenset(),
 ) -> ClosingResult:
     """``depot_limits``: (offer id, group id) -> what that depot received of the offer, when reception there
-    recorded less than expected (see ``ration_at_depots``)."""
+    recorded less than expected (see ``ration_at_depots``); ``priority``: the households served first under
+    ``solidarity-first`` (the closing's flow reads who is on a solidarity tariff; this module never knows why)."""
     ordered = sorted(lines, key=lambda l: (l.group_id, l.household_id, l.offer_id))
-    allocated, offers, expected = allocate(ordered, rules, strategy=strategy, changes=changes, depot_limits=depot_limits)
+    allocated, offers, expected = allocate(ordered, rules, strategy=strategy, changes=changes, depot_limits=depot_limits,
+                                           priority=priority)
     allocations = tuple(allocated)  # in the lines' order: group, household, offer
     households, producers, groups = totals_by_each(allocations, ("household_id", "producer_id", "group_id"))
     return ClosingResult(allocations=allocations, households=households, producers=producers, groups=groups, offers=offers,

@@ -2,14 +2,17 @@
 
 from decimal import Decimal
 
+import datetime
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cabas.catalog.models import COUNTABLE_UNITS, Category, Container, Producer, Product, Unit
-from cabas.members.models import Club, Group, Household
+from cabas.members.models import Club, Group, Household, Weekday
 
 from . import deposits
 
@@ -27,6 +30,8 @@ class Rationing(models.TextChoices):
     EQUAL_SHARE = "equal-share", _("equal share (small requests served in full)")
     PROPORTIONAL = "proportional", _("in proportion to requests")
     FIRST_COME = "first-come", _("first come, first served")
+    # Confidential like the tariffs: the households rationed are told "short supply", never why.
+    SOLIDARITY_FIRST = "solidarity-first", _("households on a solidarity tariff first, then equal share")
 
 
 class AllocationReason(models.TextChoices):
@@ -40,6 +45,18 @@ class AllocationReason(models.TextChoices):
 class OrderCycleQuerySet(models.QuerySet):
     def open_at(self, now):
         return self.filter(opens_at__lte=now, closes_at__gt=now, closed_at__isnull=True)
+
+    def for_household(self, household_id: int, group_id: int):
+        """The cycles a household sees: those covering its group, and those it ordered in (from a group it has
+        left for another of the club)."""
+        covered = OrderCycle.groups.through.objects.filter(ordercycle_id=models.OuterRef("pk"), group_id=group_id)
+        ordered = Order.objects.filter(cycle_id=models.OuterRef("pk"), household_id=household_id)
+        return self.filter(models.Exists(covered) | models.Exists(ordered))
+
+    def for_groups(self, group_ids):
+        """The cycles covering at least one of the groups."""
+        covered = OrderCycle.groups.through.objects.filter(ordercycle_id=models.OuterRef("pk"), group_id__in=list(group_ids))
+        return self.filter(models.Exists(covered))
 
     def due_for_closing(self, now):
         return self.filter(closes_at__lte=now, closed_at__isnull=True)
@@ -64,6 +81,9 @@ class OrderCycle(models.Model):
     rationing = models.CharField(_("sharing out when supply is short"), max_length=20, choices=Rationing.choices,
                                  default=Rationing.EQUAL_SHARE)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # The groups it serves (each with its distribution): some of the club's groups, each on its own rhythm.
+    # Their households see the cycle and order in it; the others do not.
+    groups = models.ManyToManyField(Group, related_name="cycles", verbose_name=_("groups"))
 
     objects = OrderCycleQuerySet.as_manager()
 
@@ -290,3 +310,37 @@ class OrderSummary(models.Model):
         verbose_name = _("order summary")
         verbose_name_plural = _("order summaries")
         constraints = [models.UniqueConstraint(fields=["cycle", "household"], name="summary_unique")]
+
+
+class RecurringCycle(models.Model):
+    """A cycle opened again every N weeks (``cabas open-recurring-cycles``, from cron) for some of the club's
+    groups, with the products of the last cycle it opened (the first time, of the cycle it was set up from):
+    orders open on a weekday at a time for a number of days; each group's distribution is its next planned day
+    (its rhythm) after the deadline."""
+
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="recurring_cycles", verbose_name=_("club"))
+    name = models.CharField(_("name"), max_length=150, help_text=_("Each cycle is named after it and its deadline's week."))
+    groups = models.ManyToManyField(Group, related_name="recurring_cycles", verbose_name=_("groups"))
+    every_weeks = models.PositiveSmallIntegerField(
+        _("opens every (weeks)"), default=1, validators=[MinValueValidator(1), MaxValueValidator(26)])
+    opens_weekday = models.PositiveSmallIntegerField(_("orders open on"), choices=Weekday.choices)
+    opens_time = models.TimeField(_("at"), default=datetime.time(8, 0))
+    ordering_days = models.PositiveSmallIntegerField(
+        _("orders stay open (days)"), default=4, validators=[MinValueValidator(1), MaxValueValidator(60)])
+    next_opens_on = models.DateField(_("next opening"))
+    last_cycle = models.ForeignKey(
+        OrderCycle, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("last cycle"), help_text=_("Its products are offered again."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    last_message = models.CharField(_("last opening"), max_length=500, blank=True, editable=False,
+                                    help_text=_("What the last opening did, or why it could not open the cycle."))
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("recurring cycle")
+        verbose_name_plural = _("recurring cycles")
+        ordering = ["club", "name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -75,7 +75,7 @@ def parse_scenario(data) -> tuple[str, list[ProductRules], list[Request]]:
     strategy = data.get("strategy") or "equal-share"
     if strategy not in STRATEGIES:
         raise AllocationInputError(
-            _("Unknown rationing strategy %(strategy)s (choose equal-share, proportional or first-come)."),
+            _("Unknown rationing strategy %(strategy)s (choose equal-share, proportional, first-come or solidarity-first)."),
             strategy=str(strategy),
         )
     products, requests = data.get("products") or [], data.get("requests") or []

@@ -15,7 +15,7 @@ from decimal import Context, Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from cabas.members.models import Club, Group, Household
 from . import allocation, closing
 from .models import (
     Allocation, CycleStatus, LineChange, Offer, OfferOutcome, Order, OrderCycle, OrderLine, OrderSummary,
+    RecurringCycle,
 )
 from .quantities import QuantityError, parse_quantity
 
@@ -49,11 +50,11 @@ def create_cycle(
     product_ids: Iterable[int],
     prices: Mapping[int, Decimal] | None = None,
 ) -> OrderCycle:
-    """Create a cycle with its offers (terms frozen from the catalogue now), once every input is checked: a
-    distribution date is required for each group of the club (the flow ``open_cycle`` writes them). ``prices``
-    (product id -> price incl. VAT) replace the catalogue's price of those products: the agreed prices of the
-    contracts running on the cycle's distribution days, which the flow reads. Runs inside the caller's
-    transaction."""
+    """Create a cycle with its offers (terms frozen from the catalogue now), once every input is checked: the
+    cycle covers the groups given a distribution date (some of the club's groups, at least one: each group on
+    its own rhythm; the flow ``open_cycle`` writes their distributions). ``prices`` (product id -> price incl.
+    VAT) replace the catalogue's price of those products: the agreed prices of the contracts running on the
+    cycle's distribution days, which the flow reads. Runs inside the caller's transaction."""
     errors = []
     name = (name or "").strip()
     if not name:
@@ -70,12 +71,13 @@ def create_cycle(
         errors.append(_("Choose at least one product to offer."))
     elif len(products) != len(product_ids):
         errors.append(_("Some of the chosen products are not available in this club's catalogue."))
-    groups = {g.pk: g for g in Group.objects.filter(club=club)}
-    unknown_groups = set(distribution_dates) - set(groups)
-    if unknown_groups:
+    groups = {g.pk: g for g in Group.objects.filter(club=club, pk__in=list(distribution_dates))}
+    if set(distribution_dates) - set(groups):
         errors.append(_("A distribution date was given for a group that is not in this club."))
     missing = [g.name for pk, g in groups.items() if not distribution_dates.get(pk)]
-    if missing:
+    if not distribution_dates:
+        errors.append(_("Choose at least one group the cycle serves."))
+    elif missing:
         errors.append(_("Give a distribution date for each group: %(groups)s.") % {"groups": ", ".join(sorted(missing))})
     elif closes_at is not None:
         deadline = timezone.localdate(closes_at)
@@ -89,6 +91,7 @@ def create_cycle(
 
     specs = current_spec_sheets([p.pk for p in products])
     cycle = OrderCycle.objects.create(club=club, name=name, opens_at=opens_at, closes_at=closes_at)
+    cycle.groups.set(sorted(groups))
     Offer.objects.bulk_create(
         Offer(
             cycle=cycle,
@@ -213,16 +216,21 @@ def _cycle_lock(cycle_id: int, *, shared: bool) -> None:
 _CYCLES = Loader(OrderCycle, "c")
 
 
-def club_cycle(cycle_id: int, club_id: int) -> OrderCycle | None:
-    """The cycle if it is one of the club's (one plain statement: each save of the deadline rush reads it)."""
-    row = fetch_one(f"SELECT {_CYCLES.columns} FROM {table(OrderCycle)} c WHERE c.id = %s AND c.club_id = %s",
-                    [cycle_id, club_id])
+def member_cycle(cycle_id: int, household: Household) -> OrderCycle | None:
+    """The cycle if the household sees it: one of its club's that covers its group, or one it ordered in (from a
+    group it has left for another). One plain statement: each save of the deadline rush reads it."""
+    covered, orders = table(OrderCycle.groups.through), table(Order)
+    row = fetch_one(
+        f"SELECT {_CYCLES.columns} FROM {table(OrderCycle)} c WHERE c.id = %s AND c.club_id = %s AND ("
+        f"EXISTS (SELECT 1 FROM {covered} g WHERE g.ordercycle_id = c.id AND g.group_id = %s) OR "
+        f"EXISTS (SELECT 1 FROM {orders} o WHERE o.cycle_id = c.id AND o.household_id = %s))",
+        [cycle_id, household.group.club_id, household.group_id, household.pk])
     return None if row is None else _CYCLES.load(row)
 
 
 def lock_open_cycle(cycle: OrderCycle, household: Household, now: datetime.datetime) -> OrderCycle:
-    """The cycle as it stands once the save may go on (two queries), if the household may order in it now;
-    ActionError otherwise. Must run inside the caller's transaction.
+    """The cycle as it stands once the save may go on (two queries), if the household may order in it now (its
+    group is among those the cycle covers); ActionError otherwise. Must run inside the caller's transaction.
 
     On PostgreSQL the save holds the cycle's advisory lock shared (see ``CYCLE_LOCK_SPACE``), then reads the
     cycle in a statement of its own (so it sees a closing that committed while it waited) and locks the
@@ -233,14 +241,22 @@ def lock_open_cycle(cycle: OrderCycle, household: Household, now: datetime.datet
         raise ActionError(_("This household does not belong to this cycle's club."))
     if household.left_on is not None:
         raise ActionError(_("Your household has left its group: it no longer orders."))
+    covered = table(OrderCycle.groups.through)
     if connection.vendor == "postgresql":
         _cycle_lock(cycle.pk, shared=True)
-        locked = _CYCLES.load(fetch_one(
-            f"SELECT {_CYCLES.columns} FROM {table(OrderCycle)} c, {table(Household)} h "
+        row = fetch_one(
+            f"SELECT {_CYCLES.columns}, EXISTS (SELECT 1 FROM {covered} g WHERE g.ordercycle_id = c.id "
+            f"AND g.group_id = h.group_id) FROM {table(OrderCycle)} c, {table(Household)} h "
             "WHERE c.id = %s AND h.id = %s FOR NO KEY UPDATE OF h", [cycle.pk, household.pk],
-        ))
+        )
+        locked, serves_group = _CYCLES.load(row), bool(row[_CYCLES.width])
     else:
-        locked = OrderCycle.objects.select_for_update().get(pk=cycle.pk)
+        locked = OrderCycle.objects.select_for_update().annotate(serves_group=Exists(
+            OrderCycle.groups.through.objects.filter(ordercycle_id=OuterRef("pk"), group_id=household.group_id),
+        )).get(pk=cycle.pk)
+        serves_group = locked.serves_group
+    if not serves_group:
+        raise ActionError(_("This cycle does not serve your group: your household cannot order in it."))
     status = locked.status(now)
     if status != CycleStatus.OPEN:
         if status == CycleStatus.SCHEDULED:
@@ -572,10 +588,12 @@ def order_total(offers: Mapping[int, Offer], quantities: Mapping[int, Decimal]) 
 # --- closing --------------------------------------------------------------------------------------
 
 
-def run_allocation(cycle: OrderCycle, depot_limits: Mapping[tuple[int, int], Decimal | None] | None = None) -> closing.ClosingResult:
+def run_allocation(cycle: OrderCycle, depot_limits: Mapping[tuple[int, int], Decimal | None] | None = None, *,
+                   priority: Iterable[int] = ()) -> closing.ClosingResult:
     """The engine's outcome for the cycle as its orders stand now (three queries, whatever the size); with
     ``depot_limits`` ((offer id, group id) -> what that depot received), a depot's shortfall is shared among its
-    households."""
+    households. ``priority``: the households served first when the cycle shares out ``solidarity-first`` (the
+    flows read who is on a solidarity tariff: ordering never knows tariffs)."""
     rules = [
         allocation.ProductRules(
             id=pk, pack_size=pack_size or step, step=step, min_total=min_total, supply_cap=supply_cap,
@@ -597,15 +615,16 @@ def run_allocation(cycle: OrderCycle, depot_limits: Mapping[tuple[int, int], Dec
     ]
     return closing.close(
         list(map(closing.OrderedLine._make, rows)), rules, strategy=cycle.rationing, changes=changes,
-        depot_limits=depot_limits,
+        depot_limits=depot_limits, priority=frozenset(priority),
     )
 
 
-def write_allocation(cycle: OrderCycle, depot_limits: Mapping[tuple[int, int], Decimal | None] | None = None) -> closing.ClosingResult:
+def write_allocation(cycle: OrderCycle, depot_limits: Mapping[tuple[int, int], Decimal | None] | None = None, *,
+                     priority: Iterable[int] = ()) -> closing.ClosingResult:
     """Run the engine and write what it decides for ordering: allocations, offer outcomes and household
     summaries (one statement per table). The flows write the documents and the ledger from the result.
     Runs inside the caller's transaction."""
-    result = run_allocation(cycle, depot_limits)
+    result = run_allocation(cycle, depot_limits, priority=priority)
     insert_rows(
         Allocation,
         ["cycle", "household", "group", "offer", "quantity_ordered", "tolerance", "quantity", "reason", "amount_incl_vat"],
@@ -732,3 +751,149 @@ def set_producer_supply(*, cycle_id: int, producer_id: int, supplies: Mapping[in
     if changed:
         Offer.objects.bulk_update(changed, ["supply_cap"])
     return len(changed)
+
+
+# --- recurring cycles -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecurringValues:
+    """What a coordinator sets for a recurring cycle (checked by ``save_recurring_cycle``)."""
+    name: str
+    group_ids: frozenset[int]
+    every_weeks: int
+    opens_weekday: int
+    opens_time: datetime.time
+    ordering_days: int
+    starts_on: datetime.date
+    source_cycle_id: int | None = None
+    is_active: bool = True
+
+
+def first_on_weekday(day: datetime.date, weekday: int) -> datetime.date:
+    """``day`` if it falls on ``weekday``, else the next such day."""
+    return day + datetime.timedelta(days=(weekday - day.weekday()) % 7)
+
+
+@transaction.atomic
+def save_recurring_cycle(*, club: Club, values: RecurringValues, recurring: RecurringCycle | None = None) -> RecurringCycle:
+    """Create or change a recurring cycle of the club: its groups (some of the club's, at least one), every N
+    weeks, orders opening on a weekday at a time for some days, the next opening (the first day on that weekday
+    from ``starts_on``), and the cycle whose products it offers again (none given: the club's latest cycle serving
+    one of its groups). ActionError before anything is written when an input is wrong."""
+    errors = []
+    name = (values.name or "").strip()
+    if not name:
+        errors.append(_("Give the recurring cycle a name."))
+    groups = list(Group.objects.filter(club=club, pk__in=list(values.group_ids)))
+    if not values.group_ids:
+        errors.append(_("Choose at least one group the cycle serves."))
+    elif len(groups) != len(values.group_ids):
+        errors.append(_("A chosen group is not in this club."))
+    if not 1 <= values.every_weeks <= 26:
+        errors.append(_("A cycle opens every 1 to 26 weeks."))
+    if not 1 <= values.ordering_days <= min(60, 7 * max(values.every_weeks, 1)):
+        errors.append(_("Orders stay open at least one day, and close before the next cycle opens."))
+    if not 0 <= values.opens_weekday <= 6:
+        errors.append(_("Choose the day orders open."))
+    source = None
+    cycles = OrderCycle.objects.filter(club=club)
+    if values.source_cycle_id is not None:
+        source = cycles.filter(pk=values.source_cycle_id).first()
+        if source is None:
+            errors.append(_("The cycle to take the products from is not one of this club's."))
+    elif recurring is not None and recurring.last_cycle_id is not None:
+        source = recurring.last_cycle
+    elif groups:
+        source = cycles.for_groups([g.pk for g in groups]).order_by("-opens_at", "-pk").first()
+        if source is None:
+            errors.append(_("Open a first cycle for these groups: its products are offered again each time."))
+    if errors:
+        raise ActionError(*errors)
+    if recurring is None:
+        recurring = RecurringCycle(club=club)
+    recurring.name = name
+    recurring.every_weeks = values.every_weeks
+    recurring.opens_weekday = values.opens_weekday
+    recurring.opens_time = values.opens_time
+    recurring.ordering_days = values.ordering_days
+    recurring.next_opens_on = first_on_weekday(values.starts_on, values.opens_weekday)
+    recurring.last_cycle = source
+    recurring.is_active = values.is_active
+    recurring.save()
+    recurring.groups.set(groups)
+    return recurring
+
+
+@dataclass(frozen=True)
+class RecurringPlan:
+    """The cycle a recurring cycle opens now: its dates, each group's distribution, its products."""
+    name: str
+    opens_at: datetime.datetime
+    closes_at: datetime.datetime
+    distribution_dates: dict[int, datetime.date]
+    product_ids: list[int]
+    rationing: str
+    next_opens_on: datetime.date  # after this one
+    missed: bool = False  # the latest opening due is already past its deadline (cron stopped): none is opened
+
+
+def _opening(day: datetime.date, at: datetime.time) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, at))
+
+
+def due_recurring_cycles(now: datetime.datetime) -> list[int]:
+    """The ids of the active recurring cycles whose next opening has come (one query)."""
+    today = timezone.localdate(now)
+    return [pk for pk, day, at in RecurringCycle.objects.filter(is_active=True, next_opens_on__lte=today)
+            .order_by("next_opens_on", "pk").values_list("pk", "next_opens_on", "opens_time") if _opening(day, at) <= now]
+
+
+def lock_due_recurring_cycle(recurring_id: int, now: datetime.datetime) -> RecurringCycle | None:
+    """The recurring cycle, row-locked until the transaction ends, if it is still due (another run may have
+    opened it meanwhile: then None). Runs inside the caller's transaction."""
+    recurring = RecurringCycle.objects.select_for_update().filter(pk=recurring_id, is_active=True).first()
+    if recurring is None or _opening(recurring.next_opens_on, recurring.opens_time) > now:
+        return None
+    return recurring
+
+
+def plan_recurring_cycle(recurring: RecurringCycle, now: datetime.datetime) -> RecurringPlan:
+    """What a due recurring cycle opens: the latest opening due (those cron missed are skipped), orders until
+    ``ordering_days`` later; each of its groups whose rhythm plans a distribution within ``every_weeks`` weeks
+    after the deadline day, on that day (the others sit this one out); the last cycle's products still in the
+    catalogue; its rationing."""
+    step = datetime.timedelta(weeks=recurring.every_weeks)
+    day = recurring.next_opens_on
+    while _opening(day + step, recurring.opens_time) <= now:
+        day += step
+    opens_at = _opening(day, recurring.opens_time)
+    closes_at = opens_at + datetime.timedelta(days=recurring.ordering_days)
+    deadline = timezone.localdate(closes_at)
+    dates = {}
+    for group in recurring.groups.select_related("depot").order_by("pk"):
+        planned = group.distribution_days(deadline + datetime.timedelta(days=1), deadline + step)
+        if planned:
+            dates[group.pk] = planned[0]
+    last = recurring.last_cycle
+    product_ids = [] if last is None else list(Product.objects.filter(
+        pk__in=last.offers.values("product_id"), producer__club_id=recurring.club_id, is_active=True,
+    ).order_by("pk").values_list("pk", flat=True))
+    name = _("%(name)s — week %(week)s") % {"name": recurring.name, "week": deadline.isocalendar().week}
+    return RecurringPlan(name=name, opens_at=opens_at, closes_at=closes_at, distribution_dates=dates,
+                         product_ids=product_ids, rationing=last.rationing if last is not None else allocation.EQUAL_SHARE,
+                         next_opens_on=day + step, missed=closes_at <= now)
+
+
+def advance_recurring_cycle(recurring: RecurringCycle, plan: RecurringPlan, *, cycle: OrderCycle | None,
+                            message: str) -> None:
+    """After an opening (or an opening that could not be): the next opening, the cycle whose products come next
+    time, and what happened. Runs inside the caller's transaction."""
+    recurring.next_opens_on = plan.next_opens_on
+    if cycle is not None:
+        recurring.last_cycle = cycle
+        if cycle.rationing != plan.rationing:
+            OrderCycle.objects.filter(pk=cycle.pk).update(rationing=plan.rationing)
+            cycle.rationing = plan.rationing
+    recurring.last_message = message[:500]
+    recurring.save(update_fields=["next_opens_on", "last_cycle", "last_message"])

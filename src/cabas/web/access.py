@@ -7,6 +7,7 @@ user may not take answer 403 with a message.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -17,22 +18,50 @@ from cabas.ordering.models import Order, OrderCycle
 
 
 def cycle_for_member(request, cycle_id: int) -> OrderCycle:
-    """A cycle of the club the user's household belongs to."""
+    """A cycle the user's household sees: one covering its group, or one it ordered in (from a group it has left
+    for another of the club). The others, those of other groups of the club too, are 404."""
     user = request.user
     if user.household_id is None:
         raise Http404
-    cycle = OrderCycle.objects.filter(pk=cycle_id, club__groups__households__pk=user.household_id).select_related("club").first()
+    household = user.household  # with its group, loaded with the user (members.backends)
+    cycle = (OrderCycle.objects.filter(pk=cycle_id, club_id=household.group.club_id)
+             .for_household(household.pk, household.group_id).select_related("club").first())
     if cycle is None:
         raise Http404
     return cycle
 
 
 def cycle_for_coordination(request, cycle_id: int) -> tuple[OrderCycle, Access]:
+    """A cycle of a club the user coordinates, or covering a group they coordinate (the others are 404). For a
+    group's coordinator the same query tells whether the cycle serves their groups, and only theirs (``runs_cycle``)."""
     access = access_for(request.user)
-    cycle = OrderCycle.objects.filter(pk=cycle_id).select_related("club").first()
+    cycles = OrderCycle.objects.filter(pk=cycle_id).select_related("club")
+    if access.coordinated_group_ids and not access.is_superuser:
+        covered = OrderCycle.groups.through.objects.filter(ordercycle_id=OuterRef("pk"))
+        mine = list(access.coordinated_group_ids)
+        cycles = cycles.annotate(serves_mine=Exists(covered.filter(group_id__in=mine)),
+                                 serves_others=Exists(covered.exclude(group_id__in=mine)))
+    cycle = cycles.first()
     if cycle is None or not access.sees_club(cycle.club_id):
         raise Http404
+    if not access.coordinates_club(cycle.club_id) and not getattr(cycle, "serves_mine", False):
+        raise Http404
     return cycle, access
+
+
+def runs_cycle(access: Access, cycle: OrderCycle) -> bool:
+    """Who closes a cycle, sets its allocation rules, records its deliveries and sees its producers' sheets: the
+    club's coordinators, and the coordinator of every group it covers (a cycle they opened for their own group).
+    No query: the cycle comes from ``cycle_for_coordination``."""
+    if access.coordinates_club(cycle.club_id):
+        return True
+    return bool(getattr(cycle, "serves_mine", False)) and not getattr(cycle, "serves_others", True)
+
+
+def require_cycle_runner(access: Access, cycle: OrderCycle, message: str | None = None) -> None:
+    if not runs_cycle(access, cycle):
+        raise PermissionDenied(message or _("Only the club's coordinators, or the coordinators of the groups a cycle "
+                                            "serves, can do this."))
 
 
 def require_club_coordinator(access: Access, club_id: int, message: str | None = None) -> None:
@@ -66,7 +95,7 @@ def distribution_for_user(request, cycle: OrderCycle, access: Access, group_id: 
 
 def producer_sheet_for_user(cycle: OrderCycle, access: Access, producer_id: int) -> ProducerSheet:
     if not access.refers_producer(producer_id):
-        require_club_coordinator(access, cycle.club_id, _("Only the club's coordinators can see producers' order sheets."))
+        require_cycle_runner(access, cycle, _("Only the club's coordinators can see producers' order sheets."))
     sheet = ProducerSheet.objects.filter(cycle=cycle, producer_id=producer_id).select_related("producer").first()
     if sheet is None:
         raise Http404

@@ -15,7 +15,7 @@ from .views import news
 from .views import notifications
 from .views import calendars
 from .views import volunteering, volunteering_club
-from .views import catalogue_manage, household, producer_fees, transport_setup
+from .views import catalogue_manage, household, producer_fees, rhythm, transport_setup
 
 
 class IdConverter:
@@ -171,6 +171,10 @@ urlpatterns = [
     path("coordination/produits/<id:product_id>/", catalogue_manage.product_manage, name="product-manage"),
     path("coordination/producteurs/<id:producer_id>/import/", imports.import_upload, name="import-upload"),
     path("coordination/imports/<id:import_id>/appliquer/", imports.import_apply, name="import-apply"),
+    # each group its own rhythm: the group's rhythm and depot, the recurring cycles
+    path("coordination/groupes/<id:group_id>/rythme/", rhythm.group_rhythm, name="group-rhythm"),
+    path("coordination/clubs/<id:club_id>/cycles-reguliers/", rhythm.recurring_cycles, name="recurring-cycles"),
+    path("coordination/cycles-reguliers/<id:recurring_id>/", rhythm.recurring_cycle, name="recurring-cycle"),
     path("coordination/cycles/", coordination.cycle_list, name="cycle-list"),
     path("coordination/cycles/nouveau/", coordination.cycle_create, name="cycle-create"),
     path("coordination/cycles/<id:cycle_id>/", coordination.cycle_detail, name="cycle-detail"),

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,11 +23,13 @@ from cabas.distribution.containers import returns_at_depots
 from cabas.distribution.models import Distribution, ProducerSheet
 from cabas.members.models import Club, Group, Household
 from cabas.members.permissions import access_for
-from cabas.ordering.models import Allocation, Offer, Order, OrderCycle, OrderLine, OrderSummary
+from cabas.members.services import planned_days
+from cabas.ordering.models import Allocation, Offer, Order, OrderCycle, OrderLine, OrderSummary, Rationing
 from cabas.flows import close_cycle, open_cycle, record_deliveries
+from cabas.flows.closing import priority_households
 from cabas.ordering.services import run_allocation, set_allocation_rules
 
-from ..access import cycle_for_coordination, require_club_coordinator
+from ..access import cycle_for_coordination, require_cycle_runner, runs_cycle
 from ..feedback import flash_errors
 from ..forms import AllocationRulesForm, CycleForm, DeliveryForm
 
@@ -46,21 +48,42 @@ def coordinator_required(view):
 
 @coordinator_required
 def cycle_list(request):
+    """The cycles of the clubs the user coordinates, and those serving the groups they coordinate."""
     access = access_for(request.user)
-    clubs = Club.objects.all() if access.is_superuser else Club.objects.filter(
-        pk__in=access.coordinated_club_ids | access.group_role_club_ids
-    )
-    cycles = list(OrderCycle.objects.filter(club__in=clubs).select_related("club").annotate(order_count=Count("orders")).order_by("-closes_at")[:100])
+    cycles = OrderCycle.objects.all()
+    if not access.is_superuser:
+        cycles = cycles.filter(Q(club_id__in=access.coordinated_club_ids)
+                               | Q(pk__in=OrderCycle.objects.for_groups(access.coordinated_group_ids).values("pk")))
+    cycles = list(cycles.select_related("club").annotate(order_count=Count("orders")).order_by("-closes_at")[:100])
     now = timezone.now()
-    can_open = access.is_superuser or bool(access.coordinated_club_ids)
+    clubs = list(coordinated_clubs(access))
+    # the groups coordinated in other clubs than those (the club's coordinators reach every group from the club)
+    own_groups = list(Group.objects.filter(pk__in=access.coordinated_group_ids).exclude(club__in=clubs).order_by("name")) \
+        if access.coordinated_group_ids else []
     return render(request, "web/ordering/cycle_list.html", {
-        "cycles": [(c, c.status(now)) for c in cycles], "can_open": can_open,
-        "clubs": list(coordinated_clubs(access)),
+        "cycles": [(c, c.status(now)) for c in cycles], "can_open": True,  # a coordinator opens one for their groups
+        "clubs": clubs, "own_groups": own_groups,
     })
 
 
 def coordinated_clubs(access):
     return Club.objects.all() if access.is_superuser else Club.objects.filter(pk__in=access.coordinated_club_ids)
+
+
+def cycle_clubs(access):
+    """The clubs in which the user may open a cycle: those they coordinate, and those of the groups they coordinate."""
+    if access.is_superuser:
+        return Club.objects.all()
+    return Club.objects.filter(pk__in=access.coordinated_club_ids | access.group_role_club_ids)
+
+
+def openable_groups(access, club):
+    """The groups of ``club`` the user may open a cycle for: all of them for the club's coordinators, their own for
+    a group's coordinators."""
+    groups = Group.objects.filter(club=club).select_related("depot").order_by("name")
+    if access.coordinates_club(club.pk):
+        return groups
+    return groups.filter(pk__in=access.coordinated_group_ids)
 
 
 def default_cycle_dates(now: datetime.datetime):
@@ -72,17 +95,38 @@ def default_cycle_dates(now: datetime.datetime):
     return local.replace(second=0, microsecond=0), closes_at
 
 
+# A group takes part in a new cycle by default when its rhythm plans a distribution in the week after the deadline.
+TAKES_PART_WITHIN = datetime.timedelta(days=7)
+
+
+def group_defaults(groups, deadline: datetime.date) -> dict[str, object]:
+    """The create form's initial values per group: its next planned day after the deadline (its rhythm), ticked
+    when that day falls in the week after it (a fortnightly group sits out one cycle in two)."""
+    initial = {}
+    for group in groups:
+        days = planned_days(group, deadline, 1)
+        if days:
+            initial[f"date-{group.pk}"] = days[0]
+            initial[f"group-{group.pk}"] = days[0] - deadline <= TAKES_PART_WITHIN
+    return initial
+
+
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def cycle_create(request):
+    """Open a cycle: the club's coordinators for any of its groups, a group's coordinator for their own group (with
+    the club's producers' products)."""
     access = access_for(request.user)
-    clubs = coordinated_clubs(access)
+    clubs = cycle_clubs(access)
     club_id = parse_id(request.POST.get("club") or request.GET.get("club"))
     club = clubs.filter(pk=club_id).first() if club_id is not None else clubs.first()
     if club is None:
+        if club_id is not None and clubs.exists():
+            raise Http404  # another club's
         raise PermissionDenied(_("Only the club's coordinators can open an order cycle."))
+    groups = list(openable_groups(access, club))
     if request.method == "POST":
-        form = CycleForm(request.POST, clubs=clubs, club=club)
+        form = CycleForm(request.POST, clubs=clubs, club=club, groups=groups)
         if form.is_valid():
             try:
                 cycle = open_cycle(
@@ -102,15 +146,16 @@ def cycle_create(request):
         status = 400
     else:
         opens_at, closes_at = default_cycle_dates(timezone.now())
-        depots = {g.pk: g.depot for g in Group.objects.filter(club=club).select_related("depot")}
-        initial = {"opens_at": opens_at, "closes_at": closes_at, "club": club.pk}
-        for group_id, depot in depots.items():
-            days_ahead = (depot.distribution_weekday - closes_at.weekday()) % 7 or 7
-            initial[f"date-{group_id}"] = closes_at.date() + datetime.timedelta(days=days_ahead)
-        form = CycleForm(initial=initial, clubs=clubs, club=club)
+        initial = {"opens_at": opens_at, "closes_at": closes_at, "club": club.pk,
+                   **group_defaults(groups, timezone.localdate(closes_at))}
+        form = CycleForm(initial=initial, clubs=clubs, club=club, groups=groups)
         form.fields["products"].initial = list(form.fields["products"].queryset.values_list("pk", flat=True))
         status = 200
-    return render(request, "web/ordering/cycle_form.html", {"form": form, "club": club}, status=status)
+    today = timezone.localdate()
+    return render(request, "web/ordering/cycle_form.html", {
+        "form": form, "club": club, "for_club": access.coordinates_club(club.pk),
+        "planned": {g.pk: planned_days(g, today, 3) for g in groups},
+    }, status=status)
 
 
 @coordinator_required
@@ -118,6 +163,7 @@ def cycle_detail(request, cycle_id: int):
     cycle, access = cycle_for_coordination(request, cycle_id)
     now = timezone.now()
     is_club_coordinator = access.coordinates_club(cycle.club_id)
+    runs = runs_cycle(access, cycle)
     distributions = [
         d for d in Distribution.objects.filter(cycle=cycle).select_related("group__depot", "picking_list")
         if access.coordinates_group(d.group_id, cycle.club_id)
@@ -139,15 +185,16 @@ def cycle_detail(request, cycle_id: int):
                 entry["households"] += 1
             entry["amount"] += line_amount(quantity, price)
     groups = [{"distribution": d, **per_group[d.group_id]} for d in distributions]
-    sheets = list(ProducerSheet.objects.filter(cycle=cycle).select_related("producer")) if is_club_coordinator and cycle.is_closed else []
+    sheets = list(ProducerSheet.objects.filter(cycle=cycle).select_related("producer")) if runs and cycle.is_closed else []
     return render(request, "web/ordering/cycle_detail.html", {
         "containers_returned": returns_at_depots(distribution__cycle=cycle, distribution__group_id__in=visible_groups),
         "cycle": cycle,
         "status": cycle.status(now),
         "groups": groups,
         "sheets": sheets,
-        "can_close": is_club_coordinator and not cycle.is_closed and now >= cycle.opens_at,
+        "can_close": runs and not cycle.is_closed and now >= cycle.opens_at,
         "is_club_coordinator": is_club_coordinator,
+        "runs": runs,
         "offer_count": cycle.offers.count(),
         "total_amount": sum((g["amount"] for g in groups), ZERO),
         "household_count": sum(g["households"] for g in groups),
@@ -167,7 +214,7 @@ def _closed_totals(cycle, group_ids):
 @require_POST
 def cycle_close(request, cycle_id: int):
     cycle, access = cycle_for_coordination(request, cycle_id)
-    require_club_coordinator(access, cycle.club_id, _("Only the club's coordinators can close an order cycle."))
+    require_cycle_runner(access, cycle, _("Only the club's coordinators can close an order cycle."))
     try:
         outcome = close_cycle(cycle.pk, by_user=request.user)
     except ActionError as error:
@@ -221,9 +268,11 @@ def group_orders(request, cycle_id: int, group_id: int):
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def cycle_preview(request, cycle_id: int):
-    """What the closing would decide now: packs, thresholds, rationing; the rules can be set here."""
+    """What the closing would decide now: packs, thresholds, rationing; the rules can be set here. Under
+    ``solidarity-first`` the households cut are not named to a coordinator who does not see the tariffs: who was
+    served first would tell who is on a solidarity tariff."""
     cycle, access = cycle_for_coordination(request, cycle_id)
-    require_club_coordinator(access, cycle.club_id)
+    require_cycle_runner(access, cycle)
     offers = list(Offer.objects.filter(cycle=cycle).select_related("producer").order_by("producer__name", "name"))
     closed = cycle.is_closed
     if closed:
@@ -246,10 +295,13 @@ def cycle_preview(request, cycle_id: int):
                                  else _("The rules are saved; the preview below follows them."))
                 return redirect("cycle-preview", cycle_id=cycle.pk)
         status = 400
-    result = run_allocation(cycle)
-    households = dict(Household.objects.filter(pk__in={a.household_id for a in result.allocations}).values_list("pk", "name"))
+    result = run_allocation(cycle, priority=priority_households(cycle))
+    confidential = cycle.rationing == Rationing.SOLIDARITY_FIRST and not (
+        access.sees_fund_lines(cycle.club_id) or access.assigns_tariffs(cycle.club_id))
+    named = [] if confidential else result.allocations
+    households = dict(Household.objects.filter(pk__in={a.household_id for a in named}).values_list("pk", "name"))
     affected = defaultdict(list)
-    for a in result.allocations:
+    for a in named:
         if a.reason:
             affected[a.offer_id].append((households[a.household_id], a))
     outcomes = {o.id: o for o in result.offers}
@@ -257,4 +309,5 @@ def cycle_preview(request, cycle_id: int):
         {"offer": o, "outcome": outcomes[o.pk], "fields": form.offer_fields(o.pk), "affected": sorted(affected[o.pk], key=lambda x: x[0])}
         for o in offers
     ]
-    return render(request, "web/ordering/cycle_preview.html", {"cycle": cycle, "form": form, "rows": rows}, status=status)
+    return render(request, "web/ordering/cycle_preview.html", {"cycle": cycle, "form": form, "rows": rows,
+                                                               "confidential": confidential}, status=status)

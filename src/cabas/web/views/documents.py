@@ -20,7 +20,7 @@ from cabas.distribution.services import depot_claims
 from cabas.members.permissions import access_for
 from cabas.ordering.models import OrderCycle
 
-from ..access import cycle_for_coordination, distribution_for_user, producer_sheet_for_user, require_club_coordinator
+from ..access import cycle_for_coordination, distribution_for_user, producer_sheet_for_user, require_cycle_runner
 from ..exports import csv_response, document_filename, pdf_response, picking_list_rows, producer_sheet_rows
 from ..tasks import build_document_bundle, send_producer_sheet
 from .coordination import coordinator_required
@@ -88,7 +88,7 @@ def cycle_documents_bundle(request, cycle_id: int):
     """Every order sheet and picking list of a closed cycle in one ZIP (PDF and CSV), for the club's coordinators:
     a POST asks the task queue to prepare it (the answer comes at once), the page refreshes until it is ready."""
     cycle, access = closed_cycle(request, cycle_id)
-    require_club_coordinator(access, cycle.club_id)
+    require_cycle_runner(access, cycle)
     if request.method == "POST":
         with transaction.atomic():
             DocumentBundle.objects.filter(cycle=cycle).delete()  # the latest is kept
@@ -104,7 +104,7 @@ def cycle_documents_bundle(request, cycle_id: int):
 def cycle_documents_file(request, cycle_id: int):
     """The ZIP last prepared for the cycle."""
     cycle, access = closed_cycle(request, cycle_id)
-    require_club_coordinator(access, cycle.club_id)
+    require_cycle_runner(access, cycle)
     bundle = DocumentBundle.objects.filter(cycle=cycle, ready_at__isnull=False).order_by("-requested_at", "-pk").first()
     if bundle is None:
         raise Http404
@@ -119,7 +119,7 @@ def send_producer_sheets(request, cycle_id: int):
     """E-mail each producer its order sheet (PDF and CSV attached) from the cycle page, through the task queue
     (the PDFs are rendered by the worker); producers without an e-mail address are named in the answer."""
     cycle, access = closed_cycle(request, cycle_id)
-    require_club_coordinator(access, cycle.club_id)
+    require_cycle_runner(access, cycle)
     sheets = _sheets(cycle)
     queued = [sheet for sheet in sheets if sheet.producer.email]
     missing = [sheet.producer.name for sheet in sheets if not sheet.producer.email]

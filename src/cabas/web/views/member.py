@@ -53,7 +53,9 @@ def home(request):
     if request.user.household_id:
         household = with_target(Household.objects.select_related("group__club", "group__depot"),
                                 timezone.localdate(now).year).get(pk=request.user.household_id)
-        cycles = list(OrderCycle.objects.filter(club_id=household.group.club_id).order_by("-closes_at")[:12])
+        # the cycles serving its group (each group on its own rhythm), and those it ordered in from another group
+        cycles = list(OrderCycle.objects.filter(club_id=household.group.club_id)
+                      .for_household(household.pk, household.group_id).order_by("-closes_at")[:12])
         orders = {o.cycle_id: o for o in Order.objects.filter(household=household, cycle__in=cycles)}
         summaries = {s.cycle_id: s for s in OrderSummary.objects.filter(household=household, cycle__in=cycles)}
         for cycle in cycles:

@@ -22,7 +22,7 @@ from cabas.distribution.surplus import give_or_lose, surplus_lines, surplus_repo
 from cabas.flows import sell_surplus
 from cabas.members.models import Household
 
-from ..access import distribution_for_user, require_club_coordinator
+from ..access import distribution_for_user, require_cycle_runner
 from ..feedback import flash_errors
 from .coordination import coordinator_required
 from .documents import closed_cycle
@@ -142,7 +142,7 @@ def surplus_report_page(request, cycle_id: int, group_id: int | None = None):
     cycle, access = closed_cycle(request, cycle_id)
     distribution = None
     if group_id is None:
-        require_club_coordinator(access, cycle.club_id, _("Only the club's coordinators see the whole club's surplus."))
+        require_cycle_runner(access, cycle, _("Only the club's coordinators see the whole club's surplus."))
     else:
         distribution = distribution_for_user(request, cycle, access, group_id)
     rows = surplus_report(cycle, group_id)

@@ -23,6 +23,7 @@ from cabas.members.models import Club, Group, Household
 from cabas.members.permissions import access_for
 from cabas.ordering.models import OrderCycle
 from cabas.ordering.services import run_allocation
+from cabas.flows.closing import priority_households
 
 from ..feedback import flash_errors
 
@@ -90,7 +91,7 @@ def cycle_funds(request, cycle_id: int):
     record = CycleFunds.objects.filter(cycle=cycle).first() if cycle.is_closed else None
     context = {"cycle": cycle, "club": cycle.club, "record": record}
     if record is None:
-        outcome = run_allocation(cycle)
+        outcome = run_allocation(cycle, priority=priority_households(cycle))
         plan, guarantee, fund = funds.project(cycle, {t.key: t.vat.amount_incl_vat for t in outcome.households})
         context.update(plan=plan, fund=fund, guarantee=sum(guarantee.values(), Decimal("0.00")),
                        wanted=sum(plan.wanted.values(), Decimal("0.00")),

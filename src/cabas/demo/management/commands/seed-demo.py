@@ -37,6 +37,7 @@ from cabas.demo.partnerships import PRODUCER_EMAIL, seed_partnerships
 from cabas.demo.subscriptions import delete_subscription_offers, post_demo_instalments, seed_offers_and_surveys
 from cabas.demo.distribution_day import seed_distribution_day
 from cabas.demo.reception import seed_reception
+from cabas.demo.rhythms import delete_rhythms, seed_rhythms
 from cabas.demo.transport import seed_logistics
 from cabas.demo.volunteering import delete_volunteering, seed_volunteering
 from cabas.distribution.models import (
@@ -473,6 +474,7 @@ class Command(BaseCommand):
                 delete_volunteering(club)
                 delete_households(club)
                 delete_money(club)
+                delete_rhythms(club)
                 cycles = OrderCycle.objects.filter(club=club)
                 PickingList.objects.filter(distribution__cycle__in=cycles).delete()
                 DepotReception.objects.filter(distribution__cycle__in=cycles).delete()
@@ -632,6 +634,8 @@ class Command(BaseCommand):
         open_closes = local_datetime(today + datetime.timedelta(days=3), 20)
         current = self._cycle(club, groups, open_opens, open_closes, product_ids)
         self._orders(rng, current, households, featured, OPEN_CYCLE_ORDERS, product_specs, open_opens, min(now, open_closes))
+        # Montfort distributes every fortnight, two recurring cycles, priority to solidarity tariffs when supply is short.
+        seed_rhythms(club, current, today)
         # The year's shifts, the coming ones, a harvest call, a farm visit and the drivers' rota.
         seed_volunteering(club=club, coordinator=coordinator, farmer=User.objects.get(email=PRODUCER_EMAIL),
                           rng=rng, today=today)
