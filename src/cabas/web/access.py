@@ -15,6 +15,8 @@ from cabas.distribution.models import Distribution, ProducerSheet
 from cabas.members.permissions import Access, access_for
 from cabas.ordering.models import Order, OrderCycle
 
+from .context_processors import page_words, use_club
+
 
 def cycle_for_member(request, cycle_id: int) -> OrderCycle:
     """A cycle of the club the user's household belongs to."""
@@ -24,6 +26,7 @@ def cycle_for_member(request, cycle_id: int) -> OrderCycle:
     cycle = OrderCycle.objects.filter(pk=cycle_id, club__groups__households__pk=user.household_id).select_related("club").first()
     if cycle is None:
         raise Http404
+    use_club(request, cycle.club)
     return cycle
 
 
@@ -32,6 +35,7 @@ def cycle_for_coordination(request, cycle_id: int) -> tuple[OrderCycle, Access]:
     cycle = OrderCycle.objects.filter(pk=cycle_id).select_related("club").first()
     if cycle is None or not access.sees_club(cycle.club_id):
         raise Http404
+    use_club(request, cycle.club)
     return cycle, access
 
 
@@ -52,6 +56,7 @@ def order_for_user(request, order_id: int) -> tuple[Order, Access]:
     household = order.household
     if not (access.owns_household(household.pk) or access.coordinates_group(household.group_id, household.group.club_id)):
         raise Http404
+    use_club(request, order.cycle.club)
     return order, access
 
 
@@ -78,7 +83,8 @@ def distribution_for_money(request, cycle_id: int, group_id: int) -> tuple[Distr
     club's coordinators and treasurers (others' depots are 404; members without those roles get 403)."""
     access = access_for(request.user)
     if not (access.is_coordinator or access.is_treasurer):
-        raise PermissionDenied(_("This page is for the depot's coordinators and the club's treasurers."))
+        raise PermissionDenied(_("This page is for the coordinators %(of_the_depot)s and the club's treasurers.")
+                               % page_words(request))
     distribution = (
         Distribution.objects.filter(cycle_id=cycle_id, group_id=group_id, cycle__closed_at__isnull=False)
         .select_related("cycle__club", "group__depot").first()
@@ -86,6 +92,7 @@ def distribution_for_money(request, cycle_id: int, group_id: int) -> tuple[Distr
     if distribution is None or not (access.coordinates_group(group_id, distribution.cycle.club_id)
                                     or access.handles_money(distribution.cycle.club_id)):
         raise Http404
+    use_club(request, distribution.cycle.club)
     return distribution, access
 
 
@@ -105,4 +112,5 @@ def distribution_for_producer_list(request, cycle_id: int, group_id: int, produc
     )
     if distribution is None or not (own or access.coordinates_group(group_id, distribution.cycle.club_id)):
         raise Http404
+    use_club(request, distribution.cycle.club)
     return distribution, producer

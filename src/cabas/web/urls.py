@@ -15,6 +15,7 @@ from .views import news
 from .views import notifications
 from .views import calendars
 from .views import volunteering, volunteering_club
+from .views import club_settings
 
 
 class IdConverter:
@@ -127,6 +128,7 @@ urlpatterns = [
     path("enquetes/<id:survey_id>/", surveys.survey_answer, name="survey-answer"),
     path("coordination/enquetes/<id:survey_id>/", surveys.survey_results, name="survey-results"),
     path("coordination/enquetes/<id:survey_id>/decision/", surveys.survey_decide, name="survey-decide"),
+    path("coordination/clubs/<id:club_id>/reglages/", club_settings.club_settings, name="club-settings"),
     path("coordination/clubs/<id:club_id>/contrats/", contracts.contract_list, name="contracts"),
     path("coordination/clubs/<id:club_id>/propositions/", contracts.proposals, name="proposals"),
     path("coordination/clubs/<id:club_id>/propositions/<str:kind>/<id:sheet_id>/", contracts.decide_proposal,

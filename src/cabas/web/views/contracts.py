@@ -22,6 +22,7 @@ from cabas.core.validators import read_iso_date
 from cabas.members.models import Club
 from cabas.members.permissions import access_for
 
+from ..context_processors import use_club
 from ..access import require_club_coordinator
 from ..feedback import flash_errors
 from .producers import COMPONENT_LABELS
@@ -30,6 +31,7 @@ from .producers import COMPONENT_LABELS
 def club_for_coordination(request, club_id: int) -> Club:
     club = get_object_or_404(Club, pk=club_id)
     require_club_coordinator(access_for(request.user), club.pk)
+    use_club(request, club)
     return club
 
 

@@ -29,6 +29,7 @@ from cabas.volunteering.models import RotaDriver, Shift, Signup, SwapOffer, Swap
 from cabas.volunteering.services import pending_swaps_for
 
 from .documents import FORMATS, render_producer_sheet
+from ..context_processors import use_club
 from ..feedback import flash_errors
 
 SUPPLY_FIELD = re.compile(rf"\Asupply-({ID_PATTERN})\Z")
@@ -38,6 +39,7 @@ def account_of(request) -> ProducerAccount:
     account = ProducerAccount.objects.filter(user=request.user).select_related("producer__club").first()
     if account is None:
         raise PermissionDenied(_("This page is for producers."))
+    use_club(request, account.producer.club)
     return account
 
 

@@ -20,6 +20,8 @@ from cabas.distribution.models import ProducerSheet
 from cabas.members.models import Club, Depot, Household
 from cabas.members.permissions import access_for
 
+from ..context_processors import use_club
+
 COMPONENT_LABELS = {
     "inputs": gettext_lazy("Inputs"),
     "labour": gettext_lazy("Labour"),
@@ -56,6 +58,7 @@ def latest_visit(producer) -> CertificationVisit | None:
 def directory(request, club_slug: str):
     """Public: the club's producers and their products, by chain, label and distance from a depot."""
     club = get_object_or_404(Club, slug=club_slug)
+    use_club(request, club)
     producers = list(
         Producer.objects.filter(club=club)
         .prefetch_related(
@@ -102,6 +105,7 @@ def producer_page(request, club_slug: str, producer_id: int):
     )
     if producer is None:
         raise Http404
+    use_club(request, producer.club)
     access = access_for(request.user) if request.user.is_authenticated else None
     # The referent is a member's name: for the club's members and coordinators, not for the public.
     member_of_club = access is not None and request.user.household_id is not None and \
