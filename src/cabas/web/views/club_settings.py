@@ -38,8 +38,8 @@ class ClubSettingsForm(forms.ModelForm):
 
 
 # Sentences shown under the form, in French whatever the page's language: how the words read on the pages.
-EXAMPLES = ("Aucun foyer dans %(this_group)s.", "Les autres %(groups)s du club", "Réception %(to_the_depot)s",
-            "Les foyers %(of_the_group)s", "Mes %(subscriptions)s", "Cet %(subscription)s n’est pas le vôtre.")
+EXAMPLES = ("Aucun foyer dans %(this_group)s.", "Les autres %(groups)s du club", "Réception %(at_the_depot)s",
+            "Les foyers %(of_the_group)s", "Mes %(subscriptions)s", "%(The_subscription)s de votre foyer")
 
 
 def club_for_settings(request, club_id: int) -> Club:

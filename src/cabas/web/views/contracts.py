@@ -22,8 +22,8 @@ from cabas.core.validators import read_iso_date
 from cabas.members.models import Club
 from cabas.members.permissions import access_for
 
-from ..context_processors import use_club
 from ..access import require_club_coordinator
+from ..context_processors import use_club
 from ..feedback import flash_errors
 from .producers import COMPONENT_LABELS
 
