@@ -182,6 +182,7 @@ def test_the_public_join_pages_say_the_clubs_words(gasap, client):
     assert "Choisissez parmi les GASAP proches de chez vous" in text and "à son lieu de distribution" in text
     assert "Seuls les membres ont accès aux prix du GASAP" in page(
         client, reverse("join", args=[gasap.club.slug, gasap.group_a.slug]))
+    assert "Distance du lieu de distribution de" in page(client, reverse("directory", args=[gasap.club.slug]))
 
 
 def test_a_document_says_the_clubs_words_whoever_prints_it(gasap, closed, login, monkeypatch):
