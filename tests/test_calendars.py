@@ -224,7 +224,7 @@ def test_a_groups_feed_counts_the_places_left_and_names_no_one(world, season, lo
     cash = found[f"shift-{shift_of(world.group_a, TaskCategory.CASH).pk}@{HOST}"]
     assert str(cash["SUMMARY"]).endswith("— encore 1 personne")
     picking = found[f"shift-{harvest.pk}@{HOST}"]
-    assert "Ouvert à tous les groupes du club." in str(picking["DESCRIPTION"]) and "Apportez des gants." in str(picking["DESCRIPTION"])
+    assert "Ouvert à l’ensemble des groupes d’achat du club." in str(picking["DESCRIPTION"]) and "Apportez des gants." in str(picking["DESCRIPTION"])
     assert str(picking["LOCATION"]) == "Ferme de la Prée"
     rennes = Distribution.objects.get(cycle=season, group=world.group_a)
     assert f"distribution-{rennes.pk}@{HOST}" in found and f"deadline-{season.pk}@{HOST}" in found

@@ -120,7 +120,7 @@ def test_bad_input_is_refused_in_french_and_writes_nothing(world, evening, login
         assert message in response.content.decode(), (fields, message)
     # a household of another depot, or none
     response = pay(client, evening, world.group_a, world.household_b1, amount="5")
-    assert response.status_code == 400 and "foyer de ce dépôt" in response.content.decode()
+    assert response.status_code == 400 and "foyer du lieu de dépôt" in response.content.decode()
     response = client.post(url(evening, world.group_a), {"action": "pay", "household": "x", "amount": "5", "method": "cash"})
     assert response.status_code == 400
     assert client.post(url(evening, world.group_a), {"action": "drop-tables"}).status_code == 404

@@ -256,7 +256,7 @@ def test_the_producer_sees_the_claim_on_its_sheet(world, closed, client):
     record_depot_reception(distribution, {carrots.pk: ReceivedLine(ReceptionState.DAMAGED, D("4"), "gel")})
     client.force_login(world.coordinator)
     text = client.get(reverse("producer-sheet", args=[cycle.pk, world.farm.pk]), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-    assert "Réclamations des dépôts" in text and "gel" in text and "GAC de Rennes" in text
+    assert "Réclamations des lieux de dépôt" in text and "gel" in text and "GAC de Rennes" in text
 
 
 def test_more_than_expected_is_the_depots_surplus(world, closed):

@@ -138,7 +138,7 @@ def test_a_fee_paid_by_the_solidarity_fund_never_empties_it(world):
 def test_a_full_group_refuses_an_approval_and_a_decline_is_recorded(full_a):
     world = full_a
     application = apply(world, world.group_a).application
-    with pytest.raises(ActionError, match="complet"):
+    with pytest.raises(ActionError, match="n’a plus de place"):
         flows.approve_membership(group=world.group_a, application_id=application.pk)
     services.decline(group=world.group_a, application_id=application.pk)
     assert MembershipApplication.objects.get().status == ApplicationStatus.DECLINED
@@ -207,4 +207,4 @@ def test_renewing_from_the_members_page(world, login):
     assert Membership.objects.filter(household=world.household_a1).count() == 2
     response = client.post(reverse("membership-renew", args=[world.group_a.pk]), {"household": world.household_b1.pk},
                            follow=True)  # another group's household
-    assert "Choisissez un foyer de ce groupe" in response.content.decode()
+    assert "Choisissez un foyer du groupe d’achat" in response.content.decode()

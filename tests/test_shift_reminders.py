@@ -127,7 +127,7 @@ def test_a_shift_nobody_took_alerts_its_groups_coordinators_two_days_before(worl
     assert to(alerts) == ["coord-a@example.org"]  # the group's coordinator, not the club's nor another club's
     body = alerts[0].body
     assert "Réception A" in body and "Salle des fêtes" in body and "de 18:00 à 20:00" in body
-    assert "3 personnes demandées." in body and "Groupe : GAC de Rennes" in body
+    assert "3 personnes demandées." in body and "Groupe d’achat : GAC de Rennes" in body
     assert "Distribution A" not in " ".join(m.subject for m in mail.outbox)
     assert tomorrow.title not in " ".join(m.subject for m in mail.outbox)
     mail.outbox.clear()
@@ -146,7 +146,7 @@ def test_a_club_wide_shift_alerts_the_clubs_coordinators_and_a_group_without_coo
     assert to(of_kind("Aide à la récolte")) == ["coord@example.org"]
     assert to(of_kind("Réception B")) == ["coord@example.org"]
     club_wide = of_kind("Aide à la récolte")[0]
-    assert "Ouvert à tous les groupes du club." in club_wide.body
+    assert "Ouvert à l’ensemble des groupes d’achat du club." in club_wide.body
     assert not [m for m in mail.outbox if m.to[0] in ("voisin@example.org", "coord-a@example.org", "a1@example.org")]
 
 

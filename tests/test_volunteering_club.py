@@ -199,10 +199,10 @@ def test_a_households_target_is_reduced_confidentially(world, login):
 def test_a_group_without_a_target_has_none_to_reduce(world, login):
     page = url("target-adjust", world.group_a.pk)
     client = login(world.group_coordinator_a)
-    assert "Le groupe n’a pas encore d’objectif" in text(client.get(page))
+    assert "Le groupe d’achat n’a pas encore d’objectif" in text(client.get(page))
     response = client.post(page, {"action": "adjust", "year": timezone.localdate().year,
                                   "household": world.household_a1.pk, "hours": "0"})
-    assert response.status_code == 400 and "Le groupe n’a pas d’objectif à réduire." in text(response)
+    assert response.status_code == 400 and "Le groupe d’achat n’a pas d’objectif à réduire." in text(response)
     assert not TargetAdjustment.objects.exists()
 
 

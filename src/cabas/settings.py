@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cabas.web.context_processors.navigation",
+                "cabas.web.context_processors.vocabulary",
             ],
         },
     },

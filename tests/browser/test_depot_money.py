@@ -27,7 +27,7 @@ def test_a_coordinator_takes_payments_and_counts_the_cash_on_a_phone(world, live
     close_cycle(cycle.pk)
     log_in(phone, live_server.url, world.group_coordinator_a, world.password)
     phone.goto(live_server.url + reverse("group-orders", args=[cycle.pk, world.group_a.pk]))
-    phone.get_by_role("link", name="Encaissements au dépôt").click()
+    phone.get_by_role("link", name="Encaissements au lieu de dépôt").click()
     phone.wait_for_load_state()
 
     le_goff = phone.locator(f"#foyer-{world.household_a1.pk}")

@@ -27,7 +27,7 @@ def test_a_coordinator_records_a_short_delivery_at_the_depot(world, live_server,
     close_cycle(cycle.pk, now=cycle.closes_at + datetime.timedelta(minutes=1))
     log_in(phone, live_server.url, world.group_coordinator_a, world.password)
     phone.goto(live_server.url + reverse("group-orders", args=[cycle.pk, world.group_a.pk]))
-    phone.get_by_role("link", name="Réception au dépôt").click()
+    phone.get_by_role("link", name="Réception au lieu de dépôt").click()
     phone.wait_for_load_state()
     axe(phone, name="reception")
     block = phone.get_by_role("group", name="Carottes")

@@ -41,7 +41,7 @@ def test_the_evening_at_the_depot(world, live_server, phone, screenshot, axe):
 
     # 1. reception: 2 kg of carrots instead of 4 at this depot
     phone.goto(group_page)
-    phone.get_by_role("link", name="Réception au dépôt").click()
+    phone.get_by_role("link", name="Réception au lieu de dépôt").click()
     phone.wait_for_load_state()
     block = phone.get_by_role("group", name="Carottes")
     block.get_by_label("moins que prévu").check()
@@ -71,7 +71,7 @@ def test_the_evening_at_the_depot(world, live_server, phone, screenshot, axe):
 
     # 3. money: Martin pays its carrots (1 kg × 2,10 €) in cash
     phone.goto(group_page)
-    phone.get_by_role("link", name="Encaissements au dépôt").click()
+    phone.get_by_role("link", name="Encaissements au lieu de dépôt").click()
     phone.wait_for_load_state()
     martin = phone.locator(f"#foyer-{world.household_a2.pk}")
     martin.get_by_text("Enregistrer un paiement").click()

@@ -18,6 +18,7 @@ from cabas.core.errors import ActionError, CodedError
 from cabas.core.formatting import format_quantity
 from cabas.core.numbers import parse_decimal
 from cabas.members.models import Household
+from cabas.members.words import words_for
 from cabas.ordering.models import Allocation
 
 from . import surplus_rules as rules
@@ -149,7 +150,8 @@ def record_pickup(
                 else:
                     collector = Household.objects.filter(pk=collected_by_household_id, group_id=distribution.group_id).first()
                     if collector is None:
-                        raise ActionError(field_errors={"collected_by": _("Choose a household of the group.")})
+                        raise ActionError(field_errors={"collected_by": _("Choose a household %(of_the_group)s.")
+                                                        % words_for(distribution.cycle.club)})
         else:
             name = ""
         previous = list(Uncollected.objects.filter(distribution=distribution, household_id=household_id))
@@ -183,7 +185,7 @@ def resolve_stored(distribution: Distribution, uncollected_ids: list[int], actio
         distribution = lock_distribution(distribution.pk)
         items = list(Uncollected.objects.filter(distribution=distribution, pk__in=uncollected_ids, state=UncollectedState.STORED))
         if not items:
-            raise ActionError(_("These goods are no longer stored at the depot."))
+            raise ActionError(_("These goods are no longer stored %(at_the_depot)s.") % words_for(distribution.cycle.club))
         state = UncollectedState.COLLECTED if action == "collect" else UncollectedState.SURPLUS
         Uncollected.objects.filter(pk__in=[u.pk for u in items]).update(state=state, resolved_at=now, resolved_by=by_user)
         if action == "surplus":

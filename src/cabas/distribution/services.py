@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from cabas.catalog.steps import is_whole_steps
 from cabas.catalog.units import format_quantity_with_unit, format_step
 from cabas.core.errors import ActionError
+from cabas.members.words import words_for
 from cabas.ordering.closing import ClosingResult
 from cabas.ordering.models import Allocation, Offer, OrderCycle
 
@@ -146,7 +147,8 @@ def write_receptions(distribution: Distribution, lines: Mapping[int, ReceivedLin
     deliveries = {offer.pk: (offer, expected, reception) for offer, expected, reception in depot_deliveries(distribution)}
     unknown = set(lines) - set(deliveries)
     if unknown:
-        raise ActionError(_("A product you entered is not part of this depot's delivery."))
+        raise ActionError(_("A product you entered is not part of the delivery %(to_the_depot)s.")
+                          % words_for(distribution.cycle.club))
     errors = {}
     for offer_id, line in lines.items():
         offer, expected, _reception = deliveries[offer_id]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from cabas.core.errors import ActionError, CodedError
 from cabas.core.money import ZERO, line_amount
 from cabas.core.numbers import parse_decimal
+from cabas.members.words import words_for
 from cabas.ordering.models import Allocation, Offer, OfferOutcome, OrderCycle
 
 from . import surplus_rules as rules
@@ -114,7 +115,7 @@ def lock_surplus_item(distribution: Distribution, key: str) -> tuple[SurplusItem
         item = (SurplusItem.objects.select_for_update(of=("self",)).select_related("offer", "uncollected")
                 .filter(distribution=distribution, pk=int(key[1:])).first())
     if item is None:
-        raise ActionError(_("This surplus is not at this depot."))
+        raise ActionError(_("This surplus is not %(at_the_depot)s.") % words_for(distribution.cycle.club))
     disposed = SurplusDisposition.objects.filter(item=item).aggregate(total=Sum("quantity"))["total"] or ZERO
     return item, rules.left(item.quantity, [disposed])
 

@@ -30,6 +30,7 @@ from cabas.catalog.models import Producer
 from cabas.core.errors import ActionError
 from cabas.distribution.models import Distribution
 from cabas.members.models import Club, Household
+from cabas.members.words import words_for
 from cabas.ordering.models import Allocation, OrderSummary
 
 from . import till
@@ -133,7 +134,7 @@ def record_depot_payment(*, distribution: Distribution, household_id: int | None
     club: Club = distribution.cycle.club
     household = _depot_households(distribution).filter(pk=household_id).select_related("group").first() if household_id else None
     if household is None:
-        raise ActionError(field_errors={"household": _("Choose a household of this depot.")})
+        raise ActionError(field_errors={"household": _("Choose a household %(of_the_depot)s.") % words_for(club)})
     if method not in till.DEPOT_METHODS:
         raise ActionError(field_errors={"method": _("Choose cash, cheque or card.")})
     payee = None

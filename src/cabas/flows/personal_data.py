@@ -38,6 +38,7 @@ from cabas.finance import services as finance
 from cabas.finance.models import FundShare, HouseholdTariff, Invoice, Payment, SolidarityPledge
 from cabas.members.models import Household, HouseholdInvitation, Membership, MembershipApplication, Role, RoleKind, User
 from cabas.members.permissions import access_for
+from cabas.members.words import words_for
 from cabas.notifications.models import Preference, SentNotification
 from cabas.ordering.models import Allocation, LineChange, Order, OrderLine, OrderSummary
 from cabas.participation.models import SurveyAnswer
@@ -396,10 +397,11 @@ def erasure_obstacles(person, *, today: datetime.date | None = None) -> list[str
             problems.append(_("The household has an order in %(cycle)s, which is not closed yet: empty the order, or "
                               "wait for the closing, before erasing its last member.") % {"cycle": order.cycle.name})
         for subscription in (Subscription.objects.filter(household_id=person.household_id, ends_on__gte=today)
-                             .select_related("producer").order_by("ends_on")):
-            problems.append(_("The household's subscription to %(producer)s runs until %(date)s: it has to be ended "
-                              "with the club before its last member is erased.") % {
-                "producer": subscription.producer.name, "date": formats.date_format(subscription.ends_on)})
+                             .select_related("producer__club").order_by("ends_on")):
+            problems.append(_("%(The_subscription)s of the household with %(producer)s runs until %(date)s: end it "
+                              "with the club before its last member is erased.") % words_for(
+                subscription.producer.club).with_(producer=subscription.producer.name,
+                                                  date=formats.date_format(subscription.ends_on)))
     return problems
 
 

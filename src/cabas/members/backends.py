@@ -5,27 +5,29 @@ from django.core.exceptions import ValidationError
 
 from cabas.core.rows import Loader, fetch_one, table
 
-from .models import Group, Household
+from .models import Club, Group, Household
 
-_loaders: tuple[Loader, Loader, Loader] | None = None
+_loaders: tuple[Loader, Loader, Loader, Loader] | None = None
 
 
-def _user_loaders() -> tuple[Loader, Loader, Loader]:
+def _user_loaders() -> tuple[Loader, Loader, Loader, Loader]:
     global _loaders
     if _loaders is None:
-        _loaders = (Loader(get_user_model(), "u"), Loader(Household, "h"), Loader(Group, "g"))
+        _loaders = (Loader(get_user_model(), "u"), Loader(Household, "h"), Loader(Group, "g"), Loader(Club, "c"))
     return _loaders
 
 
 def user_with_household(user_id):
-    """The user, their household and its group (select_related("household__group")) in one plain statement
-    built once: every request of a logged-in member reads it (cabas.core.rows)."""
-    users, households, groups = _user_loaders()
+    """The user, their household, its group and its club (select_related("household__group__club"): the club's
+    words on every page) in one plain statement built once: every request of a logged-in member reads it
+    (cabas.core.rows)."""
+    users, households, groups, clubs = _user_loaders()
     user_model = users.model
     pk = user_model._meta.pk.to_python(user_id)
     row = fetch_one(
-        f"SELECT {users.columns}, {households.columns}, {groups.columns} FROM {table(user_model)} u "
+        f"SELECT {users.columns}, {households.columns}, {groups.columns}, {clubs.columns} FROM {table(user_model)} u "
         f"LEFT JOIN {table(Household)} h ON h.id = u.household_id LEFT JOIN {table(Group)} g ON g.id = h.group_id "
+        f"LEFT JOIN {table(Club)} c ON c.id = g.club_id "
         "WHERE u.id = %s", [pk],
     )
     if row is None:
@@ -34,7 +36,9 @@ def user_with_household(user_id):
     household = households.load(row, users.width)
     user_model._meta.get_field("household").set_cached_value(user, household)
     if household is not None:
-        Household._meta.get_field("group").set_cached_value(household, groups.load(row, users.width + households.width))
+        group = groups.load(row, users.width + households.width)
+        Household._meta.get_field("group").set_cached_value(household, group)
+        Group._meta.get_field("club").set_cached_value(group, clubs.load(row, users.width + households.width + groups.width))
     return user
 
 

@@ -25,6 +25,33 @@ class Club(models.Model):
         _("word for a group"), max_length=60, default="groupe d'achat",
         help_text=_("The word members know their group by: GAC, GASAP, AMAP, groupement d'achat…"),
     )
+    # The club's words (members.vocabulary): said on every page, e-mail and document in French; in English, a
+    # proper name (GAC, GASAP, AMAP) is kept and other words are English's own.
+    group_label_plural = models.CharField(
+        _("plural of the word for a group"), max_length=60, blank=True,
+        help_text=_("Empty: made from the word (an acronym stays as it is)."),
+    )
+    group_label_feminine = models.BooleanField(
+        _("the word for a group is feminine"), default=False, help_text=_("« la » / « cette » (an AMAP)."),
+    )
+    depot_label = models.CharField(
+        _("word for a depot"), max_length=60, default="lieu de dépôt",
+        help_text=_("Where a group receives its goods: lieu de dépôt, point de dépôt, lieu de distribution…"),
+    )
+    depot_label_plural = models.CharField(
+        _("plural of the word for a depot"), max_length=60, blank=True,
+        help_text=_("Empty: made from the word (an acronym stays as it is)."),
+    )
+    depot_label_feminine = models.BooleanField(_("the word for a depot is feminine"), default=False)
+    subscription_label = models.CharField(
+        _("word for a subscription"), max_length=60, default="abonnement",
+        help_text=_("A household's commitment over a season: abonnement, contrat AMAP, panier…"),
+    )
+    subscription_label_plural = models.CharField(
+        _("plural of the word for a subscription"), max_length=60, blank=True,
+        help_text=_("Empty: made from the word (an acronym stays as it is)."),
+    )
+    subscription_label_feminine = models.BooleanField(_("the word for a subscription is feminine"), default=False)
     membership_fee = models.DecimalField(
         _("yearly membership fee"), max_digits=8, decimal_places=2, default=Decimal("1.00"),
         validators=[MinValueValidator(Decimal("0"))],

@@ -29,6 +29,7 @@ from cabas.core.tasks import enqueue_on_commit
 
 from . import referral, rhythm
 from .models import ApplicationStatus, Club, Depot, Group, Household, Membership, MembershipApplication, User
+from .words import words_for
 
 REMINDER_DAYS = 30
 
@@ -119,7 +120,8 @@ def _pending(group_id: int, application_id: int) -> MembershipApplication:
     application = (MembershipApplication.objects.select_for_update().select_related("group__club")
                    .filter(pk=application_id, group_id=group_id).first())
     if application is None:
-        raise ActionError(_("This application is not in this group's list."))
+        raise ActionError(_("This application is not in the list %(of_the_group)s.")
+                          % words_for(Group.objects.select_related("club").filter(pk=group_id).first().club))
     if application.status != ApplicationStatus.WAITING:
         raise ActionError(_("This application has already been handled."))
     return application
@@ -145,8 +147,8 @@ def approve(*, group: Group, application_id: int, by_user=None, paid_by_fund: bo
     Group.objects.select_for_update().filter(pk=group.pk).first()  # one approval at a time per group: capacity holds
     application = _pending(group.pk, application_id)
     if group.capacity is not None and group.households.filter(left_on__isnull=True).count() >= group.capacity:
-        raise ActionError(_("The group is full (%(capacity)s households): the application stays on the waitlist.") % {
-            "capacity": group.capacity})
+        raise ActionError(_("%(The_group)s has no room left (%(capacity)s households): the application stays on the "
+                            "waitlist.") % words_for(group.club).with_(capacity=group.capacity))
     if User.objects.filter(email=application.email).exists():
         raise ActionError(_("An account with this e-mail address exists already: add the person to a household in the "
                             "administration instead."))
@@ -212,7 +214,7 @@ def renew(*, household: Household, paid_by_fund: bool = False, today: datetime.d
     today = today or timezone.localdate()
     household = Household.objects.select_for_update().select_related("group__club").get(pk=household.pk)
     if household.left_on is not None:
-        raise ActionError(_("This household has left the group."))
+        raise ActionError(_("This household has left %(the_group)s.") % words_for(household.group.club))
     last = Membership.objects.filter(household=household).aggregate(end=Max("ends_on"))["end"]
     if last is not None and last - today > datetime.timedelta(days=60):
         raise ActionError(_("The membership runs until %(date)s: it can be renewed in the last two months.") % {
@@ -257,8 +259,9 @@ def remind_renewals(*, today: datetime.date | None = None, within: int = REMINDE
             queue_email(
                 _("Your membership of %(group)s ends on %(date)s") % {"group": m.group.name, "date": m.ends_on.strftime("%d/%m/%Y")},
                 _("Hello,\n\nYour household's membership of %(group)s ends on %(date)s. To keep ordering, renew it with "
-                  "your group's coordinator (fee: %(fee)s).\n\nThe coordination team") % {
-                    "group": m.group.name, "date": m.ends_on.strftime("%d/%m/%Y"), "fee": format_money(fee_for(m.group))},
+                  "the coordinators of your %(group_word)s (fee: %(fee)s).\n\nThe coordination team") % {
+                    "group": m.group.name, "date": m.ends_on.strftime("%d/%m/%Y"), "fee": format_money(fee_for(m.group)),
+                    "group_word": words_for(m.group.club)["group"]},
                 emails[m.household_id])
             sent += 1
     return sent
@@ -337,3 +340,35 @@ def planned_days(group: Group, after: datetime.date, count: int = 6, *, horizon_
     No query when the depot is loaded with the group."""
     start = after + datetime.timedelta(days=1)
     return group.distribution_days(start, start + datetime.timedelta(weeks=horizon_weeks))[:count]
+
+
+# --- the club's settings ------------------------------------------------------------------------------------
+
+CLUB_SETTINGS = (
+    "name", "territory", "membership_fee",
+    "group_label", "group_label_plural", "group_label_feminine",
+    "depot_label", "depot_label_plural", "depot_label_feminine",
+    "subscription_label", "subscription_label_plural", "subscription_label_feminine",
+)
+_REQUIRED_WORDS = ("name", "group_label", "depot_label", "subscription_label")
+
+
+@transaction.atomic
+def update_club_settings(club: Club, **values) -> Club:
+    """A club's name, territory, yearly fee and words (``CLUB_SETTINGS``, nothing else). Texts are trimmed; the
+    name and the three words may not be empty."""
+    unknown = set(values) - set(CLUB_SETTINGS)
+    if unknown:
+        raise ValueError(f"Not a club setting: {', '.join(sorted(unknown))}")
+    cleaned = {k: _clean(v, Club._meta.get_field(k).max_length) if isinstance(v, str) else v for k, v in values.items()}
+    errors = {k: _("This is needed.") for k in _REQUIRED_WORDS if k in cleaned and not cleaned[k]}
+    fee = cleaned.get("membership_fee")
+    if "membership_fee" in cleaned and (fee is None or fee < 0):
+        errors["membership_fee"] = _("A fee is zero or more.")
+    if errors:
+        raise ActionError(field_errors=errors)
+    locked = Club.objects.select_for_update().get(pk=club.pk)
+    for name, value in cleaned.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=list(cleaned))
+    return locked

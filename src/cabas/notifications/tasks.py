@@ -29,6 +29,7 @@ from cabas.catalog.units import format_quantity_with_unit
 from cabas.distribution.models import DepotReception, Distribution, ReceptionState
 from cabas.finance.models import BankLine, BankLineStatus, BankStatement
 from cabas.members.models import ApplicationStatus, Group, MembershipApplication, RoleKind, User
+from cabas.members.words import words_for
 from cabas.news.services import news_digests
 from cabas.ordering.models import Allocation, AllocationReason, Offer, OrderCycle, OrderLine
 from cabas.volunteering.models import Shift, Signup
@@ -120,7 +121,7 @@ def send_cycle_opened(cycle_id: int) -> int:
     # the news since the previous cycle opened (its e-mail carried the news before), the club's and each group's
     news = news_digests(cycle.club_id, list(distributions), previous_opened)
     new = [(name, producer) for product_id, name, producer in offers if previous and product_id not in before]
-    base = {"cycle": cycle, "club": cycle.club.name, "closes_at": timezone.localtime(cycle.closes_at),
+    base = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club), "closes_at": timezone.localtime(cycle.closes_at),
             "offer_count": len(offers), "new": new, "order_url": _url("order", cycle.pk),
             "subject": _("Orders are open: %(cycle)s") % {"cycle": cycle.name}}
     depots = {group_id: _depot(d) for group_id, d in distributions.items()}
@@ -141,7 +142,7 @@ def send_deadline(cycle_id: int) -> int:
     ordered = set(OrderLine.objects.filter(order__cycle=cycle, quantity__gt=0).values_list("order__household_id", flat=True))
     recipients = [r for r in services.members_of_groups(distributions) if r.household_id not in ordered]
     closes_at = timezone.localtime(cycle.closes_at)
-    base = {"cycle": cycle, "club": cycle.club.name, "closes_at": closes_at, "order_url": _url("order", cycle.pk),
+    base = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club), "closes_at": closes_at, "order_url": _url("order", cycle.pk),
             "subject": _("Last call: %(cycle)s closes on %(date)s") % {
                 "cycle": cycle.name, "date": closes_at.strftime("%d/%m %H:%M")}}
     return services.deliver(Kind.DEADLINE, f"cycle:{cycle.pk}", recipients, lambda r: base,
@@ -175,7 +176,7 @@ def send_threshold(cycle_id: int, day: str) -> int:
     items = {pk: {"name": offers[pk].name, "missing": format_quantity(missing), "unit": offers[pk].get_unit_display()}
              for pk, missing in near.items()}
     recipients = [r for r in services.members_of_groups(_distributions(cycle.pk)) if set(near) - ordered[r.household_id]]
-    base = {"cycle": cycle, "club": cycle.club.name, "order_url": _url("order", cycle.pk),
+    base = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club), "order_url": _url("order", cycle.pk),
             "closes_at": timezone.localtime(cycle.closes_at),
             "subject": _("A little more and it goes ahead: %(cycle)s") % {"cycle": cycle.name}}
     return services.deliver(
@@ -207,7 +208,7 @@ def send_closing(cycle_id: int) -> int:
     distributions = _distributions(cycle.pk)
     depots = {group_id: _depot(d) for group_id, d in distributions.items()}
     recipients = services.members_of_groups(distributions, household_ids=list(lines))
-    base = {"cycle": cycle, "club": cycle.club.name,
+    base = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club),
             "subject": _("Your order at closing: %(cycle)s") % {"cycle": cycle.name}}
 
     def context(r):
@@ -244,7 +245,7 @@ def send_pickup(distribution_id: int) -> int:
     cycle = distribution.cycle
     place = _depot(distribution)
     recipients = services.members_of_groups([distribution.group_id], household_ids=list(goods))
-    base = {"cycle": cycle, "club": cycle.club.name, "distribution": place,
+    base = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club), "distribution": place,
             "subject": _("Tomorrow: your goods at %(depot)s") % {"depot": place["depot"] or place["group"]}}
     return services.deliver(Kind.PICKUP, f"distribution:{distribution.pk}", recipients,
                             lambda r: {**base, "goods": goods[r.household_id], "containers": containers[r.household_id]},
@@ -261,7 +262,7 @@ def send_cycle_closed(cycle_id: int) -> int:
         return 0
     distributions = _distributions(cycle.pk)
     recipients = services.coordinators_of(cycle.club_id, distributions)
-    base = {"cycle": cycle, "club": cycle.club.name, "cycle_url": _url("cycle-detail", cycle.pk),
+    base = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club), "cycle_url": _url("cycle-detail", cycle.pk),
             "documents_url": _url("cycle-documents", cycle.pk),
             "subject": _("Cycle closed: %(cycle)s — its documents") % {"cycle": cycle.name}}
 
@@ -314,7 +315,7 @@ def send_application_received(application_id: int) -> int:
     group = application.group
     waiting = _waiting(group.pk)
     position = next((i for i, a in enumerate(waiting, start=1) if a.pk == application.pk), None)
-    context = {"group": group, "club": group.club.name, "position": position, "waiting": len(waiting),
+    context = {"group": group, "club": group.club.name, "words": words_for(group.club), "position": position, "waiting": len(waiting),
                "members_url": _url("group-members", group.pk)}
     sent = _tell_applicant(f"applicant:{application.pk}", application,
                            _("Your application to %(group)s") % {"group": group.name},
@@ -333,7 +334,7 @@ def send_place_freed(group_id: int, household_id: int) -> int:
     if not waiting:
         return 0
     first = waiting[0]
-    context = {"group": group, "club": group.club.name, "waiting": len(waiting), "first": first,
+    context = {"group": group, "club": group.club.name, "words": words_for(group.club), "waiting": len(waiting), "first": first,
                "members_url": _url("group-members", group.pk)}
     sent = _tell_applicant(f"place:{group_id}:{household_id}", first,
                            _("A place frees up in %(group)s") % {"group": group.name},
@@ -365,7 +366,7 @@ def send_delivery_claim(distribution_id: int, at: str) -> int:
     lines = [{"product": c.offer.name, "producer": c.offer.producer.name, "state": c.get_state_display(),
               "expected": format_quantity_with_unit(c.expected, c.offer.unit),
               "received": format_quantity_with_unit(c.received, c.offer.unit), "note": c.note} for c in claims]
-    context = {"cycle": cycle, "club": cycle.club.name, "group": group.name, "claims": lines,
+    context = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club), "group": group.name, "claims": lines,
                "reception_url": _url("depot-reception", cycle.pk, group.pk),
                "subject": _("%(group)s: delivery claim, %(cycle)s") % {"group": group.name, "cycle": cycle.name}}
     return services.deliver(Kind.CLAIM, f"claim:{distribution_id}:{at}", services.coordinators_of(cycle.club_id, [group.pk]),
@@ -388,7 +389,7 @@ def send_unmatched(statement_id: int) -> int:
     count = lines.count()
     if not count:
         return 0
-    context = {"club": statement.club.name, "count": count, "lines_url": _url("bank-lines", statement.club_id, statement.pk),
+    context = {"club": statement.club.name, "words": words_for(statement.club), "count": count, "lines_url": _url("bank-lines", statement.club_id, statement.pk),
                "subject": _("%(count)s bank lines to match") % {"count": count}}
     return services.deliver(Kind.UNMATCHED, f"statement:{statement.pk}", services.money_handlers_of(statement.club_id),
                             lambda r: context, template="notifications/email/unmatched")
@@ -412,7 +413,7 @@ def _coming_shift(shift_id: int) -> Shift | None:
 
 def _shift_context(shift: Shift) -> dict:
     starts, ends = timezone.localtime(shift.starts_at), timezone.localtime(shift.ends_at)
-    return {"shift": shift, "club": shift.club.name, "date": starts.date(), "starts": starts, "ends": ends,
+    return {"shift": shift, "club": shift.club.name, "words": words_for(shift.club), "date": starts.date(), "starts": starts, "ends": ends,
             "place": shift.place, "task": shift.kind.name, "hours": format_quantity(shift.hours),
             "group": shift.group.name if shift.group_id else ""}
 

@@ -34,6 +34,7 @@ from django.utils.translation import ngettext
 from cabas.core.formatting import format_quantity
 from cabas.distribution.models import Distribution
 from cabas.members.models import Group
+from cabas.members.words import words_for
 
 from .models import CalendarFeed, Shift, Signup
 from .services import withdraw_deadline
@@ -190,6 +191,7 @@ def _add_distributions(calendar, group: Group, rows: list[Distribution], now: da
     start, end = _window(now)
     depot = getattr(group, "depot", None)
     tz = _tz()
+    words = words_for(group.club)
     for d in rows:
         if not start.date() <= d.date <= end.date():
             continue
@@ -201,10 +203,11 @@ def _add_distributions(calendar, group: Group, rows: list[Distribution], now: da
             location = f"{depot.name}, {depot.address}"
         else:
             begins, ends, location = d.date, d.date + datetime.timedelta(days=1), ""
-        lines = [_("Picking up the goods of %(cycle)s at the depot of %(group)s.") % {"cycle": d.cycle.name, "group": group.name}]
+        lines = [_("Picking up the goods of %(cycle)s %(at_the_depot)s of %(group)s.")
+                 % words.with_(cycle=d.cycle.name, group=group.name)]
         if d.ends_on and d.ends_on > d.date:
-            lines.append(_("Goods kept at the depot can be picked up until %(date)s.") % {
-                "date": d.ends_on.strftime("%d/%m/%Y")})
+            lines.append(_("Goods kept %(at_the_depot)s can be picked up until %(date)s.") % words.with_(
+                date=d.ends_on.strftime("%d/%m/%Y")))
         _event(calendar, uid=f"distribution-{d.pk}", summary=_("Distribution — %(cycle)s") % {"cycle": d.cycle.name},
                start=begins, end=ends, stamp=now, location=location, description="\n".join(lines),
                url=page_url("order", d.cycle_id))
@@ -296,6 +299,6 @@ def group_calendar(group: Group, *, now: datetime.datetime) -> icalendar.Calenda
         lines = [_("%(task)s: %(hours)s h credited.") % {"task": shift.kind.name, "hours": format_quantity(shift.hours)},
                  _("%(taken)s of %(needed)s people signed up.") % {"taken": shift.taken, "needed": shift.people_needed}]
         if shift.group_id is None:
-            lines.append(_("Open to every group of the club."))
+            lines.append(_("Open to all the %(groups)s of the club.") % words_for(group.club))
         _add_shift(calendar, shift, summary=summary, lines=lines, now=now)
     return _finish(calendar, now)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from cabas.core.errors import ActionError
 from cabas.core.formatting import format_quantity
 from cabas.members.models import Club, Group, Household
+from cabas.members.words import words_for
 
 from .models import TargetAdjustment, TaskCategory, TaskKind, VolunteerTarget
 
@@ -122,10 +123,11 @@ def adjust_target(household: Household, *, year: int, hours: Decimal, reason: st
     if not 2000 <= year <= 2100:
         raise ActionError(field_errors={"year": _("Give a year between 2000 and 2100.")})
     if not Household.objects.filter(pk=household.pk, left_on__isnull=True).exists():
-        raise ActionError(field_errors={"household": _("This household has left the group.")})
+        raise ActionError(field_errors={"household": _("This household has left %(the_group)s.")
+                                        % words_for(household.group.club)})
     normal = group_target(household.group)
     if normal <= 0:
-        raise ActionError(_("The group has no target to reduce."))
+        raise ActionError(_("%(The_group)s has no target to reduce.") % words_for(household.group.club))
     if hours < 0 or hours > normal:
         raise ActionError(field_errors={"hours": _("A target is only reduced or waived: give between 0 and "
                                                    "%(hours)s hours.") % {"hours": format_quantity(normal)}})

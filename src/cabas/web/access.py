@@ -16,6 +16,8 @@ from cabas.distribution.models import Distribution, ProducerSheet
 from cabas.members.permissions import Access, access_for
 from cabas.ordering.models import Order, OrderCycle
 
+from .context_processors import page_words, use_club
+
 
 def cycle_for_member(request, cycle_id: int) -> OrderCycle:
     """A cycle the user's household sees: one covering its group, or one it ordered in (from a group it has left
@@ -28,6 +30,7 @@ def cycle_for_member(request, cycle_id: int) -> OrderCycle:
              .for_household(household.pk, household.group_id).select_related("club").first())
     if cycle is None:
         raise Http404
+    use_club(request, cycle.club)
     return cycle
 
 
@@ -46,6 +49,7 @@ def cycle_for_coordination(request, cycle_id: int) -> tuple[OrderCycle, Access]:
         raise Http404
     if not access.coordinates_club(cycle.club_id) and not getattr(cycle, "serves_mine", False):
         raise Http404
+    use_club(request, cycle.club)
     return cycle, access
 
 
@@ -81,6 +85,7 @@ def order_for_user(request, order_id: int) -> tuple[Order, Access]:
     household = order.household
     if not (access.owns_household(household.pk) or access.coordinates_group(household.group_id, household.group.club_id)):
         raise Http404
+    use_club(request, order.cycle.club)
     return order, access
 
 
@@ -107,7 +112,8 @@ def distribution_for_money(request, cycle_id: int, group_id: int) -> tuple[Distr
     club's coordinators and treasurers (others' depots are 404; members without those roles get 403)."""
     access = access_for(request.user)
     if not (access.is_coordinator or access.is_treasurer):
-        raise PermissionDenied(_("This page is for the depot's coordinators and the club's treasurers."))
+        raise PermissionDenied(_("This page is for the coordinators %(of_the_depot)s and the club's treasurers.")
+                               % page_words(request))
     distribution = (
         Distribution.objects.filter(cycle_id=cycle_id, group_id=group_id, cycle__closed_at__isnull=False)
         .select_related("cycle__club", "group__depot").first()
@@ -115,6 +121,7 @@ def distribution_for_money(request, cycle_id: int, group_id: int) -> tuple[Distr
     if distribution is None or not (access.coordinates_group(group_id, distribution.cycle.club_id)
                                     or access.handles_money(distribution.cycle.club_id)):
         raise Http404
+    use_club(request, distribution.cycle.club)
     return distribution, access
 
 
@@ -134,4 +141,5 @@ def distribution_for_producer_list(request, cycle_id: int, group_id: int, produc
     )
     if distribution is None or not (own or access.coordinates_group(group_id, distribution.cycle.club_id)):
         raise Http404
+    use_club(request, distribution.cycle.club)
     return distribution, producer

@@ -16,6 +16,9 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from cabas.members.words import DEFAULT as DEFAULT_WORDS
+from cabas.members.words import words_for
+
 
 def csv_number(value) -> str:
     if value is None:
@@ -54,8 +57,21 @@ def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     return response
 
 
+def document_club(context: dict):
+    """The club a document is about: its cycle's, or its invoice's household's (loaded with them)."""
+    if context.get("cycle") is not None:
+        return context["cycle"].club
+    if context.get("invoice") is not None:
+        return context["invoice"].household.group.club
+    return None
+
+
 def pdf_bytes(request, template: str, context: dict) -> bytes:
-    """A PDF rendered for a request; ``request`` None in the task queue's worker (links on SITE_URL)."""
+    """A PDF rendered for a request; ``request`` None in the task queue's worker (links on SITE_URL). The
+    document says its club's words (``members.words``), whoever renders it."""
+    if "words" not in context:
+        club = document_club(context)
+        context = {**context, "words": words_for(club) if club is not None else DEFAULT_WORDS}
     from weasyprint import HTML  # imported when a PDF is made: it takes a while to load
 
     html = render_to_string(template, context, request=request)

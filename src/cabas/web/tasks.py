@@ -14,6 +14,7 @@ from django_tasks import task
 from cabas.core.formatting import format_money
 from cabas.distribution.documents import picking_list, producer_sheet
 from cabas.distribution.models import Distribution, DocumentBundle, ProducerSheet
+from cabas.members.words import words_for
 
 from .exports import csv_bytes, document_filename, pdf_bytes, picking_list_rows, producer_sheet_rows
 
@@ -31,8 +32,8 @@ def sheet_files(request, cycle, sheet):
 def sheet_email(cycle, sheet, files) -> EmailMessage:
     producer = sheet.producer
     body = _("Hello,\n\nHere is the order of %(club)s for %(cycle)s: %(amount)s incl. VAT. The order sheet is attached "
-             "(PDF, and CSV for a spreadsheet), with the quantities per depot.\n\nThe coordination team") % {
-        "club": cycle.club.name, "cycle": cycle.name, "amount": format_money(sheet.amount_incl_vat)}
+             "(PDF, and CSV for a spreadsheet), with the quantities per %(depot)s.\n\nThe coordination team") % words_for(
+        cycle.club).with_(club=cycle.club.name, cycle=cycle.name, amount=format_money(sheet.amount_incl_vat))
     email = EmailMessage(_("Order sheet: %(cycle)s") % {"cycle": cycle.name}, body, settings.DEFAULT_FROM_EMAIL,
                          [producer.email])
     for filename, content in files:

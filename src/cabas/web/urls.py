@@ -15,7 +15,7 @@ from .views import news
 from .views import notifications
 from .views import calendars
 from .views import volunteering, volunteering_club
-from .views import catalogue_manage, household, producer_fees, rhythm, transport_setup
+from .views import catalogue_manage, club_settings, household, producer_fees, rhythm, transport_setup
 
 
 class IdConverter:
@@ -139,6 +139,7 @@ urlpatterns = [
     path("coordination/enquetes/<id:survey_id>/modifier/", surveys.survey_edit, name="survey-edit"),
     path("coordination/clubs/<id:club_id>/enquetes/", surveys.club_surveys, name="club-surveys"),
     path("coordination/clubs/<id:club_id>/enquetes/nouvelle/", surveys.survey_create, name="survey-create"),
+    path("coordination/clubs/<id:club_id>/reglages/", club_settings.club_settings, name="club-settings"),
     path("coordination/clubs/<id:club_id>/contrats/", contracts.contract_list, name="contracts"),
     path("coordination/clubs/<id:club_id>/contrats/nouveau/", contracts.contract_create, name="contract-create"),
     path("coordination/contrats/<id:contract_id>/", contracts.contract_edit, name="contract-edit"),

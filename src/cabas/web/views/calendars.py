@@ -19,6 +19,8 @@ from cabas.volunteering.calendars import (
     feed_by_token, feed_url, feeds_for, render_feed, reset_group_feed, reset_member_feed, webcal_url,
 )
 
+from ..context_processors import page_words, use_club
+
 
 def _household(user) -> Household | None:
     """The user's current household (read with the user, as every request does), or None."""
@@ -52,13 +54,15 @@ def calendar_page(request):
         Q(pk=own_group) | Q(pk__in=access.coordinated_group_ids) | Q(club_id__in=access.coordinated_club_ids),
     ).select_related("club").order_by("club__name", "name")) if own_group or access.is_coordinator else []
     if household is None and not groups:
-        raise PermissionDenied(_("This page is for the members of a group."))
+        raise PermissionDenied(_("This page is for the members of %(a_group)s.") % page_words(request))
     own, group_feeds = feeds_for(request.user if household else None, groups)
     mine = None
     if own is not None:
         url = feed_url(own)
         mine = {"url": url, "webcal": webcal_url(url)}
     several_clubs = len({g.club_id for g in groups}) > 1
+    if groups and not several_clubs:
+        use_club(request, groups[0].club)
     shared = []
     for group in groups:
         url = feed_url(group_feeds[group.pk])
@@ -72,7 +76,7 @@ def calendar_page(request):
 def calendar_reset(request):
     """A new address for the member's own feed; the old one stops answering."""
     if _household(request.user) is None:
-        raise PermissionDenied(_("This page is for the members of a group."))
+        raise PermissionDenied(_("This page is for the members of %(a_group)s.") % page_words(request))
     reset_member_feed(request.user)
     messages.success(request, _("Your calendar has a new address: the old one no longer works. Add the new one "
                                 "to your phone's calendar."))
@@ -91,7 +95,8 @@ def calendar_reset_group(request, group_id: int):
     if not access.coordinates_group(group.pk, group.club_id):
         household = _household(request.user)
         if household is not None and household.group_id == group.pk:
-            raise PermissionDenied(_("Only the group's coordinators can change the address of its calendar."))
+            raise PermissionDenied(_("Only the coordinators %(of_the_group)s can change the address of its calendar.")
+                                   % page_words(request))
         raise Http404
     reset_group_feed(group)
     messages.success(request, _("The calendar of %(group)s has a new address: the old one no longer works.")

@@ -40,6 +40,7 @@ from cabas.members.models import Club, Group, Household
 from cabas.members.permissions import access_for
 
 from ..access import require_club_coordinator
+from ..context_processors import use_club
 from ..feedback import flash_errors
 from .news import relates_to_club
 from .producers import COMPONENT_LABELS
@@ -52,6 +53,7 @@ MAX_QUANTITY = Decimal("10000")
 def club_for_coordination(request, club_id: int) -> Club:
     club = get_object_or_404(Club, pk=club_id)
     require_club_coordinator(access_for(request.user), club.pk)
+    use_club(request, club)
     return club
 
 

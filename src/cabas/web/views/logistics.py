@@ -21,6 +21,7 @@ from cabas.logistics.models import (
     Echelon, Participants, PlanningRequest, Round, RoundStop, Scheme, SharingMethod, SiteKind, TransportPlan,
 )
 from cabas.logistics.tasks import request_planning
+from cabas.members.words import words_for
 from cabas.volunteering.planning import rota_turns_with_drivers
 
 from ..access import cycle_for_coordination, require_club_coordinator
@@ -57,12 +58,12 @@ def _warnings(plan: TransportPlan) -> list[str]:
     return texts
 
 
-def _kind_labels() -> dict[str, str]:
-    return {SiteKind.PRODUCER: _("producer"), SiteKind.HUB: _("hub"), SiteKind.DEPOT: _("depot"),
+def _kind_labels(words) -> dict[str, str]:
+    return {SiteKind.PRODUCER: _("producer"), SiteKind.HUB: _("hub"), SiteKind.DEPOT: words["depot"],
             SiteKind.OTHER: _("other place")}
 
 
-def _svg(plan: TransportPlan, rounds: list[Round], stops: dict[int, list[RoundStop]]) -> str:
+def _svg(plan: TransportPlan, rounds: list[Round], stops: dict[int, list[RoundStop]], words) -> str:
     sites = {}
     routes = []
     for r in rounds:
@@ -75,7 +76,7 @@ def _svg(plan: TransportPlan, rounds: list[Round], stops: dict[int, list[RoundSt
             dashed=r.echelon in (Echelon.OWN, Echelon.FETCH),
         ))
     title = _("Rounds — %(scheme)s — %(cycle)s") % {"scheme": plan.get_scheme_display(), "cycle": plan.cycle.name}
-    return diagram.render(list(sites.values()), routes, title=title, kind_labels=_kind_labels())
+    return diagram.render(list(sites.values()), routes, title=title, kind_labels=_kind_labels(words))
 
 
 def _rota_turns(cycle) -> list[dict]:
@@ -115,7 +116,7 @@ def transport(request, cycle_id: int):
             "rounds": [(r, stops.get(r.pk, [])) for r in rounds],
             "shares": list(selected.shares.order_by("position")),
             "warnings": _warnings(selected),
-            "svg": mark_safe(_svg(selected, rounds, stops)),  # every text in it is escaped by diagram.render
+            "svg": mark_safe(_svg(selected, rounds, stops, words_for(cycle.club))),  # every text in it is escaped by diagram.render
         })
     return render(request, "web/logistics/transport.html", context)
 
@@ -194,7 +195,7 @@ def transport_svg(request, cycle_id: int, plan_id: int):
     cycle = _cycle(request, cycle_id)
     plan = _plan(cycle, plan_id)
     rounds, stops = _rounds_and_stops(plan)
-    svg = '<?xml version="1.0" encoding="UTF-8"?>\n' + _svg(plan, rounds, stops)
+    svg = '<?xml version="1.0" encoding="UTF-8"?>\n' + _svg(plan, rounds, stops, words_for(cycle.club))
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{document_filename(_("rounds"), plan.scheme, cycle.name)}.svg"'
     return response

@@ -21,7 +21,9 @@ from cabas import flows
 from cabas.members import services
 from cabas.members.models import Club, Group, Household
 from cabas.members.permissions import access_for
+from cabas.members.words import words_for
 
+from ..context_processors import use_club
 from ..feedback import flash_errors
 
 JOIN_FIELDS = ("household_name", "first_name", "last_name", "email", "phone", "message")  # the allow-list
@@ -30,6 +32,7 @@ JOIN_FIELDS = ("household_name", "first_name", "last_name", "email", "phone", "m
 def join_groups(request, club_slug: str):
     """Public: the club's groups, their depot and whether they have room."""
     club = get_object_or_404(Club, slug=club_slug)
+    use_club(request, club)
     places = {p.group: p for p in services.places(club.pk)}
     groups = list(Group.objects.filter(club=club).select_related("depot").order_by("name"))
     for group in groups:
@@ -42,6 +45,7 @@ def join(request, club_slug: str, group_slug: str):
     """Public: apply to join a group. When it is full, the application waits and nearer groups with room are
     offered."""
     group = get_object_or_404(Group.objects.select_related("club", "depot"), club__slug=club_slug, slug=group_slug)
+    use_club(request, group.club)
     context = {"club": group.club, "group": group, "fee": services.fee_for(group), "values": {}, "errors": {}}
     if request.method == "POST":
         data = {name: request.POST.get(name, "") for name in JOIN_FIELDS}
@@ -64,7 +68,8 @@ def group_for_coordinator(request, group_id: int) -> tuple[Group, object]:
     if group is None or not access.sees_club(group.club_id):
         raise Http404
     if not access.coordinates_group(group.pk, group.club_id):
-        raise PermissionDenied(_("Only the group's coordinators handle its members."))
+        raise PermissionDenied(_("Only the coordinators %(of_the_group)s handle its members.") % words_for(group.club))
+    use_club(request, group.club)
     return group, access
 
 
@@ -100,8 +105,8 @@ def application_decide(request, group_id: int, application_id: int):
             paid_by_fund = request.POST.get("paid_by_fund") == "1" and access.assigns_tariffs(group.club_id)
             household = flows.approve_membership(group=group, application_id=application_id, by_user=request.user,
                                          paid_by_fund=paid_by_fund)
-            messages.success(request, _("%(household)s joins the group: an e-mail invites them to choose a password.") % {
-                "household": household.name})
+            messages.success(request, _("%(household)s joins %(the_group)s: an e-mail invites them to choose a password.")
+                             % words_for(group.club).with_(household=household.name))
         elif decision == "decline":
             services.decline(group=group, application_id=application_id, by_user=request.user)
             messages.success(request, _("The application is declined."))
@@ -116,7 +121,7 @@ def _household_of(group: Group, request) -> Household:
     household_id = parse_id(request.POST.get("household", ""))
     household = Household.objects.filter(pk=household_id, group=group).first() if household_id else None
     if household is None:
-        raise ActionError(_("Choose a household of this group."))
+        raise ActionError(_("Choose a household %(of_the_group)s.") % words_for(group.club))
     return household
 
 
@@ -145,7 +150,8 @@ def household_leave(request, group_id: int):
     except ActionError as error:
         flash_errors(request, error)
     else:
-        messages.success(request, _("%(household)s has left the group; its history is kept.") % {"household": household.name})
+        messages.success(request, _("%(household)s has left %(the_group)s; its history is kept.")
+                         % words_for(group.club).with_(household=household.name))
     return redirect("group-members", group.pk)
 
 

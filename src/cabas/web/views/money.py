@@ -35,6 +35,7 @@ from cabas.members.models import Club, Household
 from cabas.members.permissions import access_for
 from cabas.ordering.models import Allocation, OrderCycle
 
+from ..context_processors import use_club
 from ..exports import csv_money, csv_response, csv_text, document_filename, pdf_response
 from ..feedback import flash_errors
 
@@ -43,6 +44,7 @@ def club_for_money(request, club_id: int) -> Club:
     club = get_object_or_404(Club, pk=club_id)
     if not access_for(request.user).handles_money(club.pk):
         raise PermissionDenied(_("Only the club's treasurers and coordinators handle its money."))
+    use_club(request, club)
     return club
 
 

@@ -21,6 +21,8 @@ from cabas.members.permissions import Access, access_for
 from cabas.news.models import NewsItem
 from cabas.news.services import FIELDS, delete_news, post_news, update_news
 
+from ..context_processors import page_words
+
 LIST_COUNT = 30
 
 
@@ -55,7 +57,7 @@ def refuse(request, access: Access, *, club_id: int, group_id: int | None):
         if relates_to_club(request, access, club_id):
             raise PermissionDenied(_("Only the club's coordinators post the club's news."))
     elif own_group(request)[0] == group_id:
-        raise PermissionDenied(_("Only the group's coordinators post the group's news."))
+        raise PermissionDenied(_("Only the coordinators %(of_the_group)s post its news.") % page_words(request))
     raise Http404
 
 

@@ -32,6 +32,7 @@ from cabas.volunteering.models import RotaDriver, Shift, Signup, SwapOffer, Swap
 from cabas.volunteering.services import pending_swaps_for
 
 from .documents import FORMATS, render_producer_sheet
+from ..context_processors import use_club
 from ..feedback import flash_errors
 
 CONTRACTS_SHOWN = datetime.timedelta(days=366)  # contracts ended within a year stay on the producer's page
@@ -42,6 +43,7 @@ def account_of(request) -> ProducerAccount:
     account = ProducerAccount.objects.filter(user=request.user).select_related("producer__club").first()
     if account is None:
         raise PermissionDenied(_("This page is for producers."))
+    use_club(request, account.producer.club)
     return account
 
 

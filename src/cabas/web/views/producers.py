@@ -19,6 +19,9 @@ from cabas.core.geo import great_circle_km, rounded_km
 from cabas.distribution.models import ProducerSheet
 from cabas.members.models import Club, Depot, Household
 from cabas.members.permissions import access_for
+from cabas.members.words import words_for
+
+from ..context_processors import use_club
 
 COMPONENT_LABELS = {
     "inputs": gettext_lazy("Inputs"),
@@ -41,8 +44,10 @@ class DirectoryFilter(forms.Form):
     km = forms.TypedChoiceField(label=gettext_lazy("Within"), required=False, coerce=int, empty_value=None,
                                 choices=[("", "—"), (20, "20 km"), (50, "50 km"), (100, "100 km")])
 
-    def __init__(self, data, *, chains, labels, depots):
+    def __init__(self, data, *, chains, labels, depots, words=None):
         super().__init__(data)
+        if words is not None:  # the club's word for a depot
+            self.fields["depot"].label = _("Distance %(from_the_depot)s of") % words
         self.fields["chain"].choices = [("", _("All"))] + [(c.pk, c.name) for c in chains]
         self.fields["label"].choices = [("", _("All"))] + [(l.pk, l.name) for l in labels]
         self.fields["depot"].choices = [("", "—")] + [(d.pk, d.group.name) for d in depots]
@@ -56,6 +61,7 @@ def latest_visit(producer) -> CertificationVisit | None:
 def directory(request, club_slug: str):
     """Public: the club's producers and their products, by chain, label and distance from a depot."""
     club = get_object_or_404(Club, slug=club_slug)
+    use_club(request, club)
     producers = list(
         Producer.objects.filter(club=club)
         .prefetch_related(
@@ -67,7 +73,7 @@ def directory(request, club_slug: str):
     depots = list(Depot.objects.filter(group__club=club).select_related("group").order_by("group__name"))
     chains = sorted({p.category for producer in producers for p in producer.products.all()}, key=lambda c: (c.position, c.name))
     labels = sorted({l for producer in producers for l in producer.labels.all()}, key=lambda l: l.name)
-    form = DirectoryFilter(request.GET or None, chains=chains, labels=labels, depots=depots)
+    form = DirectoryFilter(request.GET or None, chains=chains, labels=labels, depots=depots, words=words_for(club))
     chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
     depot = next((d for d in depots if d.pk == chosen.get("depot")), None)
     rows = []
@@ -102,6 +108,7 @@ def producer_page(request, club_slug: str, producer_id: int):
     )
     if producer is None:
         raise Http404
+    use_club(request, producer.club)
     access = access_for(request.user) if request.user.is_authenticated else None
     # The referent is a member's name: for the club's members and coordinators, not for the public.
     member_of_club = access is not None and request.user.household_id is not None and \

@@ -16,6 +16,7 @@ from cabas.distribution.models import ReceptionState
 from cabas.distribution.services import MAX_RECEIVED, NOTE_LENGTH, ReceivedLine, depot_deliveries
 from cabas.flows import record_depot_reception
 from cabas.ordering.quantities import QuantityError, parse_quantity
+from cabas.members.words import words_for
 from cabas.ordering.services import quantity_message
 
 from ..access import cycle_for_coordination, distribution_for_user
@@ -27,7 +28,7 @@ def _depot(request, cycle_id: int, group_id: int):
     return distribution_for_user(request, cycle, access, group_id)
 
 
-def _parse(post, offers: dict) -> tuple[dict[int, ReceivedLine], dict[str, str]]:
+def _parse(post, offers: dict, words) -> tuple[dict[int, ReceivedLine], dict[str, str]]:
     """The rows posted (``state-<offer id>`` with ``received-…`` and ``note-…``), for offers of the delivery only."""
     lines, errors = {}, {}
     for key in post:
@@ -35,7 +36,7 @@ def _parse(post, offers: dict) -> tuple[dict[int, ReceivedLine], dict[str, str]]
             continue
         raw_id = key.removeprefix("state-")
         if not raw_id.isascii() or not raw_id.isdigit() or int(raw_id) not in offers:
-            raise ActionError(_("A product you entered is not part of this depot's delivery."))
+            raise ActionError(_("A product you entered is not part of the delivery %(to_the_depot)s.") % words)
         offer = offers[int(raw_id)]
         state = post.get(key, "")
         raw = post.get(f"received-{offer.pk}", "").strip()
@@ -67,7 +68,7 @@ def depot_reception(request, cycle_id: int, group_id: int):
             messages.error(request, _("Deliveries are recorded once the cycle is closed."))
             return redirect("depot-reception", cycle.pk, group_id)
         try:
-            lines, errors = _parse(request.POST, offers)
+            lines, errors = _parse(request.POST, offers, words_for(cycle.club))
             if errors:
                 raise ActionError(field_errors=errors)
             if not lines:
@@ -79,7 +80,8 @@ def depot_reception(request, cycle_id: int, group_id: int):
                 messages.error(request, message)
             posted = request.POST
         else:
-            messages.success(request, _("Reception recorded: the depot's households and the amounts follow it.") if changed
+            messages.success(request, _("Reception recorded: the households %(of_the_depot)s and the amounts follow it.")
+                             % words_for(cycle.club) if changed
                              else _("Reception recorded."))
             return redirect("depot-reception", cycle.pk, group_id)
     by_producer = defaultdict(list)

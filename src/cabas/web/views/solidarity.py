@@ -25,6 +25,7 @@ from cabas.ordering.models import OrderCycle
 from cabas.ordering.services import run_allocation
 from cabas.flows.closing import priority_households
 
+from ..context_processors import use_club
 from ..feedback import flash_errors
 
 
@@ -79,6 +80,7 @@ def _club_for_funds(request, club_id: int) -> Club:
     access = access_for(request.user)
     if not (access.handles_money(club.pk) or access.assigns_tariffs(club.pk)):
         raise PermissionDenied(_("Only the club's coordinators, treasurers and solidarity referents see the funds."))
+    use_club(request, club)
     return club
 
 

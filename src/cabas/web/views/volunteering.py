@@ -28,8 +28,11 @@ from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
 from cabas.members.models import Group, Household, User
 from cabas.members.permissions import Access, access_for
+from cabas.members.words import words_for
 from cabas.volunteering import services
 from cabas.volunteering.models import Shift, Signup, SwapOffer, SwapStatus
+
+from ..context_processors import use_club
 
 WEEKS_AHEAD = 10  # the open shifts shown to members
 GAP_WEEKS = 6  # the coming shifts shown to coordinators
@@ -139,9 +142,10 @@ def _group_for_coordination(request, group_id: int) -> tuple[Group, Access]:
     if group is None:
         raise Http404
     if access.coordinates_group(group.pk, group.club_id):
+        use_club(request, group.club)
         return group, access
     if _own_group(request)[0] == group.pk:
-        raise PermissionDenied(_("Only the group's coordinators see the group's volunteering."))
+        raise PermissionDenied(_("Only the coordinators %(of_the_group)s see its volunteering.") % words_for(group.club))
     raise Http404
 
 

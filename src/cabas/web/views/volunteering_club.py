@@ -30,10 +30,12 @@ from cabas.core.errors import ActionError
 from cabas.core.validators import validate_date_range
 from cabas.members.models import Club, Group, Household, User, Weekday
 from cabas.members.permissions import Access, access_for
+from cabas.members.words import words_for
 from cabas.volunteering import club as club_setup
 from cabas.volunteering import planning
 from cabas.volunteering.models import DriverRota, Shift, Signup, TargetAdjustment, TaskCategory, TaskKind
 
+from ..context_processors import use_club
 from ..forms import DateInput
 from .news import relates_to_club
 from .producer_account import account_of
@@ -311,6 +313,7 @@ def club_for_coordinators(request, club_id: int) -> Club:
         raise Http404
     if not access.coordinates_club(club.pk):
         refuse(request, access, club.pk, _("Only the club's coordinators can do this."))
+    use_club(request, club)
     return club
 
 
@@ -404,12 +407,13 @@ def target_adjust(request, group_id: int):
     group = Group.objects.filter(pk=group_id).select_related("club").first()
     if group is None:
         raise Http404
+    use_club(request, group.club)
     if not (access.coordinates_group(group.pk, group.club_id) or access.assigns_tariffs(group.club_id)):
         own = request.user.household_id is not None and \
             Household.objects.filter(pk=request.user.household_id, group=group).exists()
         if own:
-            raise PermissionDenied(_("Only the group's coordinators and the club's solidarity referents adjust "
-                                     "a household's target."))
+            raise PermissionDenied(_("Only the coordinators %(of_the_group)s and the club's solidarity referents "
+                                     "adjust a household's target.") % words_for(group.club))
         raise Http404
     year = year_of(request.POST.get("year") if request.method == "POST" else request.GET.get("annee"))
     households = list(Household.objects.filter(group=group, left_on__isnull=True).order_by("name"))
@@ -422,8 +426,8 @@ def target_adjust(request, group_id: int):
             if household is None:
                 raise Http404
             club_setup.clear_adjustment(household, year=year)
-            return done(request, _("%(household)s has the group's target again for %(year)s.")
-                        % {"household": household.name, "year": year}, f"{request.path}?annee={year}")
+            return done(request, _("%(household)s has the target %(of_the_group)s again for %(year)s.")
+                        % words_for(group.club).with_(household=household.name, year=year), f"{request.path}?annee={year}")
         if action != "adjust":
             raise Http404
         form = AdjustForm(request.POST, households=households)

@@ -40,6 +40,7 @@ from cabas.demo.reception import seed_reception
 from cabas.demo.rhythms import delete_rhythms, seed_rhythms
 from cabas.demo.transport import seed_logistics
 from cabas.demo.volunteering import delete_volunteering, seed_volunteering
+from cabas.demo.vocabulary import seed_words
 from cabas.distribution.models import (
     DepotReception, PickingList, Pickup, ProducerSheet, SurplusDisposition, SurplusItem, Uncollected,
 )
@@ -521,6 +522,7 @@ class Command(BaseCommand):
         encoded = make_password(PASSWORD)  # hashed once: PBKDF2 a hundred times would take seconds
 
         club = Club.objects.create(name=CLUB_NAME, slug=CLUB_SLUG, territory=CLUB_TERRITORY, group_label="GAC")
+        seed_words(club)  # the club's words on every page (its settings page)
         groups = {}
         for spec in GROUPS:
             groups[spec.slug] = Group.objects.create(club=club, name=spec.name, slug=spec.slug)
