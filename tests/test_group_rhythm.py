@@ -31,6 +31,7 @@ def next_weekday(day: datetime.date, weekday: int) -> datetime.date:
 def rhythm_post(group, **changes):
     depot = group.depot
     data = {
+        "name": group.name, "capacity": group.capacity or "", "membership_fee": group.membership_fee or "",
         "every_weeks": "1", "rhythm_from": "", "depot_name": depot.name, "address": depot.address,
         "latitude": str(depot.latitude).replace(".", ","), "longitude": str(depot.longitude).replace(".", ","),
         "weekday": str(depot.distribution_weekday), "slot_start": "18:00", "slot_end": "19:30",
@@ -87,7 +88,7 @@ def test_a_group_without_depot_gets_one(world, login):
     client = login(world.coordinator)
     url = reverse("group-rhythm", args=[world.group_a.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"every_weeks": "1", "depot_name": "Grange", "address": "La Prée", "latitude": "48,2",
+    response = client.post(url, {"name": "GAC de Rennes", "every_weeks": "1", "depot_name": "Grange", "address": "La Prée", "latitude": "48,2",
                                  "longitude": "-1,7", "weekday": "3", "slot_start": "18:00", "slot_end": "19:00"})
     assert response.status_code == 302
     assert Depot.objects.get(group=world.group_a).distribution_weekday == 3

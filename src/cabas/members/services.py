@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -300,11 +301,8 @@ class RhythmValues:
     slot_end: datetime.time
 
 
-@transaction.atomic
-def set_group_rhythm(group: Group, values: RhythmValues) -> Group:
-    """Set how often the group distributes and where and when: its rhythm (members.rhythm) and its depot (created
-    when it has none). ActionError before anything is written when a value is wrong. The cycles already opened
-    keep their distribution dates; the next ones follow the new rhythm."""
+def validate_rhythm(values: RhythmValues) -> None:
+    """ActionError naming each wrong value of a group's rhythm and depot."""
     errors: dict[str, str] = {}
     if not 1 <= values.every_weeks <= rhythm.MAX_EVERY_WEEKS:
         errors["every_weeks"] = _("A group distributes every 1 to %(max)s weeks.") % {"max": rhythm.MAX_EVERY_WEEKS}
@@ -324,6 +322,14 @@ def set_group_rhythm(group: Group, values: RhythmValues) -> Group:
         errors["slot_end"] = _("The distribution must end after it starts.")
     if errors:
         raise ActionError(field_errors=errors)
+
+
+@transaction.atomic
+def set_group_rhythm(group: Group, values: RhythmValues) -> Group:
+    """Set how often the group distributes and where and when: its rhythm (members.rhythm) and its depot (created
+    when it has none). ActionError before anything is written when a value is wrong. The cycles already opened
+    keep their distribution dates; the next ones follow the new rhythm."""
+    validate_rhythm(values)
     Group.objects.filter(pk=group.pk).update(every_weeks=values.every_weeks, rhythm_from=values.rhythm_from)
     group.every_weeks, group.rhythm_from = values.every_weeks, values.rhythm_from
     depot, _created = Depot.objects.update_or_create(group=group, defaults={
@@ -372,3 +378,71 @@ def update_club_settings(club: Club, **values) -> Club:
         setattr(locked, name, value)
     locked.save(update_fields=list(cleaned))
     return locked
+
+
+# --- a club's groups ------------------------------------------------------------------------------------------
+
+MAX_GROUP_CAPACITY = 500
+MAX_GROUP_FEE = Decimal("1000")
+
+
+@dataclass(frozen=True)
+class GroupDetails:
+    """A group's name, how many households it takes at most (None: no limit) and its own yearly fee (None: the
+    club's)."""
+    name: str
+    capacity: int | None
+    membership_fee: Decimal | None
+
+
+def _checked_details(details: GroupDetails) -> dict[str, str]:
+    errors = {}
+    if not _clean(details.name, 200):
+        errors["name"] = _("Give the group a name.")
+    if details.capacity is not None and not 1 <= details.capacity <= MAX_GROUP_CAPACITY:
+        errors["capacity"] = _("A group takes between 1 and %(max)s households (empty: no limit).") % {"max": MAX_GROUP_CAPACITY}
+    if details.membership_fee is not None and not Decimal("0") <= details.membership_fee <= MAX_GROUP_FEE:
+        errors["membership_fee"] = _("Give a fee between 0 and %(max)s € (empty: the club's).") % {"max": MAX_GROUP_FEE}
+    return errors
+
+
+def _group_slug(club: Club, name: str, *, exclude: int | None = None) -> str:
+    """A slug for the group's public join page, unique in the club (``-2``, ``-3``… when taken)."""
+    base = slugify(name)[:40] or "groupe"
+    taken = set(Group.objects.filter(club=club, slug__startswith=base).exclude(pk=exclude).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def create_group(club: Club, details: GroupDetails, values: RhythmValues) -> Group:
+    """A new group of the club with its depot and rhythm, in one go (nothing is written when a value is wrong)."""
+    errors = _checked_details(details)
+    if Group.objects.filter(club=club, name__iexact=_clean(details.name, 200)).exists():
+        errors["name"] = _("The club already has a group of this name.")
+    try:
+        validate_rhythm(values)
+    except ActionError as error:
+        errors.update(error.field_errors)
+    if errors:
+        raise ActionError(field_errors=errors)
+    name = _clean(details.name, 200)
+    group = Group.objects.create(club=club, name=name, slug=_group_slug(club, name), capacity=details.capacity,
+                                 membership_fee=details.membership_fee)
+    return set_group_rhythm(group, values)
+
+
+@transaction.atomic
+def set_group_details(group: Group, details: GroupDetails) -> Group:
+    """Rename a group, change its capacity or its own fee (its public address stays: it may be printed)."""
+    errors = _checked_details(details)
+    name = _clean(details.name, 200)
+    if Group.objects.filter(club_id=group.club_id, name__iexact=name).exclude(pk=group.pk).exists():
+        errors["name"] = _("The club already has a group of this name.")
+    if errors:
+        raise ActionError(field_errors=errors)
+    Group.objects.filter(pk=group.pk).update(name=name, capacity=details.capacity, membership_fee=details.membership_fee)
+    group.name, group.capacity, group.membership_fee = name, details.capacity, details.membership_fee
+    return group

@@ -217,6 +217,18 @@ def rhythm_choices(current: int | None):
     return choices
 
 
+class GroupDetailsForm(forms.Form):
+    """A group's name, capacity and own yearly fee (members.services.create_group / set_group_details)."""
+
+    name = forms.CharField(label=_("Name of the group"), max_length=200)
+    capacity = forms.IntegerField(label=_("Households at most"), required=False, min_value=1, max_value=500,
+                                  help_text=_("Empty: no limit. A full group keeps a waitlist."))
+    membership_fee = forms.DecimalField(label=_("Yearly membership fee (€)"), required=False, min_value=0, max_value=1000,
+                                        max_digits=8, decimal_places=2, localize=True,
+                                        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                                        help_text=_("Empty: the club's fee."))
+
+
 class GroupRhythmForm(forms.Form):
     """A group's rhythm and its depot (members.services.set_group_rhythm)."""
 

@@ -174,6 +174,7 @@ urlpatterns = [
     path("coordination/imports/<id:import_id>/appliquer/", imports.import_apply, name="import-apply"),
     # each group its own rhythm: the group's rhythm and depot, the recurring cycles
     path("coordination/groupes/<id:group_id>/rythme/", rhythm.group_rhythm, name="group-rhythm"),
+    path("coordination/clubs/<id:club_id>/groupes/", rhythm.club_groups, name="club-groups"),
     path("coordination/clubs/<id:club_id>/cycles-reguliers/", rhythm.recurring_cycles, name="recurring-cycles"),
     path("coordination/cycles-reguliers/<id:recurring_id>/", rhythm.recurring_cycle, name="recurring-cycle"),
     path("coordination/cycles/", coordination.cycle_list, name="cycle-list"),

@@ -8,7 +8,8 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,11 +19,14 @@ from django.views.decorators.http import require_http_methods
 from cabas.core.errors import ActionError
 from cabas.members.models import Club, Group
 from cabas.members.permissions import Access, access_for
-from cabas.members.services import RhythmValues, planned_days, set_group_rhythm
+from cabas.members.services import (
+    GroupDetails, RhythmValues, create_group, planned_days, set_group_details, set_group_rhythm,
+)
 from cabas.ordering.models import OrderCycle, RecurringCycle
 from cabas.ordering.services import RecurringValues, save_recurring_cycle
 
-from ..forms import GroupRhythmForm, RecurringCycleForm
+from ..context_processors import use_club
+from ..forms import GroupDetailsForm, GroupRhythmForm, RecurringCycleForm
 from .coordination import coordinator_required, openable_groups
 
 PLANNED_SHOWN = 8  # the next planned days shown on the rhythm page
@@ -41,6 +45,7 @@ def group_for_rhythm(request, group_id: int) -> tuple[Group, Access]:
         raise Http404
     if not access.coordinates_group(group.pk, group.club_id):
         raise PermissionDenied(_("Only the group's coordinators set its rhythm and its depot."))
+    use_club(request, group.club)
     return group, access
 
 
@@ -53,37 +58,94 @@ def rhythm_initial(group: Group) -> dict:
     return initial
 
 
+def rhythm_values(data: dict) -> RhythmValues:
+    return RhythmValues(every_weeks=data["every_weeks"], rhythm_from=data["rhythm_from"], depot_name=data["depot_name"],
+                        address=data["address"], latitude=data["latitude"], longitude=data["longitude"],
+                        weekday=data["weekday"], slot_start=data["slot_start"], slot_end=data["slot_end"])
+
+
+def group_details(data: dict) -> GroupDetails:
+    return GroupDetails(name=data["name"], capacity=data["capacity"], membership_fee=data["membership_fee"])
+
+
+def show_errors(error: ActionError, *forms_) -> None:
+    """A service's refusal on the forms it came from (each message on its field, or on the first form)."""
+    for message in error.messages:
+        forms_[0].add_error(None, message)
+    for field, message in error.field_errors.items():
+        form = next((f for f in forms_ if field in f.fields), forms_[0])
+        form.add_error(field if field in form.fields else None, message)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_rhythm(request, group_id: int):
-    """How often the group distributes (every N weeks from a first day), its next planned days, and its depot:
-    name, address, coordinates, weekday and slot."""
+    """The group's name, capacity and fee; how often it distributes (every N weeks from a first day), its next
+    planned days; and its depot: name, address, coordinates, weekday and slot."""
     group, _access = group_for_rhythm(request, group_id)
     status = 200
     if request.method == "POST":
+        details = GroupDetailsForm(request.POST)
         form = GroupRhythmForm(request.POST, group=group)
-        if form.is_valid():
-            data = form.cleaned_data
+        if details.is_valid() and form.is_valid():
             try:
-                set_group_rhythm(group, RhythmValues(
-                    every_weeks=data["every_weeks"], rhythm_from=data["rhythm_from"], depot_name=data["depot_name"],
-                    address=data["address"], latitude=data["latitude"], longitude=data["longitude"],
-                    weekday=data["weekday"], slot_start=data["slot_start"], slot_end=data["slot_end"]))
+                with transaction.atomic():
+                    set_group_details(group, group_details(details.cleaned_data))
+                    set_group_rhythm(group, rhythm_values(form.cleaned_data))
             except ActionError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
-                for field, message in error.field_errors.items():
-                    form.add_error(field if field in form.fields else None, message)
+                show_errors(error, details, form)
             else:
                 messages.success(request, _("The rhythm and the depot of %(group)s are saved.") % {"group": group.name})
                 return redirect("group-rhythm", group_id=group.pk)
         status = 400
     else:
+        details = GroupDetailsForm(initial={"name": group.name, "capacity": group.capacity,
+                                            "membership_fee": group.membership_fee})
         form = GroupRhythmForm(initial=rhythm_initial(group), group=group)
     return render(request, "web/rhythm/group_rhythm.html", {
-        "group": group, "club": group.club, "form": form,
+        "group": group, "club": group.club, "form": form, "details": details,
         "planned": planned_days(group, timezone.localdate() - datetime.timedelta(days=1), PLANNED_SHOWN),
     }, status=status)
+
+
+def club_for_groups(request, club_id: int) -> Club:
+    """The club whose groups the user creates: its coordinators (its group coordinators: 403; others: 404)."""
+    access = access_for(request.user)
+    club = Club.objects.filter(pk=club_id).first()
+    if club is None or not access.sees_club(club.pk):
+        raise Http404
+    if not access.coordinates_club(club.pk):
+        raise PermissionDenied(_("Only the club's coordinators create new ones."))
+    use_club(request, club)
+    return club
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def club_groups(request, club_id: int):
+    """The club's groups (depot, rhythm, households) and a form to create one with its depot and rhythm."""
+    club = club_for_groups(request, club_id)
+    blank = Group(club=club, every_weeks=1)
+    status = 200
+    if request.method == "POST":
+        details = GroupDetailsForm(request.POST)
+        form = GroupRhythmForm(request.POST, group=blank)
+        if details.is_valid() and form.is_valid():
+            try:
+                group = create_group(club, group_details(details.cleaned_data), rhythm_values(form.cleaned_data))
+            except ActionError as error:
+                show_errors(error, details, form)
+            else:
+                messages.success(request, _("Done: “%(group)s” has its public join page.") % {"group": group.name})
+                return redirect("club-groups", club_id=club.pk)
+        status = 400
+    else:
+        details, form = GroupDetailsForm(), GroupRhythmForm(group=blank, initial={"every_weeks": 1})
+    groups = (Group.objects.filter(club=club).select_related("depot")
+              .annotate(household_count=Count("households", filter=Q(households__left_on__isnull=True)))
+              .order_by("name"))
+    return render(request, "web/rhythm/club_groups.html", {
+        "club": club, "groups": groups, "details": details, "form": form}, status=status)
 
 
 # --- recurring cycles ----------------------------------------------------------------------------------------
@@ -99,6 +161,7 @@ def club_for_recurring(request, club_id: int) -> tuple[Club, Access]:
     club = Club.objects.filter(pk=club_id).first()
     if club is None or not access.sees_club(club.pk):
         raise Http404
+    use_club(request, club)
     return club, access
 
 
