@@ -3,8 +3,8 @@
 Every name of a club's objects carries the club's marker — its name, its groups', households', depots', producers',
 products', people's (first and last names, e-mail addresses), news, shifts, contracts, surveys, vehicles, sites…
 — so that a page, a file, an API answer or an e-mail naming anything of the other club shows that club's marker.
-Categories are shared by the clubs for now (catalog.Category has no club): each club's products are in a category
-carrying a marker of its own (``category_marker``), checked apart."""
+Each club's categories and labels are its own (``Category.club``, ``Label.club``); its category carries a second
+marker (``category_marker``), looked for as well."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from cabas.catalog.models import (
     CatalogueImport, Category, CharterPoint, Container, CostSheet, Label, Producer, ProducerAccount, Product, SpecSheet,
     Unit,
 )
-from cabas.contracts.models import Contract, ContractProduct, Subscription, SubscriptionLine
+from cabas.contracts.models import Contract, ContractProduct, Subscription, SubscriptionLine, SubscriptionOffer
 from cabas.distribution.models import DocumentBundle
 from cabas.finance import services as finance
 from cabas.finance.models import (
@@ -32,11 +32,13 @@ from cabas.logistics import services as logistics
 from cabas.logistics.models import (
     DriverKind, HubMode, LogisticsSettings, Participants, Scheme, SharingMethod, Site, SiteKind, Vehicle,
 )
+from cabas.members import households as households_service
 from cabas.members import services as members
 from cabas.members.models import Club, Depot, Group, Household, Membership, Role, RoleKind, User
 from cabas.news.services import post_news
 from cabas.notifications.services import unsubscribe_token
 from cabas.ordering.models import Offer, Order
+from cabas.ordering.services import RecurringValues, save_recurring_cycle
 from cabas.participation.models import Survey, SurveyAnswer
 from cabas.volunteering import planning
 from cabas.volunteering import services as volunteering
@@ -113,9 +115,9 @@ def build_club(marker: str, category_marker: str, *, slug: str, latitude: str, l
     for household in households:
         members.start_membership(household=household, group=household.group, starts_on=today - 300 * DAY)
 
-    # The catalogue: a category of the club's own name (shared categories: see the module's docstring).
-    category = Category.objects.create(name=f"Rayon {category_marker}", position=1)
-    label, _created = Label.objects.get_or_create(name=f"Label {m}")
+    # The catalogue: the club's own category and label.
+    category = Category.objects.create(club=club, name=f"Rayon {category_marker}", position=1)
+    label = Label.objects.create(club=club, name=f"Label {m}")
     farm = Producer.objects.create(club=club, name=f"Ferme {m}", description=f"La ferme {m}", address=f"Lieu-dit {m}",
                                    latitude=lat, longitude=lon + D("0.05"), email=f"ferme@{m.lower()}.example.org",
                                    referent=group_coordinator)
@@ -243,6 +245,17 @@ def build_club(marker: str, category_marker: str, *, slug: str, latitude: str, l
                                                "last_name": f"{m}ec", "email": f"candidat@{m.lower()}.example.org",
                                                "phone": "", "message": f"Bonjour {m}"})
 
+    # Issue 18's pages: a household's invitation, a subscription offer, a recurring cycle, the transport set-up.
+    invitation = households_service.invite(household=households[0], by_user=member, first_name=f"Invité{m}",
+                                           email=f"invite@{m.lower()}.example.org", now=now)
+    subscription_offer = SubscriptionOffer.objects.create(
+        club=club, producer=farm, season=f"Hiver {m}", starts_on=today + 10 * DAY, ends_on=today + 100 * DAY,
+        signup_opens_on=today - DAY, signup_closes_on=today + 8 * DAY)
+    recurring = save_recurring_cycle(club=club, values=RecurringValues(
+        name=f"Régulier {m}", group_ids=frozenset({north.pk}), every_weeks=2, opens_weekday=0,
+        opens_time=datetime.time(8), ordering_days=4, starts_on=today + 7 * DAY))
+    vehicle = Vehicle.objects.get(club=club)
+
     own_feed, group_feeds = feeds_for(member, [north])
     closed_orders = list(Order.objects.filter(cycle=closed, household__in=[households[0], households[1]]))
     open_orders = list(Order.objects.filter(cycle=opened, household__in=[households[0], households[1]]))
@@ -254,9 +267,12 @@ def build_club(marker: str, category_marker: str, *, slug: str, latitude: str, l
         "news_id": [news.pk], "application_id": [applied.application.pk],
         "invoice_id": [invoice.pk], "payment_id": [payment.pk], "upload_id": [upload.pk],
         "statement_id": [statement.pk], "shift_id": [own.pk], "signup_id": [signup.pk],
-        "offer_id": [swap.pk], "subscription_id": [subscription.pk], "survey_id": [survey.pk],
+        "offer_id": [swap.pk, subscription_offer.pk], "subscription_id": [subscription.pk], "survey_id": [survey.pk],
         "sheet_id": [spec.pk, cost.pk], "import_id": [imported.pk], "plan_id": [plan.pk],
         "round_id": list(plan.rounds.values_list("pk", flat=True)[:1]), "visit_id": [visit.pk], "rota_id": [rota.pk],
+        "invitation_id": [invitation.pk], "contract_id": [Contract.objects.get(club=club).pk],
+        "recurring_id": [recurring.pk], "site_id": [hub.pk], "vehicle_id": [vehicle.pk],
+        "account_id": [ProducerAccount.objects.get(user=farmer).pk],
         "year": [today.year], "token": [own_feed.token, group_feeds[north.pk].token,
                                        unsubscribe_token(member.pk, "cycle_opened")],
         "uidb64": [urlsafe_base64_encode(force_bytes(member.pk))],
