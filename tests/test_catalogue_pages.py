@@ -534,7 +534,7 @@ def test_each_page_costs_the_same_queries_for_2_and_10_rows(world, login, django
 # --- the migration: each club its own categories and labels -----------------------------------------------------
 
 BEFORE = [("catalog", "0011_planned_farm_visits")]
-AFTER = [("catalog", "0012_club_categories_and_labels")]
+AFTER = [("catalog", "0014_club_categories_and_labels_unique")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -50,9 +50,10 @@ class Migration(migrations.Migration):
             name='report',
             field=models.TextField(blank=True, verbose_name='report'),
         ),
-        migrations.RunPython(visits_done_are_recorded, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='certificationvisit',
             constraint=models.CheckConstraint(condition=models.Q(('recorded_at__isnull', True), models.Q(('decision', ''), _negated=True), _connector='OR'), name='visit_recorded_has_decision'),
         ),
+        # last: on PostgreSQL no table is altered after rows were changed in the same transaction
+        migrations.RunPython(visits_done_are_recorded, migrations.RunPython.noop),
     ]
