@@ -98,15 +98,17 @@ class TestPickingListCsv:
     def test_header_rows_and_numbers(self, world, closed, coordinator):
         response = coordinator.get(picking_url(closed, world.group_a, "csv"))
         rows = read_csv(response)
-        header = french("Household", "Producer", "Product", "Quantity", "Unit", "Amount incl. VAT", "Signature")
+        header = french("Household", "Producer", "Product", "Quantity", "Unit", "Amount incl. VAT", "Pickup place",
+                        "Signature")
         assert rows[0] == header
         assert header[-1] == gettext("Signature")  # the column the household signs on distribution day
         litre, piece, kg = unit_label(Unit.LITRE), unit_label(Unit.PIECE), unit_label(Unit.KILOGRAM)
+        depot = "Dépôt GAC de Rennes"  # where each household collects (the depot, or another place of the group)
         assert rows[1:] == [
             # households by name, then producer and product by name; the signature column is left blank
-            ["Foyer Le Goff", "Ferme de la Prée", "Lait cru", "2,5", litre, "3,25", ""],
-            ["Foyer Le Goff", "Fournil du Bourg", "Pain de campagne", "1", piece, "5,20", ""],
-            ["Foyer Martin", "Ferme de la Prée", "Carottes", "1,5", kg, "3,15", ""],
+            ["Foyer Le Goff", "Ferme de la Prée", "Lait cru", "2,5", litre, "3,25", depot, ""],
+            ["Foyer Le Goff", "Fournil du Bourg", "Pain de campagne", "1", piece, "5,20", depot, ""],
+            ["Foyer Martin", "Ferme de la Prée", "Carottes", "1,5", kg, "3,15", depot, ""],
         ]
         for row in rows[1:]:
             assert NUMBER.match(row[3]) and NUMBER.match(row[5])

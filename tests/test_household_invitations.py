@@ -197,7 +197,8 @@ def test_the_household_page_costs_a_constant_number_of_queries(world, django_ass
     client.force_login(world.member_a1)
 
     def measure():
-        with django_assert_num_queries(6):  # session, user, roles (the menu), household, people, invitations (and who sent them)
+        # session, user, roles (the menu), household, people, invitations (and who sent them), the group's open places
+        with django_assert_num_queries(7):
             assert client.get(reverse("household-members")).status_code == 200
 
     for i in range(2):

@@ -114,6 +114,12 @@ def build_club(marker: str, category_marker: str, *, slug: str, latitude: str, l
     Role.objects.create(user=solidarity, kind=RoleKind.SOLIDARITY, club=club)
     for household in households:
         members.start_membership(household=household, group=household.group, starts_on=today - 300 * DAY)
+    # the north group's other pickup place (issue 18), chosen by the member's household: the picking list, the
+    # pickup sheet, the home page, the e-mail of the eve and the calendar name it
+    place = members.save_pickup_place(north, members.PlaceValues(
+        name=f"Chapelle {m}", address=f"5 chemin {m}", latitude=None, longitude=None, day_offset=0,
+        slot_start=datetime.time(18), slot_end=datetime.time(19), notes=f"Code {m}"))
+    members.choose_pickup_place(households[0], place.pk)
 
     # The catalogue: the club's own category and label.
     category = Category.objects.create(club=club, name=f"Rayon {category_marker}", position=1)
@@ -276,6 +282,7 @@ def build_club(marker: str, category_marker: str, *, slug: str, latitude: str, l
         "year": [today.year], "token": [own_feed.token, group_feeds[north.pk].token,
                                        unsubscribe_token(member.pk, "cycle_opened")],
         "uidb64": [urlsafe_base64_encode(force_bytes(member.pk))],
+        "place_id": [place.pk],
     }
     w.password_token = default_token_generator.make_token(member)
     w.closed, w.opened, w.households, w.producers = closed, opened, households, [farm, bakery]

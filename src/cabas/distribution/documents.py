@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,7 +11,9 @@ from django.db.models import Sum
 
 from cabas.catalog.models import Producer
 from cabas.core.money import ZERO, VatBreakdown, vat_breakdown
-from cabas.members.models import Household
+from cabas.members.models import Household, PickupPlace
+from cabas.members.rhythm import pickup_day
+from cabas.members.services import place_of
 from cabas.ordering.models import Allocation, Offer, OrderCycle
 
 from .models import Distribution, ProducerSheet
@@ -77,6 +80,7 @@ class PickingLine:
 class HouseholdPicking:
     household: Household
     lines: list[Allocation] = field(default_factory=list)
+    place: PickupPlace | None = None  # where it collects, when not at the depot
 
     @property
     def amount_incl_vat(self) -> Decimal:
@@ -84,32 +88,60 @@ class HouseholdPicking:
 
 
 @dataclass
+class PlaceLoad:
+    """What the group's volunteers take from the depot to one of its other places: per product, the total of the
+    households collecting there."""
+
+    place: PickupPlace
+    day: datetime.date  # the place's pick-up day
+    households: int
+    product_totals: list[tuple[Offer, Decimal]]
+
+
+@dataclass
 class PickingListDocument:
     distribution: Distribution
     households: list[HouseholdPicking]
     product_totals: list[tuple[Offer, Decimal]]  # what the depot receives in all
+    places: list[PlaceLoad] = field(default_factory=list)  # what to take to each other place, by place name
 
     @property
     def amount_incl_vat(self) -> Decimal:
         return sum((h.amount_incl_vat for h in self.households), ZERO)
 
 
+def _by_product(per_offer: dict[int, tuple[Offer, Decimal]]) -> list[tuple[Offer, Decimal]]:
+    return sorted(per_offer.values(), key=lambda item: (item[0].producer.name, item[0].name))
+
+
 def picking_list(distribution: Distribution) -> PickingListDocument:
-    """Household × product for one depot, households in name order, with the depot's totals per product."""
+    """Household × product for one depot, households in name order, each with its place when it collects
+    elsewhere; the depot's totals per product, and per other place what to take there (one query)."""
     allocations = (
         Allocation.objects.filter(cycle_id=distribution.cycle_id, group_id=distribution.group_id, quantity__gt=0)
-        .select_related("household", "offer__producer")
+        .select_related("household__pickup_place", "offer__producer")
         .order_by("household__name", "household_id", "offer__producer__name", "offer__name")
     )
     households: dict[int, HouseholdPicking] = {}
     per_offer: dict[int, tuple[Offer, Decimal]] = {}
+    per_place: dict[int, tuple[PickupPlace, set[int], dict[int, tuple[Offer, Decimal]]]] = {}
     for allocation in allocations:
-        entry = households.setdefault(allocation.household_id, HouseholdPicking(household=allocation.household))
+        entry = households.get(allocation.household_id)
+        if entry is None:
+            entry = households[allocation.household_id] = HouseholdPicking(
+                household=allocation.household, place=place_of(allocation.household, distribution.group_id))
         entry.lines.append(allocation)
         offer, quantity = per_offer.get(allocation.offer_id, (allocation.offer, Decimal(0)))
         per_offer[allocation.offer_id] = (offer, quantity + allocation.quantity)
-    product_totals = sorted(per_offer.values(), key=lambda item: (item[0].producer.name, item[0].name))
-    return PickingListDocument(distribution=distribution, households=list(households.values()), product_totals=product_totals)
+        if entry.place is not None:
+            place, members, loads = per_place.setdefault(entry.place.pk, (entry.place, set(), {}))
+            members.add(allocation.household_id)
+            offer, quantity = loads.get(allocation.offer_id, (allocation.offer, Decimal(0)))
+            loads[allocation.offer_id] = (offer, quantity + allocation.quantity)
+    places = [PlaceLoad(place=place, day=pickup_day(distribution.date, place.day_offset), households=len(members), product_totals=_by_product(loads))
+              for place, members, loads in sorted(per_place.values(), key=lambda item: (item[0].name, item[0].pk))]
+    return PickingListDocument(distribution=distribution, households=list(households.values()),
+                               product_totals=_by_product(per_offer), places=places)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from cabas.core.errors import ActionError, CodedError
 from cabas.core.formatting import format_quantity
 from cabas.core.numbers import parse_decimal
-from cabas.members.models import Household
+from cabas.members.models import Household, PickupPlace
+from cabas.members.services import place_of
 from cabas.members.words import words_for
 from cabas.ordering.models import Allocation
 
@@ -42,6 +43,7 @@ class HouseholdSheet:
     pickup: Pickup | None = None  # the latest tick
     history: list[Pickup] = field(default_factory=list)  # the earlier ones, latest first
     uncollected: list[Uncollected] = field(default_factory=list)
+    place: PickupPlace | None = None  # where it collects, when not at the depot
 
     @property
     def missing(self) -> dict[int, Decimal]:
@@ -57,6 +59,8 @@ class PickupSheet:
     distribution: Distribution
     households: list[HouseholdSheet]
     group_households: list[Household]  # who may collect for another
+    places: list[PickupPlace] = field(default_factory=list)  # the other places where households on the sheet collect
+    place: str = ""  # the sheet shown for one place: "depot", a place's id, "" for all
 
     @property
     def stored(self) -> list[HouseholdSheet]:
@@ -68,17 +72,34 @@ class PickupSheet:
         return sum(1 for h in self.households if h.pickup is not None)
 
 
-def pickup_sheet(distribution: Distribution) -> PickupSheet:
+DEPOT = "depot"
+
+
+def pickup_sheet(distribution: Distribution, place: str = "") -> PickupSheet:
     """Every household that receives something at the depot, with its lines, its tick and what it did not collect
-    (four queries whatever the number of households and products)."""
+    (four queries whatever the number of households and products). ``place``: only the households collecting at
+    the depot (``"depot"``) or at one of the group's other places (its id as text); anything else: all."""
     allocations = (
         Allocation.objects.filter(cycle_id=distribution.cycle_id, group_id=distribution.group_id, quantity__gt=0)
-        .select_related("household", "offer__producer")
+        .select_related("household__pickup_place", "offer__producer")
         .order_by("household__name", "household_id", "offer__producer__name", "offer__name")
     )
     households: dict[int, HouseholdSheet] = {}
+    places: dict[int, PickupPlace] = {}
     for allocation in allocations:
-        households.setdefault(allocation.household_id, HouseholdSheet(household=allocation.household)).lines.append(allocation)
+        entry = households.get(allocation.household_id)
+        if entry is None:
+            entry = households[allocation.household_id] = HouseholdSheet(
+                household=allocation.household, place=place_of(allocation.household, distribution.group_id))
+            if entry.place is not None:
+                places[entry.place.pk] = entry.place
+        entry.lines.append(allocation)
+    if place == DEPOT:
+        households = {pk: h for pk, h in households.items() if h.place is None}
+    elif place.isdigit() and int(place) in places:
+        households = {pk: h for pk, h in households.items() if h.place is not None and h.place.pk == int(place)}
+    else:
+        place = ""
     for pickup in (Pickup.objects.filter(distribution=distribution)
                    .select_related("recorded_by", "collected_by_household").order_by("-pk")):
         entry = households.get(pickup.household_id)
@@ -93,7 +114,8 @@ def pickup_sheet(distribution: Distribution) -> PickupSheet:
         if entry is not None:
             entry.uncollected.append(item)
     group_households = list(Household.objects.filter(group_id=distribution.group_id, left_on__isnull=True).order_by("name"))
-    return PickupSheet(distribution=distribution, households=list(households.values()), group_households=group_households)
+    return PickupSheet(distribution=distribution, households=list(households.values()), group_households=group_households,
+                       places=sorted(places.values(), key=lambda p: (p.name, p.pk)), place=place)
 
 
 def lock_distribution(distribution_id: int) -> Distribution:

@@ -200,7 +200,8 @@ def _recorded_actions(user) -> dict[str, int]:
 def export_member_data(user) -> dict:
     """Everything Cabas stores about the person and their household that they may see, JSON-ready.
     A constant number of queries, whatever the number of orders, lines, invoices or payments."""
-    person = User.objects.select_related("household__group__club", "household__group__depot").get(pk=user.pk)
+    person = User.objects.select_related("household__group__club", "household__group__depot",
+                                         "household__pickup_place").get(pk=user.pk)
     data: dict = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -227,11 +228,14 @@ def export_member_data(user) -> dict:
 
     group = household.group
     depot = getattr(group, "depot", None)
+    place = household.pickup_place if household.pickup_place_id else None
     data["household"] = {
         "id": household.pk, "name": household.name, "created_at": household.created_at,
         "left_on": household.left_on, "leave_reason": household.leave_reason,
         "group": group.name, "club": group.club.name,
         "depot": {"name": depot.name, "address": depot.address} if depot else None,
+        # where the household collects its goods when not at the depot (its own choice on « Mon foyer »)
+        "pickup_place": {"name": place.name, "address": place.address} if place else None,
     }
 
     orders = {o.pk: o for o in Order.objects.filter(household=household).select_related("cycle").order_by("cycle__closes_at", "pk")}

@@ -152,6 +152,45 @@ class Depot(models.Model):
         return self.name
 
 
+class PickupPlace(models.Model):
+    """Another place where some of a group's households collect their goods. The goods still arrive at the group's
+    depot (transport, reception and the depot's evening stay as they are); the group's volunteers take each place's
+    share there, on the depot's distribution day or ``day_offset`` days later, for the place's slot."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="pickup_places", verbose_name=_("group"))
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    day_offset = models.PositiveSmallIntegerField(
+        _("days after the depot's distribution"), default=0, validators=[MaxValueValidator(rhythm.MAX_PICKUP_OFFSET)],
+        help_text=_("0: the same day as the depot."),
+    )
+    slot_start = models.TimeField(_("pick-up starts"))
+    slot_end = models.TimeField(_("pick-up ends"))
+    notes = models.TextField(_("notes for members"), max_length=500, blank=True,
+                             help_text=_("E.g. the door code, where to ring."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("pickup place")
+        verbose_name_plural = _("pickup places")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(slot_end__gt=models.F("slot_start")), name="pickup_place_slot_ends_after_start"),
+            models.CheckConstraint(condition=Q(day_offset__lte=6), name="pickup_place_offset_within_a_week"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Household(models.Model):
     """The unit that orders, pays and volunteers; one or more members log in for it."""
 
@@ -160,6 +199,11 @@ class Household(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     left_on = models.DateField(_("left on"), null=True, blank=True)
     leave_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
+    # where the household collects its goods: one of its group's other places (None: the group's depot)
+    pickup_place = models.ForeignKey(
+        PickupPlace, on_delete=models.SET_NULL, null=True, blank=True, related_name="households",
+        verbose_name=_("pickup place"),
+    )
 
     class Meta:
         verbose_name = _("household")

@@ -34,3 +34,25 @@ def distribution_days(*, weekday: int, every_weeks: int, counted_from: datetime.
         days.append(first)
         first += step
     return days
+
+
+# --- a group's other pickup places -------------------------------------------------------------------------
+# The goods arrive at the depot; a group's other place hands them out the same day or up to a week later.
+
+MAX_PICKUP_OFFSET = 6
+
+
+def pickup_day(distribution_day: datetime.date, day_offset: int) -> datetime.date:
+    """The day households collect at a place handing out ``day_offset`` days after the depot's distribution."""
+    if not 0 <= day_offset <= MAX_PICKUP_OFFSET:
+        raise ValueError(f"day_offset is 0 to {MAX_PICKUP_OFFSET}")
+    return distribution_day + datetime.timedelta(days=day_offset)
+
+
+def pickup_weekday(depot_weekday: int, day_offset: int) -> int:
+    """The weekday of a place handing out ``day_offset`` days after the depot's distribution weekday."""
+    if not 0 <= depot_weekday <= 6:
+        raise ValueError("weekday is 0 (Monday) to 6 (Sunday)")
+    if not 0 <= day_offset <= MAX_PICKUP_OFFSET:
+        raise ValueError(f"day_offset is 0 to {MAX_PICKUP_OFFSET}")
+    return (depot_weekday + day_offset) % 7

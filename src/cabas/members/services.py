@@ -29,7 +29,9 @@ from cabas.core.mail import queue_email
 from cabas.core.tasks import enqueue_on_commit
 
 from . import referral, rhythm
-from .models import ApplicationStatus, Club, Depot, Group, Household, Membership, MembershipApplication, User
+from .models import (
+    ApplicationStatus, Club, Depot, Group, Household, Membership, MembershipApplication, PickupPlace, User, Weekday,
+)
 from .words import words_for
 
 REMINDER_DAYS = 30
@@ -446,3 +448,153 @@ def set_group_details(group: Group, details: GroupDetails) -> Group:
     Group.objects.filter(pk=group.pk).update(name=name, capacity=details.capacity, membership_fee=details.membership_fee)
     group.name, group.capacity, group.membership_fee = name, details.capacity, details.membership_fee
     return group
+
+
+# --- a group's other pickup places ----------------------------------------------------------------------------
+# The goods arrive at the group's depot; households may collect them at another place of the group, where the
+# group's volunteers take that place's share (the picking list gives what to carry there).
+
+MAX_PLACES_PER_GROUP = 12
+
+
+@dataclass(frozen=True)
+class PlaceValues:
+    """A pickup place's details (``PickupPlace``); coordinates are optional."""
+    name: str
+    address: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    day_offset: int
+    slot_start: datetime.time
+    slot_end: datetime.time
+    notes: str = ""
+
+
+def _checked_place(group: Group, values: PlaceValues, place: PickupPlace | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    name = _clean(values.name, 200)
+    words = words_for(group.club)
+    if not name:
+        errors["name"] = _("Give the place a name.")
+    else:
+        taken = PickupPlace.objects.filter(group=group, name__iexact=name).exclude(pk=getattr(place, "pk", None)).exists()
+        depot = Depot.objects.filter(group=group).values_list("name", flat=True).first()
+        if taken or (depot is not None and depot.casefold() == name.casefold()):
+            errors["name"] = _("%(The_group)s already has a place of this name.") % words
+    if not _clean(values.address, 300):
+        errors["address"] = _("Give the place's address.")
+    if (values.latitude is None) != (values.longitude is None):
+        errors["longitude" if values.longitude is None else "latitude"] = _("Give both coordinates, or neither.")
+    if values.latitude is not None and not -90 <= values.latitude <= 90:
+        errors["latitude"] = _("A latitude is between -90 and 90.")
+    if values.longitude is not None and not -180 <= values.longitude <= 180:
+        errors["longitude"] = _("A longitude is between -180 and 180.")
+    if not 0 <= values.day_offset <= rhythm.MAX_PICKUP_OFFSET:
+        errors["day_offset"] = _("A place hands out on the same day as %(at_the_depot)s or up to %(max)s days later.") \
+            % words.with_(max=rhythm.MAX_PICKUP_OFFSET)
+    if values.slot_end <= values.slot_start:
+        errors["slot_end"] = _("The pick-up must end after it starts.")
+    if len(values.notes or "") > 500:
+        errors["notes"] = _("At most 500 characters.")
+    return errors
+
+
+@transaction.atomic
+def save_pickup_place(group: Group, values: PlaceValues, place: PickupPlace | None = None) -> PickupPlace:
+    """Add a pickup place to the group (``place`` None) or change one of its places. ActionError naming each wrong
+    value before anything is written."""
+    Group.objects.select_for_update().filter(pk=group.pk).first()  # one change of the group's places at a time
+    if place is not None and place.group_id != group.pk:
+        raise ActionError(_("This place is not one %(of_the_group)s.") % words_for(group.club))
+    errors = _checked_place(group, values, place)
+    if place is None and PickupPlace.objects.filter(group=group).count() >= MAX_PLACES_PER_GROUP:
+        errors.setdefault("name", _("A group has at most %(max)s other places.") % {"max": MAX_PLACES_PER_GROUP})
+    if errors:
+        raise ActionError(field_errors=errors)
+    fields = {
+        "name": _clean(values.name, 200), "address": _clean(values.address, 300),
+        "latitude": values.latitude, "longitude": values.longitude, "day_offset": values.day_offset,
+        "slot_start": values.slot_start, "slot_end": values.slot_end, "notes": (values.notes or "").strip()[:500],
+    }
+    if place is None:
+        return PickupPlace.objects.create(group=group, **fields)
+    PickupPlace.objects.filter(pk=place.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(place, name, value)
+    return place
+
+
+@transaction.atomic
+def set_pickup_place_active(place: PickupPlace, active: bool) -> int:
+    """Open or close a place. Closing it sends its households back to the depot (they may choose another place);
+    returns how many households were."""
+    locked = PickupPlace.objects.select_for_update().get(pk=place.pk)
+    moved = 0
+    if not active:
+        moved = Household.objects.filter(pickup_place=locked).update(pickup_place=None)
+    PickupPlace.objects.filter(pk=locked.pk).update(is_active=active)
+    place.is_active = active
+    return moved
+
+
+@transaction.atomic
+def choose_pickup_place(household: Household, place_id: int | None) -> PickupPlace | None:
+    """Where the household collects its goods: the group's depot (None) or one of its group's open places."""
+    place = None
+    if place_id is not None:
+        place = PickupPlace.objects.select_for_update().filter(pk=place_id, group_id=household.group_id,
+                                                               is_active=True).first()
+        if place is None:
+            raise ActionError(field_errors={"place": _("Choose one of the places %(of_the_group)s.")
+                                            % words_for(household.group.club)})
+    Household.objects.filter(pk=household.pk).update(pickup_place=place)
+    household.pickup_place = place
+    return place
+
+
+def place_of(household: Household, group_id: int | None = None) -> PickupPlace | None:
+    """The household's place when it collects elsewhere than at the depot of ``group_id`` (its group): one of that
+    group's open places; None: the depot. No query when ``pickup_place`` is loaded with the household."""
+    if household.pickup_place_id is None:
+        return None
+    place = household.pickup_place
+    if not place.is_active or place.group_id != (group_id or household.group_id):
+        return None
+    return place
+
+
+@dataclass(frozen=True)
+class PickupPoint:
+    """Where and when a household collects its goods: its group's depot, or its other place."""
+    name: str
+    address: str
+    weekday: int
+    slot_start: datetime.time
+    slot_end: datetime.time
+    day_offset: int = 0
+    notes: str = ""
+    place: PickupPlace | None = None
+
+    @property
+    def weekday_label(self) -> str:
+        return str(Weekday(self.weekday).label)
+
+    def day(self, distribution_day: datetime.date) -> datetime.date:
+        return rhythm.pickup_day(distribution_day, self.day_offset)
+
+
+def pickup_point(household: Household, group: Group | None = None) -> PickupPoint | None:
+    """The household's pickup point (None: its group has no depot yet). No query when the group's depot and the
+    household's ``pickup_place`` are loaded."""
+    group = group or household.group
+    depot = getattr(group, "depot", None)
+    if depot is None:
+        return None
+    place = place_of(household, group.pk)
+    if place is None:
+        return PickupPoint(name=depot.name, address=depot.address, weekday=depot.distribution_weekday,
+                           slot_start=depot.slot_start, slot_end=depot.slot_end)
+    return PickupPoint(name=place.name, address=place.address,
+                       weekday=rhythm.pickup_weekday(depot.distribution_weekday, place.day_offset),
+                       slot_start=place.slot_start, slot_end=place.slot_end, day_offset=place.day_offset,
+                       notes=place.notes, place=place)

@@ -28,7 +28,8 @@ from cabas.core.tasks import enqueue_on_commit
 from cabas.catalog.units import format_quantity_with_unit
 from cabas.distribution.models import DepotReception, Distribution, ReceptionState
 from cabas.finance.models import BankLine, BankLineStatus, BankStatement
-from cabas.members.models import ApplicationStatus, Group, MembershipApplication, RoleKind, User
+from cabas.members.models import ApplicationStatus, Group, MembershipApplication, PickupPlace, RoleKind, User
+from cabas.members.rhythm import pickup_day
 from cabas.members.words import words_for
 from cabas.news.services import news_digests
 from cabas.ordering.models import Allocation, AllocationReason, Offer, OrderCycle, OrderLine
@@ -50,6 +51,7 @@ def _depot(distribution: Distribution) -> dict:
         "date": distribution.date, "group": distribution.group.name,
         "depot": depot.name if depot else "", "address": depot.address if depot else "",
         "slot_start": depot.slot_start if depot else None, "slot_end": depot.slot_end if depot else None,
+        "notes": "", "tomorrow": True,
     }
 
 
@@ -235,21 +237,38 @@ def send_pickup(distribution_id: int) -> int:
         return 0
     goods = defaultdict(list)
     containers = defaultdict(list)
-    for household_id, name, unit, quantity, returnable in Allocation.objects.filter(
+    chosen: dict[int, int | None] = {}  # each household's pickup place (None: the depot)
+    for household_id, name, unit, quantity, returnable, place_id in Allocation.objects.filter(
             cycle_id=distribution.cycle_id, household__group_id=distribution.group_id, quantity__gt=0,
     ).order_by("offer__name").values_list("household_id", "offer__name", "offer__unit", "quantity",
-                                          "offer__spec_sheet__returnable_container"):
+                                          "offer__spec_sheet__returnable_container", "household__pickup_place_id"):
         goods[household_id].append({"name": name, "quantity": format_quantity(quantity), "unit": _unit(unit)})
+        chosen[household_id] = place_id
         if returnable:
             containers[household_id].append(name)
     cycle = distribution.cycle
-    place = _depot(distribution)
+    depot = _depot(distribution)
+    # the group's other places where households collect (the goods are taken there from the depot)
+    places = {p.pk: _place(distribution, p) for p in PickupPlace.objects.filter(
+        group_id=distribution.group_id, is_active=True, pk__in={pk for pk in chosen.values() if pk})}
     recipients = services.members_of_groups([distribution.group_id], household_ids=list(goods))
-    base = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club), "distribution": place,
-            "subject": _("Tomorrow: your goods at %(depot)s") % {"depot": place["depot"] or place["group"]}}
-    return services.deliver(Kind.PICKUP, f"distribution:{distribution.pk}", recipients,
-                            lambda r: {**base, "goods": goods[r.household_id], "containers": containers[r.household_id]},
+    base = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club)}
+
+    def context(r):
+        place = places.get(chosen.get(r.household_id)) or depot
+        subject = (_("Tomorrow: your goods at %(depot)s") if place["tomorrow"] else _("Your goods at %(depot)s"))
+        return {**base, "distribution": place, "goods": goods[r.household_id], "containers": containers[r.household_id],
+                "subject": subject % {"depot": place["depot"] or place["group"]}}
+
+    return services.deliver(Kind.PICKUP, f"distribution:{distribution.pk}", recipients, context,
                             template="notifications/email/pickup")
+
+
+def _place(distribution: Distribution, place: PickupPlace) -> dict:
+    """Where and when a household collects at one of its group's other places (its own day and slot)."""
+    return {"date": pickup_day(distribution.date, place.day_offset), "group": distribution.group.name,
+            "depot": place.name, "address": place.address, "slot_start": place.slot_start, "slot_end": place.slot_end,
+            "notes": place.notes, "tomorrow": place.day_offset == 0}
 
 
 # --- coordinators: a cycle closed ----------------------------------------------------------------------------

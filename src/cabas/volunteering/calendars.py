@@ -1,6 +1,7 @@
 """Calendars: the iCal feeds a member adds to their phone's calendar, at a secret address they can reset.
 
-- A member's feed: their group's distributions (the date at the depot's slot, the depot's name and address),
+- A member's feed: their group's distributions (the date at the depot's slot, the depot's name and address; for a
+  household collecting at another place of the group, that place's day, slot, name and address),
   the shifts they are on, and the order deadlines of the cycles their group takes part in that are not closed
   yet (« Fin des commandes : <cycle> »).
 - A group's feed: the group's distributions, every shift of the group and of the club with how many people
@@ -35,6 +36,7 @@ from cabas.core.formatting import format_quantity
 from cabas.distribution.models import Distribution
 from cabas.members.models import Group
 from cabas.members.words import words_for
+from cabas.members.services import PickupPoint, pickup_point
 
 from .models import CalendarFeed, Shift, Signup
 from .services import withdraw_deadline
@@ -74,7 +76,8 @@ def feed_by_token(token: str) -> CalendarFeed | None:
     if not token or len(token) > TOKEN_MAX_LENGTH:
         return None
     return (CalendarFeed.objects.filter(token=token)
-            .select_related("user__household__group__depot", "user__household__group__club", "group__depot", "group__club")
+            .select_related("user__household__group__depot", "user__household__group__club", "user__household__pickup_place",
+                            "group__depot", "group__club")
             .first())
 
 
@@ -187,24 +190,39 @@ def _group_rows(group: Group, now: datetime.datetime) -> list[Distribution]:
     ).select_related("cycle").order_by("date", "pk"))
 
 
-def _add_distributions(calendar, group: Group, rows: list[Distribution], now: datetime.datetime) -> None:
+def _add_distributions(calendar, group: Group, rows: list[Distribution], now: datetime.datetime,
+                       point: PickupPoint | None = None) -> None:
+    """The group's distributions at its depot; for a member whose household collects at another place of the
+    group (``point``), at that place, on its day and slot."""
     start, end = _window(now)
     depot = getattr(group, "depot", None)
     tz = _tz()
     words = words_for(group.club)
+    elsewhere = point is not None and point.place is not None
     for d in rows:
-        if not start.date() <= d.date <= end.date():
+        day = point.day(d.date) if elsewhere else d.date
+        if not start.date() <= day <= end.date():
             continue
-        if depot is not None:
+        if elsewhere:
+            begins = datetime.datetime.combine(day, point.slot_start, tzinfo=tz)
+            ends = datetime.datetime.combine(day, point.slot_end, tzinfo=tz)
+            location = f"{point.name}, {point.address}"
+        elif depot is not None:
             begins = datetime.datetime.combine(d.date, depot.slot_start, tzinfo=tz)
             ends = datetime.datetime.combine(d.date, depot.slot_end, tzinfo=tz)
-            if ends <= begins:
-                ends = begins + datetime.timedelta(hours=1)
             location = f"{depot.name}, {depot.address}"
         else:
             begins, ends, location = d.date, d.date + datetime.timedelta(days=1), ""
-        lines = [_("Picking up the goods of %(cycle)s %(at_the_depot)s of %(group)s.")
-                 % words.with_(cycle=d.cycle.name, group=group.name)]
+        if isinstance(begins, datetime.datetime) and ends <= begins:
+            ends = begins + datetime.timedelta(hours=1)
+        if elsewhere:
+            lines = [_("Picking up the goods of %(cycle)s at %(place)s (%(group)s).")
+                     % {"cycle": d.cycle.name, "place": point.name, "group": group.name}]
+            if point.notes:
+                lines.append(point.notes)
+        else:
+            lines = [_("Picking up the goods of %(cycle)s %(at_the_depot)s of %(group)s.")
+                     % words.with_(cycle=d.cycle.name, group=group.name)]
         if d.ends_on and d.ends_on > d.date:
             lines.append(_("Goods kept %(at_the_depot)s can be picked up until %(date)s.") % words.with_(
                 date=d.ends_on.strftime("%d/%m/%Y")))
@@ -261,7 +279,7 @@ def member_calendar(user, *, now: datetime.datetime) -> icalendar.Calendar:
     calendar = _calendar(name, now)
     if group is not None:
         rows = _group_rows(group, now)
-        _add_distributions(calendar, group, rows, now)
+        _add_distributions(calendar, group, rows, now, pickup_point(household, group))
         _add_deadlines(calendar, rows, now)
     start, end = _window(now)
     shifts = (Shift.objects.filter(pk__in=Signup.objects.filter(user=user).values("shift_id"),

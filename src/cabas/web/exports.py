@@ -106,13 +106,18 @@ def producer_sheet_rows(doc):
 
 
 def picking_list_rows(doc):
-    header = [_("Household"), _("Producer"), _("Product"), _("Quantity"), _("Unit"), _("Amount incl. VAT"), _("Signature")]
+    """A row per household and product, with where the household collects (the depot or another place of the
+    group) before the signature column."""
+    header = [_("Household"), _("Producer"), _("Product"), _("Quantity"), _("Unit"), _("Amount incl. VAT"),
+              _("Pickup place"), _("Signature")]
+    depot = getattr(doc.distribution.group, "depot", None)
     rows = []
     for entry in doc.households:
+        place = csv_text(entry.place.name if entry.place else (depot.name if depot else ""))
         for allocation in entry.lines:
             offer = allocation.offer
             rows.append([
                 csv_text(entry.household.name), csv_text(offer.producer.name), csv_text(offer.name), csv_number(allocation.quantity),
-                offer.get_unit_display(), csv_money(allocation.amount_incl_vat), "",
+                offer.get_unit_display(), csv_money(allocation.amount_incl_vat), place, "",
             ])
     return header, rows

@@ -15,7 +15,7 @@ from .views import news
 from .views import notifications
 from .views import calendars
 from .views import volunteering, volunteering_club
-from .views import catalogue_manage, club_settings, household, producer_fees, rhythm, transport_setup
+from .views import catalogue_manage, club_settings, household, places, producer_fees, rhythm, transport_setup
 
 
 class IdConverter:
@@ -84,6 +84,7 @@ urlpatterns = [
     path("compte/foyer/invitations/<id:invitation_id>/annuler/", household.invitation_cancel,
          name="household-invitation-cancel"),
     path("compte/foyer/quitter/", household.household_quit, name="household-quit"),
+    path("compte/foyer/lieu/", household.household_place, name="household-place"),
     path("invitation/<str:token>/", household.invitation_accept, name="household-invitation-accept"),
     path("e-mails/arreter/<str:token>/", notifications.unsubscribe, name="unsubscribe"),
     # calendars: the iCal feeds at secret addresses (no login), the page giving them, new addresses
@@ -174,6 +175,10 @@ urlpatterns = [
     path("coordination/imports/<id:import_id>/appliquer/", imports.import_apply, name="import-apply"),
     # each group its own rhythm: the group's rhythm and depot, the recurring cycles
     path("coordination/groupes/<id:group_id>/rythme/", rhythm.group_rhythm, name="group-rhythm"),
+    # a group's other pickup places (the goods still arrive at its depot)
+    path("coordination/groupes/<id:group_id>/lieux-de-retrait/", places.group_places, name="group-places"),
+    path("coordination/lieux-de-retrait/<id:place_id>/", places.pickup_place, name="pickup-place"),
+    path("coordination/lieux-de-retrait/<id:place_id>/ouverture/", places.pickup_place_active, name="pickup-place-active"),
     path("coordination/clubs/<id:club_id>/groupes/", rhythm.club_groups, name="club-groups"),
     path("coordination/clubs/<id:club_id>/cycles-reguliers/", rhythm.recurring_cycles, name="recurring-cycles"),
     path("coordination/cycles-reguliers/<id:recurring_id>/", rhythm.recurring_cycle, name="recurring-cycle"),

@@ -1,6 +1,7 @@
 """A household's own people (« Mon foyer », from « Mon compte »): its members see who logs in for it, invite a
 person by e-mail (first name, address), cancel an invitation still waiting, or leave the household; the person
-invited chooses a password from the e-mailed link and joins (``members.households``).
+invited chooses a password from the e-mailed link and joins (``members.households``). The household also chooses
+where it collects its goods: the group's depot or one of the group's other open places.
 
 Each view parses its input with a form (its fields are the allow-list), acts only on the user's own household
 (anything else: 404), calls one service or flow and renders the page again with its messages when it refuses."""
@@ -13,6 +14,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +23,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cabas import flows
 from cabas.core.errors import ActionError
 from cabas.members import households
-from cabas.members.models import Household
+from cabas.members.models import Household, PickupPlace
+from cabas.members.services import choose_pickup_place, pickup_point
+from cabas.members.words import words_for
 
 from ..feedback import flash_errors
 from .volunteering_club import ServiceErrors
@@ -53,14 +57,46 @@ class AcceptForm(ServiceErrors, forms.Form):
                                      widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
 
+class PlaceForm(ServiceErrors, forms.Form):
+    """The household's pickup place: "" for the group's depot, or one of the group's open places (the choices)."""
+
+    place = forms.ChoiceField(label=gettext_lazy("Where we collect our goods"), required=False,
+                              widget=forms.RadioSelect)
+
+    def __init__(self, *args, household: Household, places: list[PickupPlace], **kwargs):
+        super().__init__(*args, **kwargs)
+        depot = getattr(household.group, "depot", None)
+        choices = [("", _place_label(depot.name if depot else words_for(household.group.club)["the_depot"],
+                                     depot.address if depot else ""))]
+        choices += [(str(p.pk), _place_label(p.name, p.address)) for p in places]
+        self.fields["place"].choices = choices
+
+    def place_id(self) -> int | None:
+        value = self.cleaned_data["place"]
+        return int(value) if value else None
+
+
+def _place_label(name: str, address: str) -> str:
+    return f"{name} — {address}" if address else name
+
+
 def own_household(request) -> Household:
     if request.user.household_id is None:
         raise Http404
-    return Household.objects.select_related("group__club").get(pk=request.user.household_id)
+    return Household.objects.select_related("group__club", "group__depot", "pickup_place").get(pk=request.user.household_id)
 
 
-def page(request, household: Household, *, invite_form=None, leave_form=None, status=200):
+def open_places(household: Household) -> list[PickupPlace]:
+    return list(PickupPlace.objects.filter(group_id=household.group_id, is_active=True).order_by("name", "pk"))
+
+
+def page(request, household: Household, *, invite_form=None, leave_form=None, place_form=None, status=200):
     now = timezone.now()
+    places = open_places(household)
+    point = pickup_point(household)
+    if place_form is None:
+        place_form = PlaceForm(household=household, places=places,
+                               initial={"place": str(point.place.pk) if point and point.place else ""})
     people = list(households.active_members(household.pk).order_by("first_name", "last_name", "pk"))
     waiting = list(households.pending_invitations(household.pk, now).select_related("invited_by").order_by("created_at", "pk"))
     room = households.max_members() - len(people) - len(waiting)
@@ -68,7 +104,7 @@ def page(request, household: Household, *, invite_form=None, leave_form=None, st
         "household": household, "people": people, "waiting": waiting, "room": max(room, 0),
         "max_members": households.max_members(), "days": households.invitation_days(),
         "invite_form": invite_form or InviteForm(), "leave_form": leave_form or LeaveForm(),
-        "may_leave": len(people) > 1,
+        "may_leave": len(people) > 1, "places": places, "point": point, "place_form": place_form,
     }, status=status)
 
 
@@ -143,3 +179,22 @@ def invitation_accept(request, token: str):
             return redirect("home")
     return render(request, "web/members/invite_accept.html", {"invitation": invitation, "form": form},
                   status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def household_place(request):
+    """The household chooses where it collects its goods (its group's depot or one of the group's open places)."""
+    household = own_household(request)
+    form = PlaceForm(request.POST, household=household, places=open_places(household))
+    if form.is_valid():
+        try:
+            place = choose_pickup_place(household, form.place_id())
+        except ActionError as error:
+            form.add_service_error(error)
+        else:
+            depot = getattr(household.group, "depot", None)
+            messages.success(request, _("From now on, your household collects its goods at %(place)s.") % {
+                "place": place.name if place else (depot.name if depot else words_for(household.group.club)["the_depot"])})
+            return redirect(reverse("household-members") + "#place")
+    return page(request, household, place_form=form, status=400)

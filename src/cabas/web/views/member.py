@@ -21,6 +21,7 @@ from cabas.distribution.documents import household_summary
 from cabas.finance.models import CycleFunds, FundShare
 from cabas.members.models import Household
 from cabas.members.permissions import access_for
+from cabas.members.services import pickup_point
 from cabas.news.services import news_for_home
 from cabas.ordering.models import Offer, Order, OrderCycle, OrderLine, OrderSummary
 from cabas.flows import save_order
@@ -51,7 +52,7 @@ def home(request):
     household = None
     open_cycles, past, news, volunteering = [], [], [], None
     if request.user.household_id:
-        household = with_target(Household.objects.select_related("group__club", "group__depot"),
+        household = with_target(Household.objects.select_related("group__club", "group__depot", "pickup_place"),
                                 timezone.localdate(now).year).get(pk=request.user.household_id)
         # the cycles serving its group (each group on its own rhythm), and those it ordered in from another group
         cycles = list(OrderCycle.objects.filter(club_id=household.group.club_id)
@@ -68,7 +69,8 @@ def home(request):
     if household is None and ProducerAccount.objects.filter(user=request.user).exists():
         return redirect("producer-home")
     return render(request, "web/home.html", {"household": household, "open_cycles": open_cycles, "past_cycles": past,
-                                              "news": news, "volunteering": volunteering})
+                                              "news": news, "volunteering": volunteering,
+                                              "pickup": pickup_point(household) if household else None})
 
 
 def catalogue_sections(offers: list[Offer], by: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404
@@ -38,8 +39,10 @@ def _distribution(request, cycle_id: int, group_id: int):
 @coordinator_required
 @require_http_methods(["GET", "POST"])
 def pickup_page(request, cycle_id: int, group_id: int):
-    """The depot's households, what each receives and its tick; a POST ticks one household."""
+    """The depot's households, what each receives and its tick; a POST ticks one household. ``?place=``: only the
+    households collecting at the depot (``depot``) or at one of the group's other places (its id)."""
     distribution = _distribution(request, cycle_id, group_id)
+    place = request.GET.get("place", "")[:12]  # the sheet of one place (pickup_sheet checks it)
     errors, failed, status = {}, None, 200
     if request.method == "POST":
         household_id = parse_id(request.POST.get("household"))
@@ -56,8 +59,9 @@ def pickup_page(request, cycle_id: int, group_id: int):
             errors, failed, status = error, household_id, 400
         else:
             messages.success(request, _("Pickup recorded."))
-            return redirect(reverse("pickup", args=[cycle_id, group_id]) + f"#household-{household_id}")
-    sheet = pickup_sheet(distribution)
+            sheet_of = f"?{urlencode({'place': place})}" if place else ""
+            return redirect(reverse("pickup", args=[cycle_id, group_id]) + f"{sheet_of}#household-{household_id}")
+    sheet = pickup_sheet(distribution, place)
     return render(request, "web/distribution/pickup.html", {
         "cycle": distribution.cycle, "distribution": distribution, "sheet": sheet, "statuses": PickupStatus.choices,
         "error": errors or None, "failed": failed, "posted": request.POST if failed else None,

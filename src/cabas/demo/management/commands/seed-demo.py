@@ -34,6 +34,7 @@ from cabas.demo.memberships import seed_memberships
 from cabas.demo.news import seed_news
 from cabas.demo.money import SOLIDARITY_EMAIL, TREASURER_EMAIL, seed_money, seed_solidarity
 from cabas.demo.partnerships import PRODUCER_EMAIL, seed_partnerships
+from cabas.demo.places import delete_places, seed_places
 from cabas.demo.subscriptions import delete_subscription_offers, post_demo_instalments, seed_offers_and_surveys
 from cabas.demo.distribution_day import seed_distribution_day
 from cabas.demo.reception import seed_reception
@@ -474,6 +475,7 @@ class Command(BaseCommand):
                 delete_logistics(club)  # first: a posted transport plan holds its ledger transaction
                 delete_volunteering(club)
                 delete_households(club)
+                delete_places(club)
                 delete_money(club)
                 delete_rhythms(club)
                 cycles = OrderCycle.objects.filter(club=club)
@@ -624,6 +626,8 @@ class Command(BaseCommand):
         seed_money(club=club, older=older, past=past, coordinator=coordinator, password=encoded, rng=rng, today=today)
         # The producers' yearly fee posted, and an invitation waiting in a household.
         seed_households(club=club, featured=featured, coordinator=coordinator, today=today)
+        # Vitré's second pickup place, chosen by a few of its households (the member logins' among them)
+        seed_places(club, featured)
         seed_depot_money(club=club, cycle=past, coordinator=coordinator, rng=rng, today=today)
         seed_logistics(club, past)  # sites, vehicles and a transport plan in each scheme
         seed_reception(club)  # the delivery checked at one depot, one product short
