@@ -24,6 +24,7 @@ from cabas.distribution.models import Distribution, ProducerSheet
 from cabas.members.models import Club, Group, Household
 from cabas.members.permissions import access_for
 from cabas.members.services import planned_days
+from cabas.members.words import words_for
 from cabas.ordering.models import Allocation, Offer, Order, OrderCycle, OrderLine, OrderSummary, Rationing
 from cabas.flows import close_cycle, open_cycle, record_deliveries
 from cabas.flows.closing import priority_households
@@ -62,7 +63,8 @@ def cycle_list(request):
         if access.coordinated_group_ids else []
     return render(request, "web/ordering/cycle_list.html", {
         "cycles": [(c, c.status(now)) for c in cycles], "can_open": True,  # a coordinator opens one for their groups
-        "clubs": clubs, "own_groups": own_groups,
+        "clubs": [(club, words_for(club)) for club in clubs],  # each club's line in its own words
+        "own_groups": own_groups,
     })
 
 
