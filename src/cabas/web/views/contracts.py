@@ -103,6 +103,13 @@ def producer_choice(club: Club, producer_id) -> Producer | None:
     return Producer.objects.filter(pk=int(raw), club=club).first()
 
 
+def choose_producer_page(request, club, *, title: str, back: str):
+    """The first step of a new contract or offer: which of the club's producers it is with."""
+    producers = list(Producer.objects.filter(club=club).order_by("name"))
+    return render(request, "web/contracts/choose_producer.html", {
+        "club": club, "producers": producers, "title": title, "back": back})
+
+
 # --- solidarity contracts -----------------------------------------------------------------------------------
 
 class ContractForm(ServiceErrors, forms.Form):
@@ -196,9 +203,7 @@ def contract_create(request, club_id: int):
     club = club_for_coordinators(request, club_id)
     producer = producer_choice(club, request.GET.get("producteur"))
     if producer is None:
-        producers = list(Producer.objects.filter(club=club).order_by("name"))
-        return render(request, "web/contracts/choose_producer.html", {
-            "club": club, "producers": producers, "title": _("New solidarity contract"), "back": "contracts"})
+        return choose_producer_page(request, club, title=_("New solidarity contract"), back="contracts")
     return contract_page(request, club, producer, None)
 
 
@@ -388,9 +393,7 @@ def subscription_offer_create(request, club_id: int):
     club = club_for_coordinators(request, club_id)
     producer = producer_choice(club, request.GET.get("producteur"))
     if producer is None:
-        producers = list(Producer.objects.filter(club=club).order_by("name"))
-        return render(request, "web/contracts/choose_producer.html", {
-            "club": club, "producers": producers, "title": _("New subscription offer"), "back": "subscription-offers"})
+        return choose_producer_page(request, club, title=_("New subscription offer"), back="subscription-offers")
     return offer_page(request, club, producer, None)
 
 

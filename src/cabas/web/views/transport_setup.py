@@ -185,6 +185,33 @@ def transport_settings(request, club_id: int):
     return _form_page(request, club, form, title=_("Transport settings"), back=club.pk)
 
 
+def _edit(request, club, form, *, save, saved: str, title: str, delete_url=None):
+    """A site's or a vehicle's form: saved (back to the set-up page with ``saved``), or shown again with what is
+    wrong (400), or shown."""
+    if request.method == "POST":
+        if _saved(request, club, form, save, saved):
+            return redirect("transport-setup", club.pk)
+        return _form_page(request, club, form, title=title, back=club.pk, delete_url=delete_url, status=400)
+    return _form_page(request, club, form, title=title, back=club.pk, delete_url=delete_url)
+
+
+def _delete(request, club, obj, *, delete, edit_url: str, deleted: str):
+    try:
+        delete(obj, club=club)
+    except ActionError as error:
+        flash_errors(request, error)
+        return redirect(edit_url, club.pk, obj.pk)
+    messages.success(request, deleted % {"name": obj.name})
+    return redirect("transport-setup", club.pk)
+
+
+def _of_club(model, club, pk):
+    obj = model.objects.filter(pk=pk, club=club).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def site_create(request, club_id: int):
@@ -192,47 +219,25 @@ def site_create(request, club_id: int):
     kind = request.GET.get("kind")
     initial = {"kind": kind} if kind in SiteKind.values else {}
     form = SiteForm(request.POST or None, instance=Site(), club=club, initial=initial)
-    if request.method == "POST":
-        if _saved(request, club, form, setup.save_site, _("The site is added.")):
-            return redirect("transport-setup", club.pk)
-        return _form_page(request, club, form, title=_("A new site"), back=club.pk, status=400)
-    return _form_page(request, club, form, title=_("A new site"), back=club.pk)
-
-
-def _site(club, site_id) -> Site:
-    site = Site.objects.filter(pk=site_id, club=club).first()
-    if site is None:
-        raise Http404
-    return site
+    return _edit(request, club, form, save=setup.save_site, saved=_("The site is added."), title=_("A new site"))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def site_edit(request, club_id: int, site_id: int):
     club = club_for_setup(request, club_id)
-    site = _site(club, site_id)
-    form = SiteForm(request.POST or None, instance=site, club=club)
-    title = _("Site: %(name)s") % {"name": site.name}
-    delete_url = ("site-delete", site.pk)
-    if request.method == "POST":
-        if _saved(request, club, form, setup.save_site, _("The site is saved.")):
-            return redirect("transport-setup", club.pk)
-        return _form_page(request, club, form, title=title, back=club.pk, delete_url=delete_url, status=400)
-    return _form_page(request, club, form, title=title, back=club.pk, delete_url=delete_url)
+    site = _of_club(Site, club, site_id)
+    return _edit(request, club, SiteForm(request.POST or None, instance=site, club=club), save=setup.save_site,
+                 saved=_("The site is saved."), title=_("Site: %(name)s") % {"name": site.name},
+                 delete_url=("site-delete", site.pk))
 
 
 @login_required
 @require_POST
 def site_delete(request, club_id: int, site_id: int):
     club = club_for_setup(request, club_id)
-    site = _site(club, site_id)
-    try:
-        setup.delete_site(site, club=club)
-    except ActionError as error:
-        flash_errors(request, error)
-        return redirect("site-edit", club.pk, site.pk)
-    messages.success(request, _("The site %(name)s is deleted.") % {"name": site.name})
-    return redirect("transport-setup", club.pk)
+    return _delete(request, club, _of_club(Site, club, site_id), delete=setup.delete_site, edit_url="site-edit",
+                   deleted=_("The site %(name)s is deleted."))
 
 
 @login_required
@@ -240,47 +245,25 @@ def site_delete(request, club_id: int, site_id: int):
 def vehicle_create(request, club_id: int):
     club = club_for_setup(request, club_id)
     form = VehicleForm(request.POST or None, instance=Vehicle(), club=club)
-    if request.method == "POST":
-        if _saved(request, club, form, setup.save_vehicle, _("The vehicle is added.")):
-            return redirect("transport-setup", club.pk)
-        return _form_page(request, club, form, title=_("A new vehicle"), back=club.pk, status=400)
-    return _form_page(request, club, form, title=_("A new vehicle"), back=club.pk)
-
-
-def _vehicle(club, vehicle_id) -> Vehicle:
-    vehicle = Vehicle.objects.filter(pk=vehicle_id, club=club).first()
-    if vehicle is None:
-        raise Http404
-    return vehicle
+    return _edit(request, club, form, save=setup.save_vehicle, saved=_("The vehicle is added."), title=_("A new vehicle"))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def vehicle_edit(request, club_id: int, vehicle_id: int):
     club = club_for_setup(request, club_id)
-    vehicle = _vehicle(club, vehicle_id)
-    form = VehicleForm(request.POST or None, instance=vehicle, club=club)
-    title = _("Vehicle: %(name)s") % {"name": vehicle.name}
-    delete_url = ("vehicle-delete", vehicle.pk)
-    if request.method == "POST":
-        if _saved(request, club, form, setup.save_vehicle, _("The vehicle is saved.")):
-            return redirect("transport-setup", club.pk)
-        return _form_page(request, club, form, title=title, back=club.pk, delete_url=delete_url, status=400)
-    return _form_page(request, club, form, title=title, back=club.pk, delete_url=delete_url)
+    vehicle = _of_club(Vehicle, club, vehicle_id)
+    return _edit(request, club, VehicleForm(request.POST or None, instance=vehicle, club=club), save=setup.save_vehicle,
+                 saved=_("The vehicle is saved."), title=_("Vehicle: %(name)s") % {"name": vehicle.name},
+                 delete_url=("vehicle-delete", vehicle.pk))
 
 
 @login_required
 @require_POST
 def vehicle_delete(request, club_id: int, vehicle_id: int):
     club = club_for_setup(request, club_id)
-    vehicle = _vehicle(club, vehicle_id)
-    try:
-        setup.delete_vehicle(vehicle, club=club)
-    except ActionError as error:
-        flash_errors(request, error)
-        return redirect("vehicle-edit", club.pk, vehicle.pk)
-    messages.success(request, _("The vehicle %(name)s is deleted.") % {"name": vehicle.name})
-    return redirect("transport-setup", club.pk)
+    return _delete(request, club, _of_club(Vehicle, club, vehicle_id), delete=setup.delete_vehicle,
+                   edit_url="vehicle-edit", deleted=_("The vehicle %(name)s is deleted."))
 
 
 @login_required
