@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cabas.catalog.models import Producer, ProducerAccount
 from cabas.distribution.models import Distribution, ProducerSheet
+from cabas.members.models import Club, Household
 from cabas.members.permissions import Access, access_for
 from cabas.ordering.models import Order, OrderCycle
 
@@ -143,3 +144,41 @@ def distribution_for_producer_list(request, cycle_id: int, group_id: int, produc
         raise Http404
     use_club(request, distribution.cycle.club)
     return distribution, producer
+
+
+# --- a club's pages: 403 for the club's own people, 404 for everyone else ------------------------------------
+
+
+def own_group(request) -> tuple[int | None, int | None]:
+    """(group id, club id) of the user's household, or (None, None)."""
+    if request.user.household_id is None:
+        return None, None
+    row = Household.objects.filter(pk=request.user.household_id).values_list("group_id", "group__club_id").first()
+    return row or (None, None)
+
+
+def relates_to_club(request, access: Access, club_id: int) -> bool:
+    """Whether the user is someone of the club: a member of one of its groups or a role in it."""
+    return (access.sees_club(club_id) or club_id in access.treasurer_club_ids or club_id in access.solidarity_club_ids
+            or own_group(request)[1] == club_id)
+
+
+def refuse(request, access: Access, club_id: int, message: str):
+    """403 with ``message`` for someone of the club, who knows these pages exist; 404 for the others (another
+    club's people): a club's pages are not revealed outside it."""
+    if relates_to_club(request, access, club_id):
+        raise PermissionDenied(message)
+    raise Http404
+
+
+def club_for(request, club_id: int, *, allowed, refusal: str) -> Club:
+    """The club of a page whose use ``allowed(access, club_id)`` grants (its coordinators, its treasurers…); for
+    the club's other people 403 with ``refusal``, for anyone else 404. The page speaks in the club's words."""
+    access = access_for(request.user)
+    club = Club.objects.filter(pk=club_id).first()
+    if club is None:
+        raise Http404
+    if not allowed(access, club.pk):
+        refuse(request, access, club.pk, refusal)
+    use_club(request, club)
+    return club

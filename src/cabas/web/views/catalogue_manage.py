@@ -37,11 +37,12 @@ from cabas.core.formatting import format_money
 from cabas.core.ids import parse_id
 from cabas.core.numbers import parse_decimal
 from cabas.members.models import Club
-from cabas.members.permissions import access_for
+from cabas.members.permissions import Access, access_for
 from cabas.ordering.models import Offer
 
+from ..access import club_for, refuse
 from ..forms import DateTimeInput
-from .volunteering_club import ServiceErrors, date_field, refuse
+from .volunteering_club import ServiceErrors, date_field
 
 OFFSETS = {"up": -1, "down": 1}
 
@@ -238,13 +239,8 @@ class InviteForm(ServiceErrors, forms.Form):
 
 def club_for_catalogue(request, club_id: int) -> Club:
     """A club whose catalogue the user keeps: its coordinators (others of the club: 403; the rest: 404)."""
-    access = access_for(request.user)
-    club = Club.objects.filter(pk=club_id).first()
-    if club is None:
-        raise Http404
-    if not access.coordinates_club(club.pk):
-        refuse(request, access, club.pk, _("Only the club's coordinators keep its catalogue."))
-    return club
+    return club_for(request, club_id, allowed=Access.coordinates_club,
+                    refusal=_("Only the club's coordinators keep its catalogue."))
 
 
 def may_edit_producer(request, producer: Producer) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -15,12 +14,11 @@ from django.views.decorators.http import require_http_methods
 
 from cabas.core.errors import ActionError
 from cabas.members.models import Club
-from cabas.members.permissions import access_for
+from cabas.members.permissions import Access
 from cabas.members.services import CLUB_SETTINGS, update_club_settings
 from cabas.members.words import words_for
 
-from ..context_processors import use_club
-from .volunteering_club import refuse
+from ..access import club_for
 
 
 class ClubSettingsForm(forms.ModelForm):
@@ -44,20 +42,14 @@ EXAMPLES = ("Aucun foyer dans %(this_group)s.", "Les autres %(groups)s du club",
 
 def club_for_settings(request, club_id: int) -> Club:
     """The club, for its coordinators; 403 for the club's other people, 404 for everyone else."""
-    access = access_for(request.user)
-    club = Club.objects.filter(pk=club_id).first()
-    if club is None:
-        raise Http404
-    if not access.coordinates_club(club.pk):
-        refuse(request, access, club.pk, _("Only the club's coordinators change its settings."))
-    return club
+    return club_for(request, club_id, allowed=Access.coordinates_club,
+                    refusal=_("Only the club's coordinators change its settings."))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def club_settings(request, club_id: int):
     club = club_for_settings(request, club_id)
-    use_club(request, club)
     form = ClubSettingsForm(instance=club)
     status = 200
     if request.method == "POST":

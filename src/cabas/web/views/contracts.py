@@ -37,12 +37,11 @@ from cabas.core.formatting import format_money, format_quantity
 from cabas.core.validators import read_iso_date
 from cabas.flows import decide_cost_sheet
 from cabas.members.models import Club, Group, Household
-from cabas.members.permissions import access_for
+from cabas.members.permissions import Access, access_for
 
-from ..access import require_club_coordinator
+from ..access import club_for, relates_to_club, require_club_coordinator
 from ..context_processors import use_club
 from ..feedback import flash_errors
-from .news import relates_to_club
 from .producers import COMPONENT_LABELS
 from .volunteering_club import ServiceErrors, date_field
 
@@ -59,15 +58,7 @@ def club_for_coordination(request, club_id: int) -> Club:
 
 def club_for_coordinators(request, club_id: int) -> Club:
     """The club, for its coordinators; 403 for someone of the club, 404 for the others (another club's)."""
-    access = access_for(request.user)
-    club = Club.objects.filter(pk=club_id).first()
-    if club is None:
-        raise Http404
-    if not access.coordinates_club(club.pk):
-        if relates_to_club(request, access, club.pk):
-            raise PermissionDenied(_("Only the club's coordinators can do this."))
-        raise Http404
-    return club
+    return club_for(request, club_id, allowed=Access.coordinates_club, refusal=_("Only the club's coordinators can do this."))
 
 
 def object_for_coordinators(request, queryset, pk: int):

@@ -16,11 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas.catalog.models import Producer
 from cabas.core.errors import ActionError
-from cabas.members.models import Club, Group, Household
+from cabas.members.models import Club, Group
 from cabas.members.permissions import Access, access_for
 from cabas.news.models import NewsItem
 from cabas.news.services import FIELDS, delete_news, post_news, update_news
 
+from ..access import own_group, relates_to_club
 from ..context_processors import page_words
 
 LIST_COUNT = 30
@@ -34,20 +35,6 @@ def may_edit(access: Access, item: NewsItem) -> bool:
     if item.group_id is None:
         return access.coordinates_club(item.club_id)
     return access.coordinates_group(item.group_id, item.club_id)
-
-
-def own_group(request) -> tuple[int | None, int | None]:
-    """(group id, club id) of the user's household, or (None, None)."""
-    if request.user.household_id is None:
-        return None, None
-    row = Household.objects.filter(pk=request.user.household_id).values_list("group_id", "group__club_id").first()
-    return row or (None, None)
-
-
-def relates_to_club(request, access: Access, club_id: int) -> bool:
-    """Whether the club's news are visible to the user: a member of one of its groups or a role in it."""
-    return (access.sees_club(club_id) or club_id in access.treasurer_club_ids or club_id in access.solidarity_club_ids
-            or own_group(request)[1] == club_id)
 
 
 def refuse(request, access: Access, *, club_id: int, group_id: int | None):

@@ -7,8 +7,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,9 +20,9 @@ from cabas.core.formatting import format_money
 from cabas.finance import producer_fees
 from cabas.members import services as members
 from cabas.members.models import Club
-from cabas.members.permissions import access_for
+from cabas.members.permissions import Access
 
-from .news import relates_to_club
+from ..access import club_for
 from .volunteering_club import ServiceErrors
 
 
@@ -50,15 +48,8 @@ class PostForm(ServiceErrors, forms.Form):
 def club_for_fees(request, club_id: int) -> Club:
     """The club, for its treasurers and coordinators; a member or group coordinator of the club: 403; another
     club: 404."""
-    access = access_for(request.user)
-    club = Club.objects.filter(pk=club_id).first()
-    if club is None:
-        raise Http404
-    if not access.handles_money(club.pk):
-        if relates_to_club(request, access, club.pk):
-            raise PermissionDenied(_("Only the club's treasurers and coordinators handle its money."))
-        raise Http404
-    return club
+    return club_for(request, club_id, allowed=Access.handles_money,
+                    refusal=_("Only the club's treasurers and coordinators handle its money."))
 
 
 @login_required

@@ -25,6 +25,7 @@ from cabas.members.services import (
 from cabas.ordering.models import OrderCycle, RecurringCycle
 from cabas.ordering.services import RecurringValues, save_recurring_cycle
 
+from ..access import club_for
 from ..context_processors import use_club
 from ..forms import GroupDetailsForm, GroupRhythmForm, RecurringCycleForm
 from .coordination import coordinator_required, openable_groups
@@ -109,15 +110,9 @@ def group_rhythm(request, group_id: int):
 
 
 def club_for_groups(request, club_id: int) -> Club:
-    """The club whose groups the user creates: its coordinators (its group coordinators: 403; others: 404)."""
-    access = access_for(request.user)
-    club = Club.objects.filter(pk=club_id).first()
-    if club is None or not access.sees_club(club.pk):
-        raise Http404
-    if not access.coordinates_club(club.pk):
-        raise PermissionDenied(_("Only the club's coordinators create new ones."))
-    use_club(request, club)
-    return club
+    """The club whose groups the user creates: its coordinators (the club's other people: 403; others: 404)."""
+    return club_for(request, club_id, allowed=Access.coordinates_club,
+                    refusal=_("Only the club's coordinators create new ones."))
 
 
 @login_required

@@ -13,7 +13,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,13 +22,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cabas.catalog.models import Category, Producer
 from cabas.core.errors import ActionError
 from cabas.members.models import Club, Group
-from cabas.members.permissions import access_for
+from cabas.members.permissions import Access
 from cabas.logistics import setup
 from cabas.logistics.models import ChilledCategory, LogisticsSettings, Site, SiteKind, Vehicle
 from cabas.logistics.services import settings_for
 
+from ..access import club_for
 from ..feedback import flash_errors
-from .news import relates_to_club
 from .volunteering_club import ServiceErrors, TimeInput
 
 SETTINGS_FIELDSETS = [
@@ -117,15 +116,8 @@ class ChilledForm(ServiceErrors, forms.Form):
 def club_for_setup(request, club_id: int) -> Club:
     """The club, for its coordinators; a member, a treasurer or a group's coordinator of the club: 403; anyone else
     (another club): 404."""
-    access = access_for(request.user)
-    club = Club.objects.filter(pk=club_id).first()
-    if club is None:
-        raise Http404
-    if not access.coordinates_club(club.pk):
-        if relates_to_club(request, access, club.pk):
-            raise PermissionDenied(_("Only the club's coordinators set up its places and transport."))
-        raise Http404
-    return club
+    return club_for(request, club_id, allowed=Access.coordinates_club,
+                    refusal=_("Only the club's coordinators set up its places and transport."))
 
 
 def _categories(club_id: int):

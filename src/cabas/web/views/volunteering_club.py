@@ -35,9 +35,9 @@ from cabas.volunteering import club as club_setup
 from cabas.volunteering import planning
 from cabas.volunteering.models import DriverRota, Shift, Signup, TargetAdjustment, TaskCategory, TaskKind
 
+from ..access import club_for, refuse
 from ..context_processors import use_club
 from ..forms import DateInput
-from .news import relates_to_club
 from .producer_account import account_of
 
 CALENDAR_WEEKS = 8
@@ -298,23 +298,8 @@ def rota_days(first: datetime.date, last: datetime.date, weekday: int, every: in
 
 # --- who may see what ---------------------------------------------------------------------------------------
 
-def refuse(request, access: Access, club_id: int, message: str):
-    """403 for someone of the club (a member, a group's coordinator), who knows these pages exist; 404 for the
-    others (another club's coordinators and members)."""
-    if relates_to_club(request, access, club_id):
-        raise PermissionDenied(message)
-    raise Http404
-
-
 def club_for_coordinators(request, club_id: int) -> Club:
-    access = access_for(request.user)
-    club = Club.objects.filter(pk=club_id).first()
-    if club is None:
-        raise Http404
-    if not access.coordinates_club(club.pk):
-        refuse(request, access, club.pk, _("Only the club's coordinators can do this."))
-    use_club(request, club)
-    return club
+    return club_for(request, club_id, allowed=Access.coordinates_club, refusal=_("Only the club's coordinators can do this."))
 
 
 def optional_url(name: str, *args) -> str | None:
