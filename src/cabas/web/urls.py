@@ -15,7 +15,7 @@ from .views import news
 from .views import notifications
 from .views import calendars
 from .views import volunteering, volunteering_club
-from .views import catalogue_manage, club_settings, household, places, producer_fees, rhythm, transport_setup
+from .views import catalogue_manage, club_settings, household, money_settings, places, producer_fees, rhythm, transport_setup
 
 
 class IdConverter:
@@ -106,6 +106,8 @@ urlpatterns = [
     path("compte/contribution/", solidarity.pledge, name="pledge"),
     path("tresorerie/", money.treasury_home, name="treasury-home"),
     path("tresorerie/clubs/<id:club_id>/", money.treasury, name="treasury"),
+    path("tresorerie/clubs/<id:club_id>/reglages/", money_settings.money_settings, name="money-settings"),
+    path("solidarite/clubs/<id:club_id>/tarifs/", money_settings.tariff_save, name="tariff-save"),
     path("tresorerie/clubs/<id:club_id>/paiements/", money.payment_create, name="payment-create"),
     path("tresorerie/clubs/<id:club_id>/fonds/", money.fund_receive, name="fund-receive"),
     path("tresorerie/clubs/<id:club_id>/fonds/garantie/", money.guarantee_payout, name="guarantee-payout"),
