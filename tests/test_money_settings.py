@@ -62,7 +62,9 @@ def test_the_solidarity_referent_adds_and_changes_tariffs(world, login, referent
     assert "Le club a déjà un tarif de ce nom." in page
     page = client.post(url, {"name": "Gratuit", "discount_rate": "100"}, follow=True).content.decode()
     assert "Gratuit" not in page.split("tariff-categories")[-1] and TariffCategory.objects.count() == 1
-    assert "Solidaire −40 %" in client.get(reverse("tariffs", args=[world.club.pk])).content.decode()
+    page = client.get(reverse("tariffs", args=[world.club.pk])).content.decode()
+    assert "<title>Tarifs solidaires · Cabas</title>" in page
+    assert page.count('id="tariff-categories"') == 1 and 'value="Solidaire −40 %"' in page
 
 
 def test_tariffs_stay_with_the_solidarity_referents(world, login, referent):

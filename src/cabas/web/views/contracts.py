@@ -94,8 +94,12 @@ def producer_choice(club: Club, producer_id) -> Producer | None:
     return Producer.objects.filter(pk=int(raw), club=club).first()
 
 
-def choose_producer_page(request, club, *, title: str, back: str):
-    """The first step of a new contract or offer: which of the club's producers it is with."""
+def new_with_producer(request, club_id: int, page, *, title: str, back: str):
+    """A new contract or offer: first which of the club's producers it is with (?producteur=), then ``page``."""
+    club = club_for_coordinators(request, club_id)
+    producer = producer_choice(club, request.GET.get("producteur"))
+    if producer is not None:
+        return page(request, club, producer, None)
     producers = list(Producer.objects.filter(club=club).order_by("name"))
     return render(request, "web/contracts/choose_producer.html", {
         "club": club, "producers": producers, "title": title, "back": back})
@@ -191,11 +195,7 @@ def contract_page(request, club: Club, producer: Producer, contract: Contract | 
 @require_http_methods(["GET", "POST"])
 def contract_create(request, club_id: int):
     """A new contract: first its producer (?producteur=), then its terms and its products' agreed prices."""
-    club = club_for_coordinators(request, club_id)
-    producer = producer_choice(club, request.GET.get("producteur"))
-    if producer is None:
-        return choose_producer_page(request, club, title=_("New solidarity contract"), back="contracts")
-    return contract_page(request, club, producer, None)
+    return new_with_producer(request, club_id, contract_page, title=_("New solidarity contract"), back="contracts")
 
 
 @login_required
@@ -381,11 +381,7 @@ def offer_page(request, club: Club, producer: Producer, offer: SubscriptionOffer
 @login_required
 @require_http_methods(["GET", "POST"])
 def subscription_offer_create(request, club_id: int):
-    club = club_for_coordinators(request, club_id)
-    producer = producer_choice(club, request.GET.get("producteur"))
-    if producer is None:
-        return choose_producer_page(request, club, title=_("New subscription offer"), back="subscription-offers")
-    return offer_page(request, club, producer, None)
+    return new_with_producer(request, club_id, offer_page, title=_("New subscription offer"), back="subscription-offers")
 
 
 @login_required
