@@ -49,7 +49,7 @@ lint: install
 	$(BIN)/lint-imports --no-cache
 
 messages: install
-	cd src/cabas && DEBUG=1 ../../$(BIN)/cabas makemessages -l fr --no-obsolete && DEBUG=1 ../../$(BIN)/cabas compilemessages
+	cd src/cabas && DEBUG=1 ../../$(BIN)/cabas makemessages -l fr -l nl --no-obsolete && DEBUG=1 ../../$(BIN)/cabas compilemessages
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cabas.api.api import api
+from cabas.web.views.language import set_language
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("api/", api.urls),
     path("", include("cabas.web.urls")),
 ]

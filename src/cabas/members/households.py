@@ -29,11 +29,12 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from cabas.core.errors import ActionError
+from cabas.core.i18n import language_of
 from cabas.core.tasks import enqueue_on_commit
 
 from .models import Household, HouseholdInvitation, User
@@ -202,18 +203,19 @@ def send_invitation(invitation_id: int) -> int:
                   .filter(pk=invitation_id, accepted_at__isnull=True, cancelled_at__isnull=True).first())
     if invitation is None or invitation.expires_at <= timezone.now():
         return 0
-    inviter = invitation.invited_by.get_short_name() if invitation.invited_by else _("A member")
-    body = _("Hello %(name)s,\n\n%(inviter)s invites you into the household %(household)s of %(group)s, to order, "
-             "pay and take part together on Cabas. Choose your password here (the link works once, until "
-             "%(date)s):\n%(link)s\n\nIf you do not know this person, ignore this e-mail: no account is made "
-             "without you.\n\nThe coordination team") % {
-        "name": invitation.first_name, "inviter": inviter, "household": invitation.household.name,
-        "group": invitation.household.group.name,
-        "date": formats.date_format(timezone.localtime(invitation.expires_at), "SHORT_DATE_FORMAT"),
-        "link": settings.SITE_URL + invitation_link(invitation)}
-    subject = _("%(inviter)s invites you into the household %(household)s") % {
-        "inviter": inviter, "household": invitation.household.name}
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    with translation.override(language_of(invitation.invited_by.language if invitation.invited_by else "")):  # in the language they chose
+        inviter = invitation.invited_by.get_short_name() if invitation.invited_by else _("A member")
+        body = _("Hello %(name)s,\n\n%(inviter)s invites you into the household %(household)s of %(group)s, to order, "
+                 "pay and take part together on Cabas. Choose your password here (the link works once, until "
+                 "%(date)s):\n%(link)s\n\nIf you do not know this person, ignore this e-mail: no account is made "
+                 "without you.\n\nThe coordination team") % {
+            "name": invitation.first_name, "inviter": inviter, "household": invitation.household.name,
+            "group": invitation.household.group.name,
+            "date": formats.date_format(timezone.localtime(invitation.expires_at), "SHORT_DATE_FORMAT"),
+            "link": settings.SITE_URL + invitation_link(invitation)}
+        subject = _("%(inviter)s invites you into the household %(household)s") % {
+            "inviter": inviter, "household": invitation.household.name}
+        return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
 
 
 # --- leaving ----------------------------------------------------------------------------------------------

@@ -249,6 +249,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff (admin access)"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # the interface's and e-mails' language this person chose (a code of settings.LANGUAGES); blank: the club's
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
 
     objects = UserManager()
 
@@ -359,6 +361,7 @@ class MembershipApplication(models.Model):
     message = models.TextField(_("message"), blank=True, max_length=2000)
     status = models.CharField(_("status"), max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.WAITING)
     applied_at = models.DateTimeField(_("applied"), default=timezone.now)
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")  # the applicant's, for e-mails
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     household = models.ForeignKey(Household, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count, F, Max, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from cabas.core.errors import ActionError
+from cabas.core.i18n import language_codes, language_of
 from cabas.core.formatting import format_money
 from cabas.core.mail import queue_email
 from cabas.core.tasks import enqueue_on_commit
@@ -106,7 +107,9 @@ def apply(*, group: Group, data: dict, now: datetime.datetime | None = None) -> 
     if MembershipApplication.objects.filter(group__club_id=group.club_id, email=fields["email"],
                                             status=ApplicationStatus.WAITING).exists():
         raise ActionError(field_errors={"email": _("An application with this address is already waiting.")})
-    application = MembershipApplication.objects.create(group=group, applied_at=now, **fields)
+    language = translation.get_language()  # the language they applied in: their e-mails speak it
+    application = MembershipApplication.objects.create(group=group, applied_at=now, **fields,
+                                                       language=language if language in language_codes() else "")
     everyone = places(group.club_id)
     chosen = next(p for p in everyone if p.group == group.pk)
     full = chosen.capacity is not None and chosen.members >= chosen.capacity
@@ -157,7 +160,8 @@ def approve(*, group: Group, application_id: int, by_user=None, paid_by_fund: bo
                             "administration instead."))
     household = Household.objects.create(group=group, name=application.household_name)
     user = User.objects.create_user(email=application.email, household=household, first_name=application.first_name,
-                                    last_name=application.last_name)  # no password yet: chosen from the e-mail
+                                    last_name=application.last_name, language=application.language)
+    # no password yet: chosen from the e-mail, in the language they applied in
     membership = start_membership(household=household, group=group, starts_on=today, paid_by_fund=paid_by_fund)
     MembershipApplication.objects.filter(pk=application.pk).update(
         status=ApplicationStatus.APPROVED, decided_at=timezone.now(), decided_by=by_user, household=household)
@@ -179,10 +183,11 @@ def send_welcome(user_id: int, group_id: int) -> int:
     group = Group.objects.filter(pk=group_id).first()
     if user is None or group is None:
         return 0
-    body = _("Hello %(name)s,\n\nWelcome to %(group)s! Choose your password here to order with your household:\n"
-             "%(link)s\n\nThe coordination team") % {"name": user.first_name, "group": group.name,
-                                                      "link": settings.SITE_URL + password_link(user)}
-    return send_mail(_("Welcome to %(group)s") % {"group": group.name}, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    with translation.override(language_of(user.language)):  # in the language they chose
+        body = _("Hello %(name)s,\n\nWelcome to %(group)s! Choose your password here to order with your household:\n"
+                 "%(link)s\n\nThe coordination team") % {"name": user.first_name, "group": group.name,
+                                                          "link": settings.SITE_URL + password_link(user)}
+        return send_mail(_("Welcome to %(group)s") % {"group": group.name}, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
 @task()
@@ -191,11 +196,12 @@ def send_password_reset(user_id: int) -> int:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return 0
-    body = _("Hello %(name)s,\n\nSomeone asked to choose a new password for your Cabas account. If it was you, follow "
-             "this link within three days:\n%(link)s\n\nIf it was not you, ignore this e-mail: your password has not "
-             "changed.\n\nThe coordination team") % {"name": user.first_name or user.email,
-                                                      "link": settings.SITE_URL + password_link(user)}
-    return send_mail(_("Choose a new password"), body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    with translation.override(language_of(user.language)):  # in the language they chose
+        body = _("Hello %(name)s,\n\nSomeone asked to choose a new password for your Cabas account. If it was you, follow "
+                 "this link within three days:\n%(link)s\n\nIf it was not you, ignore this e-mail: your password has not "
+                 "changed.\n\nThe coordination team") % {"name": user.first_name or user.email,
+                                                          "link": settings.SITE_URL + password_link(user)}
+        return send_mail(_("Choose a new password"), body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
 @transaction.atomic

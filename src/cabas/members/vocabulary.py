@@ -27,6 +27,9 @@ _VOWELS = "aàâäeéèêëiîïoôöuùûüyÿœæ"
 _PROPER_NAME = re.compile(r"^[A-ZÀ-ÖØ-Þ0-9][A-ZÀ-ÖØ-Þ0-9&\-. ]*[A-ZÀ-ÖØ-Þ0-9]$")
 ENGLISH_WORDS = {"group": ("group", "groups"), "depot": ("depot", "depots"),
                  "subscription": ("subscription", "subscriptions")}
+# Dutch: the word, its plural, and whether it takes « het » (a neuter noun) rather than « de »
+DUTCH_WORDS = {"group": ("groep", "groepen", False), "depot": ("afhaalpunt", "afhaalpunten", True),
+               "subscription": ("abonnement", "abonnementen", True)}
 FRENCH_DEFAULTS = {"group": ("groupe d'achat", "groupes d'achat"), "depot": ("lieu de dépôt", "lieux de dépôt"),
                    "subscription": ("abonnement", "abonnements")}
 NOUNS = tuple(ENGLISH_WORDS)
@@ -134,17 +137,40 @@ def _english(noun: str, word: Word) -> dict[str, str]:
 
 
 def forms(words: ClubWords, language: str | None) -> dict[str, str]:
-    """Every form of the club's three words in ``language`` (French: the club's words; another: its own words,
-    or the club's proper names)."""
+    """Every form of the club's three words in ``language`` (French: the club's words; Dutch or English: its own
+    words, or the club's proper names)."""
     french = (language or "fr").lower().startswith("fr")
     result: dict[str, str] = {}
     for noun in NOUNS:
         word = words.word(noun)
         if not word.singular.strip():
             word = DEFAULT_WORDS.word(noun)
-        result.update(_french(noun, word) if french else _english(noun, word))
+        if french:
+            result.update(_french(noun, word))
+        elif (language or "").lower().startswith("nl"):
+            result.update(_dutch(noun, word))
+        else:
+            result.update(_english(noun, word))
     result.update({key[0].upper() + key[1:]: value[:1].upper() + value[1:] for key, value in result.items()})
     return result
 
 
 FORM_KEYS = tuple(forms(DEFAULT_WORDS, "fr"))
+
+
+def _dutch(noun: str, word: Word) -> dict[str, str]:
+    """Dutch forms: « de groep », « het afhaalpunt », « dit afhaalpunt »; a proper name (GASAP, AMAP) takes « de »."""
+    if is_proper_name(word.singular):
+        singular, plural, neuter = _typeset(word.singular), _typeset(word.plural_form), False
+    else:
+        singular, plural, neuter = DUTCH_WORDS[noun]
+    the = f"het {singular}" if neuter else f"de {singular}"
+    this = f"dit {singular}" if neuter else f"deze {singular}"
+    return {
+        noun: singular, f"{noun}s": plural, f"a_{noun}": f"een {singular}", f"no_{noun}": f"geen {singular}",
+        f"the_{noun}": the,
+        f"of_the_{noun}": f"van {the}", f"from_the_{noun}": f"van {the}",
+        f"to_the_{noun}": f"naar {the}", f"at_the_{noun}": f"bij {the}",
+        f"this_{noun}": this, f"its_{noun}": f"zijn {singular}", f"the_{noun}s": f"de {plural}",
+        f"of_the_{noun}s": f"van de {plural}", f"to_the_{noun}s": f"naar de {plural}", f"at_the_{noun}s": f"bij de {plural}",
+    }

@@ -3,7 +3,8 @@ of one event's e-mails, each recipient at most once.
 
 Every e-mail has a plain-text part and an HTML one, a link to stop that kind of e-mail (no login needed: a
 signed token) and the ``List-Unsubscribe`` / ``List-Unsubscribe-Post`` headers (RFC 8058), so that mail
-programs offer the same in one click. E-mails are in the installation's language (French first)."""
+programs offer the same in one click. Each e-mail is written in its recipient's language (the one they chose on
+their account, else the club's: French first); subjects are ``Deferred`` messages translated for each."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from cabas.core.i18n import language_of
 from cabas.members.models import User
 
 from .models import MEMBER_KINDS, Kind, NotificationEvent, Preference, SentNotification
@@ -37,6 +39,7 @@ class Recipient:
     first_name: str
     household_id: int | None = None
     group_id: int | None = None
+    language: str = ""  # the person's chosen language (blank: the club's); their e-mails are written in it
     extra: dict = field(default_factory=dict)  # what the kind adds for this person (their group's documents…)
 
 
@@ -104,9 +107,10 @@ def members_of_groups(group_ids: Iterable[int], *, household_ids: Iterable[int] 
                                    is_active=True).exclude(email="")
     if household_ids is not None:
         queryset = queryset.filter(household_id__in=list(household_ids))
-    return [Recipient(user_id=pk, email=email, first_name=first_name, household_id=household_id, group_id=group_id)
-            for pk, email, first_name, household_id, group_id in queryset.order_by("pk").values_list(
-                "pk", "email", "first_name", "household_id", "household__group_id")]
+    return [Recipient(user_id=pk, email=email, first_name=first_name, household_id=household_id, group_id=group_id,
+                      language=language)
+            for pk, email, first_name, household_id, group_id, language in queryset.order_by("pk").values_list(
+                "pk", "email", "first_name", "household_id", "household__group_id", "language")]
 
 
 def coordinators_of(club_id: int, group_ids: Iterable[int]) -> list[Recipient]:
@@ -115,22 +119,23 @@ def coordinators_of(club_id: int, group_ids: Iterable[int]) -> list[Recipient]:
     rows = User.objects.filter(is_active=True).exclude(email="").filter(
         Q(roles__kind="club_coordinator", roles__club_id=club_id)
         | Q(roles__kind="group_coordinator", roles__group_id__in=list(group_ids))
-    ).order_by("pk").values_list("pk", "email", "first_name", "roles__kind", "roles__group_id")
+    ).order_by("pk").values_list("pk", "email", "first_name", "roles__kind", "roles__group_id", "language")
     people: dict[int, Recipient] = {}
-    for pk, email, first_name, kind, group_id in rows:
+    for pk, email, first_name, kind, group_id, language in rows:
         current = people.get(pk)
         if kind == "club_coordinator":
-            people[pk] = Recipient(user_id=pk, email=email, first_name=first_name, group_id=None)
+            people[pk] = Recipient(user_id=pk, email=email, first_name=first_name, group_id=None, language=language)
         elif current is None:
-            people[pk] = Recipient(user_id=pk, email=email, first_name=first_name, group_id=group_id)
+            people[pk] = Recipient(user_id=pk, email=email, first_name=first_name, group_id=group_id, language=language)
     return list(people.values())
 
 
 def money_handlers_of(club_id: int) -> list[Recipient]:
     """The club's treasurers and coordinators (who match bank lines), one query."""
     rows = (User.objects.filter(is_active=True, roles__club_id=club_id, roles__kind__in=["club_coordinator", "treasurer"])
-            .exclude(email="").distinct().order_by("pk").values_list("pk", "email", "first_name"))
-    return [Recipient(user_id=pk, email=email, first_name=first_name, group_id=None) for pk, email, first_name in rows]
+            .exclude(email="").distinct().order_by("pk").values_list("pk", "email", "first_name", "language"))
+    return [Recipient(user_id=pk, email=email, first_name=first_name, group_id=None, language=language)
+            for pk, email, first_name, language in rows]
 
 
 # --- events and delivery ------------------------------------------------------------------------------------
@@ -176,15 +181,17 @@ def deliver(kind: str, event: str, recipients: list[Recipient], context: Render,
                 .values_list("pk", "user_id"))
     sent = 0
     text_template, html_template = get_template(f"{template}.txt"), get_template(f"{template}.html")
-    with translation.override(settings.LANGUAGE_CODE):
-        connection = get_connection()
-        for start in range(0, len(mine), CHUNK):
-            chunk = mine[start:start + CHUNK]
-            messages = [_message(kind, wanted[user_id], context(wanted[user_id]), text_template, html_template)
-                        for _pk, user_id in chunk]
-            connection.send_messages(messages)
-            SentNotification.objects.filter(pk__in=[pk for pk, _user in chunk]).update(sent_at=timezone.now())
-            sent += len(chunk)
+    connection = get_connection()
+    for start in range(0, len(mine), CHUNK):
+        chunk = mine[start:start + CHUNK]
+        messages = []
+        for _pk, user_id in chunk:
+            recipient = wanted[user_id]
+            with translation.override(language_of(recipient.language)):  # each person in their own language
+                messages.append(_message(kind, recipient, context(recipient), text_template, html_template))
+        connection.send_messages(messages)
+        SentNotification.objects.filter(pk__in=[pk for pk, _user in chunk]).update(sent_at=timezone.now())
+        sent += len(chunk)
     NotificationEvent.objects.filter(pk=record.pk).update(done_at=timezone.now(), sent=record.sent + sent)
     return sent
 

@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_noop
 from django_tasks import task
 
 from cabas.core.formatting import format_quantity
+from cabas.core.i18n import Deferred, language_of
 from cabas.core.tasks import enqueue_on_commit
 from cabas.catalog.units import format_quantity_with_unit
 from cabas.distribution.models import DepotReception, Distribution, ReceptionState
@@ -125,7 +126,7 @@ def send_cycle_opened(cycle_id: int) -> int:
     new = [(name, producer) for product_id, name, producer in offers if previous and product_id not in before]
     base = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club), "closes_at": timezone.localtime(cycle.closes_at),
             "offer_count": len(offers), "new": new, "order_url": _url("order", cycle.pk),
-            "subject": _("Orders are open: %(cycle)s") % {"cycle": cycle.name}}
+            "subject": Deferred(gettext_noop("Orders are open: %(cycle)s"), {"cycle": cycle.name})}
     depots = {group_id: _depot(d) for group_id, d in distributions.items()}
     return services.deliver(Kind.CYCLE_OPENED, f"cycle:{cycle.pk}", services.members_of_groups(distributions),
                             lambda r: {**base, "distribution": depots.get(r.group_id), "news": news.get(r.group_id, [])},
@@ -145,8 +146,8 @@ def send_deadline(cycle_id: int) -> int:
     recipients = [r for r in services.members_of_groups(distributions) if r.household_id not in ordered]
     closes_at = timezone.localtime(cycle.closes_at)
     base = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club), "closes_at": closes_at, "order_url": _url("order", cycle.pk),
-            "subject": _("Last call: %(cycle)s closes on %(date)s") % {
-                "cycle": cycle.name, "date": closes_at.strftime("%d/%m %H:%M")}}
+            "subject": Deferred(gettext_noop("Last call: %(cycle)s closes on %(date)s"), {
+                "cycle": cycle.name, "date": closes_at.strftime("%d/%m %H:%M")})}
     return services.deliver(Kind.DEADLINE, f"cycle:{cycle.pk}", recipients, lambda r: base,
                             template="notifications/email/deadline")
 
@@ -180,7 +181,7 @@ def send_threshold(cycle_id: int, day: str) -> int:
     recipients = [r for r in services.members_of_groups(_distributions(cycle.pk)) if set(near) - ordered[r.household_id]]
     base = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club), "order_url": _url("order", cycle.pk),
             "closes_at": timezone.localtime(cycle.closes_at),
-            "subject": _("A little more and it goes ahead: %(cycle)s") % {"cycle": cycle.name}}
+            "subject": Deferred(gettext_noop("A little more and it goes ahead: %(cycle)s"), {"cycle": cycle.name})}
     return services.deliver(
         Kind.THRESHOLD, f"cycle:{cycle.pk}:{day}", recipients,
         lambda r: {**base, "items": [items[pk] for pk in sorted(near) if pk not in ordered[r.household_id]]},
@@ -211,7 +212,7 @@ def send_closing(cycle_id: int) -> int:
     depots = {group_id: _depot(d) for group_id, d in distributions.items()}
     recipients = services.members_of_groups(distributions, household_ids=list(lines))
     base = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club),
-            "subject": _("Your order at closing: %(cycle)s") % {"cycle": cycle.name}}
+            "subject": Deferred(gettext_noop("Your order at closing: %(cycle)s"), {"cycle": cycle.name})}
 
     def context(r):
         own = lines[r.household_id]
@@ -256,9 +257,10 @@ def send_pickup(distribution_id: int) -> int:
 
     def context(r):
         place = places.get(chosen.get(r.household_id)) or depot
-        subject = (_("Tomorrow: your goods at %(depot)s") if place["tomorrow"] else _("Your goods at %(depot)s"))
+        subject = (gettext_noop("Tomorrow: your goods at %(depot)s") if place["tomorrow"]
+                   else gettext_noop("Your goods at %(depot)s"))
         return {**base, "distribution": place, "goods": goods[r.household_id], "containers": containers[r.household_id],
-                "subject": subject % {"depot": place["depot"] or place["group"]}}
+                "subject": Deferred(subject, {"depot": place["depot"] or place["group"]})}
 
     return services.deliver(Kind.PICKUP, f"distribution:{distribution.pk}", recipients, context,
                             template="notifications/email/pickup")
@@ -283,7 +285,7 @@ def send_cycle_closed(cycle_id: int) -> int:
     recipients = services.coordinators_of(cycle.club_id, distributions)
     base = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club), "cycle_url": _url("cycle-detail", cycle.pk),
             "documents_url": _url("cycle-documents", cycle.pk),
-            "subject": _("Cycle closed: %(cycle)s — its documents") % {"cycle": cycle.name}}
+            "subject": Deferred(gettext_noop("Cycle closed: %(cycle)s — its documents"), {"cycle": cycle.name})}
 
     def context(r):
         if r.group_id is None:
@@ -313,15 +315,15 @@ def _waiting(group_id: int) -> list[MembershipApplication]:
                 .order_by("applied_at", "pk"))
 
 
-def _tell_applicant(event: str, application: MembershipApplication, subject: str, template: str, context: dict) -> int:
+def _tell_applicant(event: str, application: MembershipApplication, subject: Deferred, template: str, context: dict) -> int:
     """A transactional e-mail to a person who has no account yet (no preference to honour, nothing to unsubscribe
     from), sent once per event."""
     record = services.event_started(Kind.WAITLIST, event)
     if record is None:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language_of(application.language)):  # the language they applied in
         body = render_to_string(template, {**context, "application": application})
-        sent = send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [application.email])
+        sent = send_mail(str(subject), body, settings.DEFAULT_FROM_EMAIL, [application.email])
     NotificationEvent.objects.filter(pk=record.pk).update(done_at=timezone.now(), sent=sent)
     return sent
 
@@ -337,10 +339,10 @@ def send_application_received(application_id: int) -> int:
     context = {"group": group, "club": group.club.name, "words": words_for(group.club), "position": position, "waiting": len(waiting),
                "members_url": _url("group-members", group.pk)}
     sent = _tell_applicant(f"applicant:{application.pk}", application,
-                           _("Your application to %(group)s") % {"group": group.name},
+                           Deferred(gettext_noop("Your application to %(group)s"), {"group": group.name}),
                            "notifications/email/applicant_received.txt", context)
     coordinators = [r for r in services.coordinators_of(group.club_id, [group.pk])]
-    subject = _("%(group)s: a household asks to join") % {"group": group.name}
+    subject = Deferred(gettext_noop("%(group)s: a household asks to join"), {"group": group.name})
     return sent + services.deliver(Kind.WAITLIST, f"application:{application.pk}", coordinators,
                                    lambda r: {**context, "subject": subject, "application": application},
                                    template="notifications/email/application")
@@ -356,9 +358,9 @@ def send_place_freed(group_id: int, household_id: int) -> int:
     context = {"group": group, "club": group.club.name, "words": words_for(group.club), "waiting": len(waiting), "first": first,
                "members_url": _url("group-members", group.pk)}
     sent = _tell_applicant(f"place:{group_id}:{household_id}", first,
-                           _("A place frees up in %(group)s") % {"group": group.name},
+                           Deferred(gettext_noop("A place frees up in %(group)s"), {"group": group.name}),
                            "notifications/email/applicant_place.txt", context)
-    subject = _("%(group)s: a place frees up, %(count)s waiting") % {"group": group.name, "count": len(waiting)}
+    subject = Deferred(gettext_noop("%(group)s: a place frees up, %(count)s waiting"), {"group": group.name, "count": len(waiting)})
     return sent + services.deliver(Kind.WAITLIST, f"place:{group_id}:{household_id}:coordinators",
                                    services.coordinators_of(group.club_id, [group.pk]),
                                    lambda r: {**context, "subject": subject}, template="notifications/email/place_freed")
@@ -387,7 +389,7 @@ def send_delivery_claim(distribution_id: int, at: str) -> int:
               "received": format_quantity_with_unit(c.received, c.offer.unit), "note": c.note} for c in claims]
     context = {"cycle": cycle, "club": cycle.club.name, "words": words_for(cycle.club), "group": group.name, "claims": lines,
                "reception_url": _url("depot-reception", cycle.pk, group.pk),
-               "subject": _("%(group)s: delivery claim, %(cycle)s") % {"group": group.name, "cycle": cycle.name}}
+               "subject": Deferred(gettext_noop("%(group)s: delivery claim, %(cycle)s"), {"group": group.name, "cycle": cycle.name})}
     return services.deliver(Kind.CLAIM, f"claim:{distribution_id}:{at}", services.coordinators_of(cycle.club_id, [group.pk]),
                             lambda r: context, template="notifications/email/claim")
 
@@ -409,7 +411,7 @@ def send_unmatched(statement_id: int) -> int:
     if not count:
         return 0
     context = {"club": statement.club.name, "words": words_for(statement.club), "count": count, "lines_url": _url("bank-lines", statement.club_id, statement.pk),
-               "subject": _("%(count)s bank lines to match") % {"count": count}}
+               "subject": Deferred(gettext_noop("%(count)s bank lines to match"), {"count": count})}
     return services.deliver(Kind.UNMATCHED, f"statement:{statement.pk}", services.money_handlers_of(statement.club_id),
                             lambda r: context, template="notifications/email/unmatched")
 
@@ -450,7 +452,7 @@ def send_shift_reminder(shift_id: int) -> int:
                   for s in people if s.user.is_active and s.user.email]
     base = {**_shift_context(shift), "shifts_url": _url("shifts"),
             "free": max(0, shift.people_needed - len(people))}
-    base["subject"] = _("Tomorrow: %(title)s at %(time)s") % {"title": shift.title, "time": base["starts"].strftime("%H:%M")}
+    base["subject"] = Deferred(gettext_noop("Tomorrow: %(title)s at %(time)s"), {"title": shift.title, "time": base["starts"].strftime("%H:%M")})
 
     def context(r):
         return {**base, "others": [s.user.first_name or _("a member") for s in people if s.user_id != r.user_id]}
@@ -480,7 +482,7 @@ def send_shift_unfilled(shift_id: int) -> int:
     if shift is None or Signup.objects.filter(shift=shift).exists():
         return 0
     context = {**_shift_context(shift), "shift_url": _url("shift-detail", shift.pk)}
-    context["subject"] = _("No one yet for %(title)s on %(date)s") % {
-        "title": shift.title, "date": context["starts"].strftime("%d/%m")}
+    context["subject"] = Deferred(gettext_noop("No one yet for %(title)s on %(date)s"), {
+        "title": shift.title, "date": context["starts"].strftime("%d/%m")})
     return services.deliver(Kind.SHIFT_UNFILLED, f"shift:{shift.pk}:{context['date'].isoformat()}",
                             shift_coordinators(shift), lambda r: context, template="notifications/email/shift_unfilled")
