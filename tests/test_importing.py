@@ -475,3 +475,16 @@ def test_a_malformed_foodsoft_file_reports_every_row():
     assert [(e.line, e.column) for e in parsed.errors] == [
         (3, "group order unit"), (4, "net price"), (5, "category"), (5, "availability")]
     assert "Schubkarre" in parsed.errors[0].message and "« drei » : ce n'est pas un nombre" in parsed.errors[1].message
+
+
+def test_open_food_network_file_in_the_template_s_own_layout():
+    parsed = parse_catalogue((Path(__file__).parent / "data" / "ofn" / "products.csv").read_bytes(), "products.csv")
+    assert parsed.ok and parsed.format == "ofn"
+    assert [(r.reference, r.name, r.unit, r.unit_price, r.vat_rate, r.pack_size, r.available, r.producer_name)
+            for r in parsed.rows] == [
+        ("OFN-1", "Carottes – Botte 500 g", "kg", D("5.00"), D("5.5"), D("0.5"), True, "Ferme de la Prée"),
+        # items named « douzaine »: 6 dozen at 3,60; on demand (« 1 ») although the stock is OFN's « - »
+        ("OFN-2", "Oeufs", "dozen", D("0.60"), D("5.5"), D("6"), True, "Ferme de la Prée"),
+        ("OFN-3", "Jus de pomme", "l", D("4.00"), D("5.5"), D("0.75"), False, "Ferme de la Prée"),  # 75 cl
+        ("OFN-4", "Radis", "bunch", D("1.20"), D("5.5"), None, True, "Ferme de la Prée"),
+    ]

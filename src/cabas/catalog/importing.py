@@ -315,8 +315,11 @@ NO = {"no", "non", "0", "false", "faux", "unavailable", "indisponible"}
 # Foodsoft writes its translated « Yes » / « No »; its own upload reads "x" as « skip this article ».
 FOODSOFT_YES = {"yes", "oui", "ja", "si", "sí", "1", "true", "vrai", "available", "disponible"}
 FOODSOFT_NO = {"no", "non", "nein", "nee", "0", "false", "faux", "x", "unavailable", "indisponible"}
+# Open Food Network's unit types (app/models/product_import/unit_converter.rb): its imperial ones (oz, lb, gal) are
+# refused, as is mg (no variant of Cabas weighs less than a gram).
 OFN_MEASURES = {"g": ("kg", Decimal("0.001")), "kg": ("kg", Decimal(1)), "t": ("kg", Decimal(1000)),
-                "ml": ("l", Decimal("0.001")), "l": ("l", Decimal(1)), "kl": ("l", Decimal(1000))}
+                "ml": ("l", Decimal("0.001")), "cl": ("l", Decimal("0.01")), "dl": ("l", Decimal("0.1")),
+                "l": ("l", Decimal(1)), "kl": ("l", Decimal(1000))}
 OFN_ITEMS = {"", "items", "item"}
 
 
@@ -670,13 +673,14 @@ def _ofn_row(row: _Row) -> ProductRow | None:
             pack = _plain(units) if units > 1 else None
             row.price_rounding("price", price, unit_price, units, unit)
     else:
-        row.error("unit_type", row.raw("unit_type"), "attendu g, kg, t, ml, l, kl, ou vide pour des articles à "
-                                                     "l'unité.")
+        row.error("unit_type", row.raw("unit_type"), "attendu g, kg, t, ml, cl, dl, l, kl, ou vide pour des "
+                                                     "articles à l'unité.")
     if unit_price is not None and unit_price > LARGEST:
         row.error("price", row.raw("price"), "trop grand.")
     vat = _ofn_vat(row)
-    on_demand = row.boolean("on_demand", blank=False)
-    on_hand = parse_decimal(row.raw("on_hand") or "0")  # the stock may be negative
+    on_demand = row.raw("on_demand") != "-" and row.boolean("on_demand", blank=False)  # « - »: OFN's placeholder
+    stock = row.raw("on_hand")
+    on_hand = parse_decimal(stock if stock not in ("", "-") else "0")  # the stock may be negative
     if on_hand is None:
         row.error("on_hand", row.raw("on_hand"), "ce n'est pas un nombre.")
     description = row.text("description", limit=2000)
