@@ -1,9 +1,9 @@
 """Reading a producer's catalogue file, as plain Python (no Django import: this module is importable
 without settings).
 
-Three formats, told apart by their header row: Cabas' own, Foodsoft's article list and Open Food
-Network's product import template. CSV (UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252;
-separated by ``;``, ``,`` or tabs) or XLSX (the first sheet). Every row is checked and every problem
+Three formats: Cabas' own and Open Food Network's product import template, told by their header row, and
+Foodsoft's article list, told by its shape (it is read by position, its header in any language). CSV (UTF-8
+with or without BOM, UTF-16 with BOM, else Windows-1252; separated by ``;``, ``,`` or tabs) or XLSX (the first sheet). Every row is checked and every problem
 reported with its line, its column and a message in French for the coordinator; the caller imports
 nothing unless the whole file is valid. docs/import.md has the column-by-column mapping.
 """
