@@ -165,7 +165,7 @@ def test_foodsoft_availability(written, available):
 @pytest.mark.parametrize("cells, column, word", [
     ("Yes;A;Pain;;;;;;;brouette;1;;5,5;;;Pain;;;", "group order unit", "brouette"),
     ("Yes;A;Pain;;;;;;;;1;;5,5;;;Pain;;;", "group order unit", "unité manquante"),
-    ("Yes;A;Pain;box;;;;;;piece;12;box;5,5;;;Pain;;;", "price unit", "unit ratios"),
+    ("Yes;A;Pain;box;;;;;;piece;12;box;5,5;;;Pain;;;", "price unit", "colonne « Contenu »"),
     ("Yes;A;Pain;;;;;;;piece;12;;abc;;;Pain;;;", "vat", "pas un nombre"),
     ("Yes;A;Pain;box;;10;;;3;piece;1;;5,5;;;Pain;;;", "group order granularity", "diviser"),
     ("peut-être;A;Pain;;;;;;;piece;1;;5,5;;;Pain;;;", "availability", "oui ou non"),
@@ -349,9 +349,10 @@ def test_a_missing_required_column_is_named():
     parsed = parse("reference;unit_price;name\nA;1;B\n")
     assert [(e.line, e.column) for e in parsed.errors] == [(1, "category"), (1, "unit")]
     assert "Colonne obligatoire absente : « category »" in parsed.errors[0].message
+    # Foodsoft's file is read by position: its header's words do not matter, a row without any unit is wrong
     parsed = parse(FOODSOFT_HEADER.replace("custom unit", "x1").replace("billing unit", "x2").replace("group order unit", "x3")
                    + "\nYes;A;Pain;;;;;;;;1;;5,5;;;Pain;;;\n")
-    assert [(e.line, e.column) for e in parsed.errors] == [(1, "group order unit")]
+    assert [(e.line, e.column) for e in parsed.errors] == [(2, "group order unit")]
 
 
 def _xlsx_corrupt():
@@ -416,3 +417,74 @@ def test_the_parser_imports_without_django():
     code = "import sys, cabas.catalog.importing; assert not any(m.startswith('django') for m in sys.modules)"
     src = Path(__file__).resolve().parents[1] / "src"
     subprocess.run([sys.executable, "-c", code], cwd=src, env=env, check=True)
+
+
+# --- Foodsoft's files as Foodsoft writes them (tests/data/foodsoft/README.md) --------------------------
+
+FOODSOFT_DATA = Path(__file__).parent / "data" / "foodsoft"
+
+
+def _products(parsed):
+    return [(r.reference, r.name, r.category, r.unit, r.unit_price, r.vat_rate, r.pack_size, r.available, r.description)
+            for r in parsed.rows]
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "nl", "de"])
+def test_foodsoft_files_in_four_languages_give_the_same_products(language):
+    parsed = parse_catalogue((FOODSOFT_DATA / f"articles_{language}.csv").read_bytes(), f"articles_{language}.csv")
+    assert parsed.ok and parsed.format == "foodsoft" and not parsed.warnings
+    assert _products(parsed) == [
+        # 25 kg a bag, priced per kilogram: 1,80 × 1,055
+        ("F-12", "Farine T80", "Céréales", "kg", D("1.90"), D("5.5"), D("25"), True,
+         "Meule de pierre · Bretagne · Moulin de la Prée"),
+        # 6 a box, 2,50 × 1,055 + 0,20 deposit; Foodsoft's translated « No »
+        ("J-6", "Jus de pomme", "Boissons", "piece", D("2.84"), D("5.5"), D("6"), False, ""),
+        # a custom unit only: the article is one box, ten of them a lot; « Œ » survives ISO-8859-15
+        ("OE-6", "Œufs plein air", "Œufs", "piece", D("3.38"), D("5.5"), D("10"), True,
+         "Unité de vente : boîte de 6 · Ille-et-Vilaine"),
+        ("T-500", "Tomates", "Légumes", "piece", D("1.27"), D("5.5"), D("20"), True, "Unité de vente : 500 g"),
+    ]
+
+
+def test_foodsoft_older_layout_of_14_columns():
+    parsed = parse_catalogue((FOODSOFT_DATA / "articles_old_en.csv").read_bytes(), "articles.csv")
+    assert parsed.ok and parsed.format == "foodsoft"
+    flour, juice, tomatoes = parsed.rows
+    assert (flour.unit, flour.unit_price, flour.pack_size, flour.available) == ("kg", D("1.90"), D("25"), True)
+    # « x »: taken off the list; a unit Cabas does not know is one article, a piece
+    assert (juice.unit, juice.unit_price, juice.pack_size, juice.available) == ("piece", D("2.84"), D("6"), False)
+    assert juice.description == "Unité de vente : 4x250ml"
+    assert (tomatoes.unit, tomatoes.pack_size, tomatoes.description) == ("piece", D("20"), "Unité de vente : 500 g")
+
+
+def test_foodsoft_is_recognised_by_its_shape_whatever_the_header_says():
+    header = ";".join(f"col{i}" for i in range(18))
+    parsed = parse(f"{header}\nYes;A;Pain;;pièce;;;;;;1.5;;5.5;;;Pain;;\nYes;B;Brioche;;pièce;;;;;;3;;5.5;;;Pain;;\n")
+    assert parsed.ok and parsed.format == "foodsoft" and [r.unit_price for r in parsed.rows] == [D("1.58"), D("3.17")]
+    # the same table without numbers where Foodsoft has its prices is not taken for Foodsoft's
+    parsed = parse(f"{header}\nYes;A;Pain;;pièce;;;;;;un euro;;5.5;;;Pain;;\n")
+    assert parsed.errors[0].line == 0 and "Format non reconnu" in parsed.errors[0].message
+    # forced: a table of another width is refused, saying why
+    parsed = parse("a;b;c\n1;2;3\n", format="foodsoft")
+    assert "18 colonnes" in parsed.errors[0].message and "en a 3" in parsed.errors[0].message
+
+
+def test_a_malformed_foodsoft_file_reports_every_row():
+    parsed = parse_catalogue((FOODSOFT_DATA / "articles_de_errors.csv").read_bytes(), "artikel.csv")
+    assert parsed.format == "foodsoft"
+    assert [(e.line, e.column) for e in parsed.errors] == [
+        (3, "group order unit"), (4, "net price"), (5, "category"), (5, "availability")]
+    assert "Schubkarre" in parsed.errors[0].message and "« drei » : ce n'est pas un nombre" in parsed.errors[1].message
+
+
+def test_open_food_network_file_in_the_template_s_own_layout():
+    parsed = parse_catalogue((Path(__file__).parent / "data" / "ofn" / "products.csv").read_bytes(), "products.csv")
+    assert parsed.ok and parsed.format == "ofn"
+    assert [(r.reference, r.name, r.unit, r.unit_price, r.vat_rate, r.pack_size, r.available, r.producer_name)
+            for r in parsed.rows] == [
+        ("OFN-1", "Carottes – Botte 500 g", "kg", D("5.00"), D("5.5"), D("0.5"), True, "Ferme de la Prée"),
+        # items named « douzaine »: 6 dozen at 3,60; on demand (« 1 ») although the stock is OFN's « - »
+        ("OFN-2", "Oeufs", "dozen", D("0.60"), D("5.5"), D("6"), True, "Ferme de la Prée"),
+        ("OFN-3", "Jus de pomme", "l", D("4.00"), D("5.5"), D("0.75"), False, "Ferme de la Prée"),  # 75 cl
+        ("OFN-4", "Radis", "bunch", D("1.20"), D("5.5"), None, True, "Ferme de la Prée"),
+    ]

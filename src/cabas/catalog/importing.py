@@ -1,9 +1,9 @@
 """Reading a producer's catalogue file, as plain Python (no Django import: this module is importable
 without settings).
 
-Three formats, told apart by their header row: Cabas' own, Foodsoft's article list and Open Food
-Network's product import template. CSV (UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252;
-separated by ``;``, ``,`` or tabs) or XLSX (the first sheet). Every row is checked and every problem
+Three formats: Cabas' own and Open Food Network's product import template, told by their header row, and
+Foodsoft's article list, told by its shape (it is read by position, its header in any language). CSV (UTF-8
+with or without BOM, UTF-16 with BOM, else Windows-1252; separated by ``;``, ``,`` or tabs) or XLSX (the first sheet). Every row is checked and every problem
 reported with its line, its column and a message in French for the coordinator; the caller imports
 nothing unless the whole file is valid. docs/import.md has the column-by-column mapping.
 """
@@ -77,7 +77,10 @@ UNIT_ALIASES = {
     "l": "l", "lt": "l", "litre": "l", "liter": "l",
     "piece": "piece", "pièce": "piece", "pc": "piece", "pcs": "piece", "pce": "piece", "unité": "piece",
     "unite": "piece", "unit": "piece", "item": "piece", "st": "piece", "stk": "piece", "stück": "piece",
-    "bunch": "bunch", "botte": "bunch", "bouquet": "bunch", "bund": "bunch",
+    "stuk": "piece", "eenheid": "piece", "einheit": "piece",
+    "bunch": "bunch", "botte": "bunch", "bouquet": "bunch", "bund": "bunch", "bos": "bunch",
+    # Foodsoft's French name for the UN/ECE unit « bunch » (XBH) is « Confédération »
+    "confédération": "bunch",
     "dozen": "dozen", "douzaine": "dozen", "dz": "dozen", "dutzend": "dozen",
 }
 # Only to convert a price or a ratio between units; none of them is a Cabas unit.
@@ -85,7 +88,8 @@ MEASURES = {
     "kg": ("masse", Decimal(1000)), "g": ("masse", Decimal(1)), "t": ("masse", Decimal(1_000_000)),
     "tonne": ("masse", Decimal(1_000_000)), "l": ("volume", Decimal(1000)), "ml": ("volume", Decimal(1)),
     "millilitre": ("volume", Decimal(1)), "milliliter": ("volume", Decimal(1)), "cl": ("volume", Decimal(10)),
-    "centilitre": ("volume", Decimal(10)), "centiliter": ("volume", Decimal(10)),
+    "centilitre": ("volume", Decimal(10)), "centiliter": ("volume", Decimal(10)), "zentiliter": ("volume", Decimal(10)),
+    "hectogram": ("masse", Decimal(100)), "hectogramme": ("masse", Decimal(100)), "hektogramm": ("masse", Decimal(100)),
 }
 UNIT_NAMES = "kg, g, l, pièce, botte ou douzaine"
 UNIT_LABELS = {"kg": "kg", "g": "g", "l": "litre", "piece": "pièce", "bunch": "botte", "dozen": "douzaine"}
@@ -149,7 +153,7 @@ class _Unreadable(Exception):
     """The file cannot be read as a table; the message says why, in French."""
 
 
-def _decode(data: bytes) -> str:
+def _decode(data: bytes, single_byte: str = "cp1252") -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
@@ -160,13 +164,24 @@ def _decode(data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp1252")
+        return data.decode(single_byte)
     except UnicodeDecodeError:
         raise _Unreadable("Le fichier n'est pas un texte lisible : ni UTF-8, ni Windows-1252.") from None
 
 
-def _csv_rows(data: bytes) -> Generator[tuple[int, list[str]], None, None]:
-    text = _decode(data)
+def _single_byte(data: bytes) -> bool:
+    """Whether the text is neither UTF-8 nor UTF-16 (then it was read as Windows-1252)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _csv_rows(data: bytes, single_byte: str = "cp1252") -> Generator[tuple[int, list[str]], None, None]:
+    text = _decode(data, single_byte)
     if "\x00" in text:
         raise _Unreadable("Le fichier n'est pas un CSV (est-ce un classeur Excel ? Il doit alors finir par .xlsx).")
     header = next((line for line in text.splitlines() if line.strip()), "")
@@ -228,11 +243,11 @@ def _cell_text(value, number_format) -> str:
     return str(value)
 
 
-def _table(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
+def _table(data: bytes, filename: str, single_byte: str = "cp1252") -> list[tuple[int, list[str]]]:
     """The file's non-empty rows with their line numbers; at most the header and MAX_ROWS + 1 rows."""
     name = (filename or "").lower().strip()
     if name.endswith(".csv"):
-        rows = _csv_rows(data)
+        rows = _csv_rows(data, single_byte)
     elif name.endswith(".xlsx"):
         rows = _xlsx_rows(data)
     else:
@@ -253,25 +268,41 @@ def _table(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
 
 REQUIRED = {
     "cabas": ("reference", "name", "category", "unit", "unit_price"),
-    "foodsoft": ("name", "net price", "vat", "category"),
     "ofn": ("name", "category", "units", "unit_type", "price"),
 }
-# The columns only one format has: the header's format is the one it shares the most of them with.
+# The columns only one format has: the header's format is the one it shares the most of them with. Foodsoft's
+# files are not told by their header (it is in the exporting coop's language) but by their shape: see
+# foodsoft_layout.
 SIGNATURES = {
     "cabas": {"reference", "unit", "unit_price", "vat_rate", "pack_size", "order_step", "min_total", "available"},
-    "foodsoft": {"availability", "order number", "supplier order unit", "custom unit", "unit ratios",
-                 "minimum order quantity", "billing unit", "group order granularity", "group order unit", "net price",
-                 "price unit", "vat", "deposit", "note", "origin", "manufacturer"},
     "ofn": {"producer", "sku", "display_name", "units", "unit_type", "variant_unit_name", "price", "on_hand",
             "available_on", "on_demand", "shipping_category", "tax_category"},
 }
+# Foodsoft reads and writes its article file by position (lib/foodsoft_file.rb, lib/articles_csv.rb); the names
+# here are Cabas' own, for its messages. Since 2024 (« extended units »): 18 columns, then Foodsoft's id under its
+# address. Before: 14 columns, two of them reserved (always empty).
+FOODSOFT_COLUMNS = (
+    "availability", "order number", "name", "supplier order unit", "custom unit", "unit ratios",
+    "minimum order quantity", "billing unit", "group order granularity", "group order unit", "net price", "price unit",
+    "vat", "deposit", "note", "category", "origin", "manufacturer",
+)
+FOODSOFT_OLD_COLUMNS = (
+    "status", "order number", "name", "note", "manufacturer", "origin", "custom unit", "net price", "vat", "deposit",
+    "unit quantity", "", "", "category",
+)
 FOODSOFT_UNITS = ("group order unit", "custom unit", "billing unit")
+# Foodsoft's own headers for its net price and VAT columns (activerecord.attributes.article.price and .tax in its
+# en, fr, nl and de locales; « prijs ex btw » and « btw (%) » in older files): with them, a file is Foodsoft's even
+# when its first rows are wrong.
+FOODSOFT_PRICE_HEADERS = {"price (net)", "prix ht", "nettoprijs", "nettopreis", "prijs ex btw", "net price"}
+FOODSOFT_VAT_HEADERS = {"vat", "tva", "btw", "mwst", "btw (%)"}
 LABELS = {  # how messages name a column
     "reference": "Référence", "name": "Nom", "category": "Catégorie", "unit": "Unité", "unit_price": "Prix",
     "vat_rate": "TVA", "pack_size": "Colis", "order_step": "Pas de commande", "min_total": "Seuil",
     "description": "Description", "available": "Disponible",
-    "availability": "Disponibilité", "order number": "Référence", "supplier order unit": "Unité fournisseur",
-    "custom unit": "Unité", "unit ratios": "Rapports d'unités", "minimum order quantity": "Quantité minimale",
+    "availability": "Disponibilité", "status": "Statut", "order number": "Référence",
+    "supplier order unit": "Unité fournisseur", "custom unit": "Unité", "unit ratios": "Contenu",
+    "unit quantity": "Unités par lot", "minimum order quantity": "Quantité minimale",
     "billing unit": "Unité de facturation", "group order granularity": "Pas de commande",
     "group order unit": "Unité de commande", "net price": "Prix HT", "price unit": "Unité de prix", "vat": "TVA",
     "deposit": "Consigne", "note": "Note", "origin": "Origine", "manufacturer": "Fabricant",
@@ -284,17 +315,63 @@ NO = {"no", "non", "0", "false", "faux", "unavailable", "indisponible"}
 # Foodsoft writes its translated « Yes » / « No »; its own upload reads "x" as « skip this article ».
 FOODSOFT_YES = {"yes", "oui", "ja", "si", "sí", "1", "true", "vrai", "available", "disponible"}
 FOODSOFT_NO = {"no", "non", "nein", "nee", "0", "false", "faux", "x", "unavailable", "indisponible"}
+# Open Food Network's unit types (app/models/product_import/unit_converter.rb): its imperial ones (oz, lb, gal) are
+# refused, as is mg (no variant of Cabas weighs less than a gram).
 OFN_MEASURES = {"g": ("kg", Decimal("0.001")), "kg": ("kg", Decimal(1)), "t": ("kg", Decimal(1000)),
-                "ml": ("l", Decimal("0.001")), "l": ("l", Decimal(1)), "kl": ("l", Decimal(1000))}
+                "ml": ("l", Decimal("0.001")), "cl": ("l", Decimal("0.01")), "dl": ("l", Decimal("0.1")),
+                "l": ("l", Decimal(1)), "kl": ("l", Decimal(1000))}
 OFN_ITEMS = {"", "items", "item"}
 
 
 def detect_format(headers: Iterable[str]) -> str | None:
-    """The format whose own columns the header has most of (at least two), or None."""
+    """The named format (Cabas', Open Food Network's) whose own columns the header has most of (at least two),
+    or None."""
     headers = set(headers)
     scores = sorted(((len(headers & columns), name) for name, columns in SIGNATURES.items()), reverse=True)
     (best, name), (second, _) = scores[0], scores[1]
     return name if best >= 2 and best > second else None
+
+
+def _width(cells: list[str]) -> int:
+    """How many columns a row has, not counting empty cells at its end."""
+    width = len(cells)
+    while width and not cells[width - 1].strip():
+        width -= 1
+    return width
+
+
+def _cell(cells: list[str], index: int) -> str:
+    return cells[index].strip() if index < len(cells) else ""
+
+
+def _is_number(text: str) -> bool:
+    return parse_decimal(text.removesuffix("%").strip()) is not None
+
+
+def foodsoft_layout(table: list[tuple[int, list[str]]], *, forced: bool = False) -> tuple[str, ...] | None:
+    """Foodsoft's columns when the table has the shape of one of its article files, whatever the header's
+    language: 18 columns (19 with Foodsoft's id) or 14, a header of words where the prices are, and at least half
+    of the first 20 rows with a number for the net price and a number or nothing for the VAT (the old layout: its
+    two reserved columns empty). ``forced``: only the column count is checked."""
+    header = table[0][1]
+    width = _width(header)
+    if width in (18, 19):
+        columns, price, vat, empty = FOODSOFT_COLUMNS, 10, 12, ()
+    elif width == 14:
+        columns, price, vat, empty = FOODSOFT_OLD_COLUMNS, 7, 8, (11, 12)
+    else:
+        return None
+    if forced:
+        return columns
+    if _is_number(_cell(header, price)) or not _cell(header, 2) or _is_number(_cell(header, 2)):
+        return None
+    if _header(_cell(header, price)) in FOODSOFT_PRICE_HEADERS and _header(_cell(header, vat)) in FOODSOFT_VAT_HEADERS:
+        return columns
+    sample = [cells for _, cells in table[1:21]]
+    fitting = sum(1 for cells in sample if _is_number(_cell(cells, price))
+                  and (not _cell(cells, vat) or _is_number(_cell(cells, vat)))
+                  and not any(_cell(cells, index) for index in empty))
+    return columns if sample and 2 * fitting >= len(sample) else None
 
 
 def _header(cell: str) -> str:
@@ -417,28 +494,31 @@ def _cabas_row(row: _Row) -> ProductRow | None:
                       description, available)
 
 
-def _foodsoft_ratios(row: _Row, supplier_unit: str, group_unit: str) -> tuple[dict[str, Decimal], bool]:
-    """How many of each unit one supplier order unit holds, by unit key ("kg", "500 g"…), and whether
-    « unit ratios » could be read (when not, a warning says so)."""
+def _foodsoft_ratios(row: _Row, supplier_unit: str, group_unit: str,
+                    column: str = "unit ratios") -> tuple[dict[str, Decimal], bool, Decimal | None]:
+    """How many of each unit one supplier order unit holds, by unit key ("kg", "500 g"…), whether « unit ratios »
+    could be read (when not, a warning says so), and the first ratio's quantity (Foodsoft's « unit quantity »: the
+    lot's size when the article has only a custom unit)."""
     table = {_unit_key(supplier_unit): Decimal(1)} if supplier_unit else {}
-    raw = row.raw("unit ratios")
+    raw = row.raw(column)
     if not raw:
-        return table, True
+        return table, True, None
     plain = parse_decimal(raw)
     if plain is not None:  # a plain number: how many group order units the supplier order unit holds
         if plain > 0 and group_unit:
             table.setdefault(_unit_key(group_unit), plain)
-        return table, True
+        return table, True, plain if plain > 0 else None
     parsed, previous = {}, Decimal(1)
-    for part in re.split(r"(?<!\\),\s*", raw):  # « 10 kilogram, 20 piece »: each relative to the one before
+    # « 10 kilogram, 20 Piece »: each relative to the one before; a comma inside a unit's name is written « \, »
+    for part in re.split(r"(?<!\\),\s*", raw):
         match = re.match(r"^\s*(\d+(?:[.,]\d+)?)\s+(.+?)\s*$", part.replace("\\,", ","))
         quantity = parse_decimal(match.group(1)) if match else None
         if not quantity:
-            row.warn("unit ratios", raw, "illisible : le produit est importé sans taille de colis.")
-            return table, False
+            row.warn(column, raw, "illisible : le produit est importé sans taille de colis.")
+            return table, False, None
         previous *= quantity
         parsed.setdefault(_unit_key(match.group(2)), previous)
-    return {**parsed, **table}, True
+    return {**parsed, **table}, True, next(iter(parsed.values()))
 
 
 def _per_supplier_unit(table: Mapping[str, Decimal], unit: str) -> Decimal | None:
@@ -470,7 +550,7 @@ def _foodsoft_price(row: _Row, net: Decimal, vat: Decimal, deposit: Decimal, tab
             factor = by_group[1] / by_price[1]
         else:
             row.error("price unit", price_unit, f"le prix est donné par « {price_unit} » et rien ne dit combien cela "
-                                                f"fait de « {group_unit} » (voir « unit ratios »).")
+                                                f"fait de « {group_unit} » (voir la colonne « Contenu »).")
             return None
     taxed = (net * factor * (100 + vat) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
     if factor != 1:  # converted: say so when the rounded price no longer gives the file's price to the cent
@@ -487,6 +567,7 @@ def _foodsoft_price(row: _Row, net: Decimal, vat: Decimal, deposit: Decimal, tab
 
 
 def _foodsoft_row(row: _Row) -> ProductRow | None:
+    """One article of either Foodsoft layout (the old one has « status », « unit quantity » and a custom unit only)."""
     name = row.text("name", required=True)
     number = row.text("order number", limit=60)
     row.reference, row.reference_column = (number, "order number") if number else (name[:60], "name")
@@ -495,12 +576,14 @@ def _foodsoft_row(row: _Row) -> ProductRow | None:
     group_unit = " ".join(row.raw(unit_column).split()) if unit_column else ""
     unit, unit_note = None, ""
     if not unit_column:
-        row.error("group order unit", None, "unité manquante : remplissez « group order unit », « custom unit » ou "
-                                            "« billing unit ».")
+        row.error("group order unit" if "group order unit" in row.cells else "custom unit", None,
+                  "unité manquante : ni unité de commande, ni unité, ni unité de facturation.")
     else:
         quantity, word = split_quantity(group_unit)
         unit = unit_word(word)
-        if unit is None:
+        if unit is None and unit_column == "custom unit":  # free text (« 4x250ml », « bocal »): one article, a piece
+            unit, unit_note = "piece", f"Unité de vente : {group_unit}"
+        elif unit is None:
             row.error(unit_column, group_unit, f"unité inconnue ({UNIT_NAMES}).")
         elif quantity is not None and quantity != 1:  # « 500 g »: one article is a 500 g pack, counted in pieces
             unit, unit_note = "piece", f"Unité de vente : {group_unit}"
@@ -508,24 +591,29 @@ def _foodsoft_row(row: _Row) -> ProductRow | None:
     vat = row.vat("vat", warn_when_blank=True)
     deposit = row.number("deposit") or Decimal(0)
     supplier_unit = row.raw("supplier order unit")
-    table, readable = _foodsoft_ratios(row, supplier_unit, group_unit)
+    ratios = "unit ratios" if "unit ratios" in row.cells else "unit quantity"
+    table, readable, first = _foodsoft_ratios(row, supplier_unit, group_unit, ratios)
     pack = None
     if group_unit and not (supplier_unit and _unit_key(supplier_unit) == _unit_key(group_unit)):
         held = _per_supplier_unit(table, group_unit)
+        if held is None and not supplier_unit and unit_column == "custom unit":
+            held = first  # the article has only its custom unit: the first ratio is the lot's size, in that unit
         if held is not None and held > 1:
             pack = _plain(held)
             if pack != pack.quantize(Decimal("0.001")):
-                row.error("unit ratios", row.raw("unit ratios"), "la taille du colis a plus de 3 décimales.")
-        elif held is None and readable and row.raw("unit ratios"):
-            row.warn("unit ratios", row.raw("unit ratios"), f"ne dit pas combien l'unité fournisseur contient de "
-                                                             f"« {group_unit} » : importé sans taille de colis.")
-    price = _foodsoft_price(row, net, vat, deposit, table, group_unit) if net is not None and group_unit else None
+                row.error(ratios, row.raw(ratios), "la taille du colis a plus de 3 décimales.")
+        elif held is None and readable and row.raw(ratios):
+            row.warn(ratios, row.raw(ratios), f"ne dit pas combien l'unité fournisseur contient de "
+                                              f"« {group_unit} » : importé sans taille de colis.")
+    known = net is not None and unit is not None  # an unknown unit is reported once, not again through its price
+    price = _foodsoft_price(row, net, vat, deposit, table, group_unit) if known else None
     step = row.number("group order granularity", places=3) or None  # 0 or empty: no step
     row.check_step("group order granularity", pack, step)
     minimum = row.number("minimum order quantity", places=3) or None
-    available = True
-    if "availability" in row.cells:  # Foodsoft writes its translated « Yes » or « No »
+    if "availability" in row.cells:  # Foodsoft writes its translated « Yes » or « No »; reads anything else as no
         available = row.boolean("availability", blank=False, yes=FOODSOFT_YES, no=FOODSOFT_NO)
+    else:  # the old layout's status: empty for an article on sale, « x » for one taken off the list
+        available = row.boolean("status", blank=True, yes=FOODSOFT_YES, no=FOODSOFT_NO)
     parts = (unit_note, row.text("note", limit=2000), row.text("origin", limit=2000),
              row.text("manufacturer", limit=2000))
     description = " · ".join(part for part in parts if part)
@@ -585,13 +673,14 @@ def _ofn_row(row: _Row) -> ProductRow | None:
             pack = _plain(units) if units > 1 else None
             row.price_rounding("price", price, unit_price, units, unit)
     else:
-        row.error("unit_type", row.raw("unit_type"), "attendu g, kg, t, ml, l, kl, ou vide pour des articles à "
-                                                     "l'unité.")
+        row.error("unit_type", row.raw("unit_type"), "attendu g, kg, t, ml, cl, dl, l, kl, ou vide pour des "
+                                                     "articles à l'unité.")
     if unit_price is not None and unit_price > LARGEST:
         row.error("price", row.raw("price"), "trop grand.")
     vat = _ofn_vat(row)
-    on_demand = row.boolean("on_demand", blank=False)
-    on_hand = parse_decimal(row.raw("on_hand") or "0")  # the stock may be negative
+    on_demand = row.raw("on_demand") != "-" and row.boolean("on_demand", blank=False)  # « - »: OFN's placeholder
+    stock = row.raw("on_hand")
+    on_hand = parse_decimal(stock if stock not in ("", "-") else "0")  # the stock may be negative
     if on_hand is None:
         row.error("on_hand", row.raw("on_hand"), "ce n'est pas un nombre.")
     description = row.text("description", limit=2000)
@@ -623,17 +712,29 @@ def parse_catalogue(data: bytes, filename: str, *, format: str | None = None) ->
         return failed("Le fichier est vide.", format or "")
     header_line, header_cells = table[0]
     headers = [_header(cell) for cell in header_cells]
-    chosen = format or detect_format(h for h in headers if h)
+    chosen, columns = format, None
     if chosen is None:
-        return failed("Format non reconnu : la première ligne doit porter les noms de colonnes du format Cabas, de la "
-                      "liste d'articles Foodsoft ou du modèle d'import Open Food Network (voir la documentation).")
-    read = SIGNATURES[chosen] | set(REQUIRED[chosen]) | {"name", "category", "description"}
-    errors = [RowError(header_line, h, f"Colonne « {h} » en double : laquelle lire ?")
-              for h in sorted({h for h in headers if h in read and headers.count(h) > 1})]
-    missing = [c for c in REQUIRED[chosen] if c not in headers]
-    if chosen == "foodsoft" and not any(c in headers for c in FOODSOFT_UNITS):
-        missing.append("group order unit")
-    errors += [RowError(header_line, c, f"Colonne obligatoire absente : « {c} ».") for c in missing]
+        chosen = detect_format(h for h in headers if h)
+    if chosen is None and foodsoft_layout(table) is not None:
+        chosen = "foodsoft"
+    if chosen is None:
+        return failed("Format non reconnu : la première ligne doit porter les noms de colonnes du format Cabas ou du "
+                      "modèle d'import Open Food Network, ou le fichier être une liste d'articles Foodsoft (18 "
+                      "colonnes, ou 14 pour les anciennes ; voir la documentation).")
+    if chosen == "foodsoft":  # by position: the header is only checked for its shape
+        columns = foodsoft_layout(table, forced=format == "foodsoft")
+        if columns is None:
+            return failed(f"Ce n'est pas une liste d'articles Foodsoft : elle a 18 colonnes (14 pour les anciennes), "
+                          f"celle-ci en a {_width(header_cells)}.", chosen)
+        if _single_byte(data) and not any(0x80 <= byte < 0xA0 for byte in data):
+            table = _table(data, filename, "iso-8859-15")  # what Foodsoft writes unless told otherwise: « œ », « € »
+        errors = []
+    else:
+        read = SIGNATURES[chosen] | set(REQUIRED[chosen]) | {"name", "category", "description"}
+        errors = [RowError(header_line, h, f"Colonne « {h} » en double : laquelle lire ?")
+                  for h in sorted({h for h in headers if h in read and headers.count(h) > 1})]
+        missing = [c for c in REQUIRED[chosen] if c not in headers]
+        errors += [RowError(header_line, c, f"Colonne obligatoire absente : « {c} ».") for c in missing]
     if errors:
         return ParsedCatalogue(chosen, (), tuple(errors), ())
     if len(table) == 1:
@@ -644,7 +745,10 @@ def parse_catalogue(data: bytes, filename: str, *, format: str | None = None) ->
     reader, rows, warnings = READERS[chosen], [], []
     seen: dict[str, int] = {}
     for line, cells in table[1:]:
-        row = _Row(line, {h: c for h, c in zip(headers, cells) if h}, errors, warnings)
+        if columns is not None:
+            row = _Row(line, {c: cell for c, cell in zip(columns, cells) if c}, errors, warnings)
+        else:
+            row = _Row(line, {h: c for h, c in zip(headers, cells) if h}, errors, warnings)
         product = reader(row)
         if row.reference:
             if row.reference in seen:

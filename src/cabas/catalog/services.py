@@ -21,7 +21,7 @@ from cabas.core.numbers import parse_decimal
 from cabas.core.tasks import enqueue_on_commit
 from cabas.members.models import Club, User
 
-from . import importing, pricing, rules, steps
+from . import dfc, importing, pricing, rules, steps
 from .models import (
     COUNTABLE_UNITS, Category, CharterPoint, Container, CostSheet, Label, PriceChange, Producer, ProducerAccount, Product,
     ProposalStatus, SpecSheet, VisitCheck,
@@ -147,9 +147,26 @@ class ImportPreview:
         return self.parsed.ok
 
 
+def is_dfc(filename: str, format: str | None) -> bool:
+    """A DFC catalogue (JSON-LD) rather than a table: told by the format, else by the file's extension."""
+    return format == dfc.FORMAT or (format is None and (filename or "").lower().strip().endswith((".jsonld", ".json")))
+
+
+def dfc_catalogue(producer, url: str) -> dict:
+    """The producer's catalogue as DFC JSON-LD (one query): every product, the withdrawn ones as out of stock."""
+    products = Product.objects.filter(producer=producer).order_by("name", "pk")
+    return dfc.catalogue_document(url, producer.name, (
+        dfc.CatalogueProduct(str(p.pk), p.reference or f"CABAS-{p.pk}", p.name, p.description, p.unit, p.unit_price,
+                             p.vat_rate, p.is_active)
+        for p in products))
+
+
 def preview_import(producer, data: bytes, filename: str, *, format: str | None = None) -> ImportPreview:
     """What importing this file would do, and every error in it; writes nothing."""
-    parsed = importing.parse_catalogue(data, filename, format=format)
+    if is_dfc(filename, format):
+        parsed = dfc.parse_catalogue(data)
+    else:
+        parsed = importing.parse_catalogue(data, filename, format=format)
     errors = list(parsed.errors)
     for row in parsed.rows:  # what Cabas adds to the formats' own rules
         if row.unit in COUNTABLE_UNITS:

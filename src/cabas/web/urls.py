@@ -70,6 +70,8 @@ urlpatterns = [
     path("commandes/<id:order_id>/", member.order_detail, name="order-detail"),
     path("club/<slug:club_slug>/producteurs/", producers.directory, name="directory"),
     path("club/<slug:club_slug>/producteurs/<id:producer_id>/", producers.producer_page, name="producer"),
+    path("club/<slug:club_slug>/producteurs/<id:producer_id>/catalogue.jsonld", producers.producer_catalogue,
+         name="producer-catalogue"),
     path("produits/<id:product_id>/", producers.product_page, name="product"),
     path("producteur/", producer_account.producer_home, name="producer-home"),
     path("producteur/cycles/<id:cycle_id>/disponibilites/", producer_account.producer_supply, name="producer-supply"),

@@ -7,14 +7,15 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cabas.catalog import pricing
 from cabas.catalog.models import CertificationVisit, CostSheet, Producer, Product, ProposalStatus, SpecSheet
-from cabas.catalog.services import price_history
+from cabas.catalog.dfc import MEDIA_TYPE, dumps
+from cabas.catalog.services import dfc_catalogue, price_history
 from cabas.core.geo import great_circle_km, rounded_km
 from cabas.distribution.models import ProducerSheet
 from cabas.members.models import Club, Depot, Household
@@ -118,6 +119,17 @@ def producer_page(request, club_slug: str, producer_id: int):
         "can_import": access is not None and access.coordinates_club(producer.club_id),
         "show_referent": member_of_club or (access is not None and access.sees_club(producer.club_id)),
     })
+
+
+def producer_catalogue(request, club_slug: str, producer_id: int):
+    """Public, as the producer's page: its catalogue as Data Food Consortium JSON-LD (docs/import.md)."""
+    producer = Producer.objects.filter(pk=producer_id, club__slug=club_slug).first()
+    if producer is None:
+        raise Http404
+    document = dfc_catalogue(producer, request.build_absolute_uri(request.path))
+    response = HttpResponse(dumps(document), content_type=f"{MEDIA_TYPE}; charset=utf-8")
+    response["Access-Control-Allow-Origin"] = "*"  # public data, for other platforms' pages too
+    return response
 
 
 @login_required

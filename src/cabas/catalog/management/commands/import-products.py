@@ -21,7 +21,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--producer", required=True, help="l'identifiant du producteur")
-        parser.add_argument("--format", choices=FORMATS, help="le format, s'il n'est pas reconnu à la ligne d'en-tête")
+        parser.add_argument("--format", choices=(*FORMATS, "dfc"),
+                            help="le format, s'il n'est pas reconnu à la ligne d'en-tête (dfc : un catalogue DFC en JSON-LD)")
         parser.add_argument("--dry-run", action="store_true", help="affiche ce que l'import changerait, sans rien écrire")
         parser.add_argument("file")
 
