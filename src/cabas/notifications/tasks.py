@@ -21,6 +21,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks import task
 
 from cabas.core.formatting import format_quantity
@@ -358,7 +359,8 @@ def send_place_freed(group_id: int, household_id: int) -> int:
     sent = _tell_applicant(f"place:{group_id}:{household_id}", first,
                            _("A place frees up in %(group)s") % {"group": group.name},
                            "notifications/email/applicant_place.txt", context)
-    subject = _("%(group)s: a place frees up, %(count)s waiting") % {"group": group.name, "count": len(waiting)}
+    subject = ngettext("%(group)s: a place frees up, %(count)s waiting", "%(group)s: a place frees up, %(count)s waiting",
+                       len(waiting)) % {"group": group.name, "count": len(waiting)}
     return sent + services.deliver(Kind.WAITLIST, f"place:{group_id}:{household_id}:coordinators",
                                    services.coordinators_of(group.club_id, [group.pk]),
                                    lambda r: {**context, "subject": subject}, template="notifications/email/place_freed")
@@ -409,7 +411,7 @@ def send_unmatched(statement_id: int) -> int:
     if not count:
         return 0
     context = {"club": statement.club.name, "words": words_for(statement.club), "count": count, "lines_url": _url("bank-lines", statement.club_id, statement.pk),
-               "subject": _("%(count)s bank lines to match") % {"count": count}}
+               "subject": ngettext("%(count)s bank line to match", "%(count)s bank lines to match", count) % {"count": count}}
     return services.deliver(Kind.UNMATCHED, f"statement:{statement.pk}", services.money_handlers_of(statement.club_id),
                             lambda r: context, template="notifications/email/unmatched")
 

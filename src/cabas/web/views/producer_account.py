@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
@@ -170,7 +171,8 @@ def producer_supply(request, cycle_id: int):
     except ActionError as error:
         flash_errors(request, error)
     else:
-        messages.success(request, _("Your supply is saved (%(count)s products changed).") % {"count": changed})
+        messages.success(request, ngettext("Your supply is saved (%(count)s product changed).",
+                                            "Your supply is saved (%(count)s products changed).", changed) % {"count": changed})
     return redirect("producer-home")
 
 
