@@ -250,3 +250,10 @@ def test_a_new_spec_sheet_version_starts_from_the_current_one(world, login):
     response = client.post(reverse("producer-propose", args=["fiche"]), {"product": world.carrots.pk, "change_note": "Rien"})
     assert response.status_code == 400 and 'name="change_note" rows="2">Rien</textarea>' in response.content.decode()
     assert f'name="product" value="{world.carrots.pk}"' in response.content.decode()
+
+
+def test_the_producer_page_says_its_description_once(world, client):
+    text = "Maraîchage sur sol vivant depuis 2009."
+    type(world.farm).objects.filter(pk=world.farm.pk).update(description=text, production_methods=text)
+    page = client.get(reverse("producer", args=[world.club.slug, world.farm.pk])).content.decode()
+    assert page.count(text) == 1
