@@ -31,7 +31,7 @@ def test_preview_shows_packs_and_what_completes_the_next(world, login):
     page = login(world.coordinator).get(reverse("cycle-preview", args=[cycle.pk]))
     assert page.status_code == 200
     html = page.content.decode()
-    assert "4\u00a0l de plus complètent le suivant" in html
+    assert "encore 4\u00a0l pour compléter le suivant" in html
     outcome = next(r["outcome"] for r in page.context["rows"] if r["offer"].pk == milk.pk)
     assert (outcome.packs, outcome.ordered) == (1, 6)
 
@@ -99,3 +99,12 @@ def test_deliveries_wait_for_the_closing(world):
     cycle, milk = setup(world)
     with pytest.raises(ActionError):
         record_deliveries(cycle.pk, {milk.pk: D(3)})
+
+
+def test_the_rules_read_as_typed_with_their_unit(world, login):
+    cycle, milk = setup(world)
+    Offer.objects.filter(pk=milk.pk).update(supply_cap=D("10.000"), min_total=D("2.500"))
+    html = login(world.coordinator).get(reverse("cycle-preview", args=[cycle.pk])).content.decode()
+    assert f'name="supply_cap-{milk.pk}" value="10"' in html and f'name="min_total-{milk.pk}" value="2,5"' in html
+    assert "10,000" not in html and "2,500" not in html
+    assert f'id="id_supply_cap-{milk.pk}">&nbsp;<span class="small">l</span>' in html

@@ -82,7 +82,7 @@ def test_the_order_page_shows_packs_filling_up_and_takes_a_tolerance(world, logi
     save_order(cycle=cycle, household=world.household_b1, quantities={milk.pk: "8"})
     client = login(world.member_a1)
     page = client.get(reverse("order", args=[cycle.pk])).content.decode()
-    assert "1 colis complet" in page and "4\u00a0l de plus complètent le suivant" in page
+    assert "1 colis complet" in page and "encore 4\u00a0l pour compléter le suivant" in page
     assert "8\u00a0l commandés sur 12\u00a0l" in page
     response = client.post(reverse("order", args=[cycle.pk]), {f"q-{milk.pk}": "2", f"t-{milk.pk}": "2"})
     assert response.status_code == 302

@@ -208,3 +208,19 @@ def test_renewing_from_the_members_page(world, login):
     response = client.post(reverse("membership-renew", args=[world.group_a.pk]), {"household": world.household_b1.pk},
                            follow=True)  # another group's household
     assert "Choisissez un foyer du groupe d’achat" in response.content.decode()
+
+
+def test_a_full_group_says_so_with_the_waitlist_place_before_one_applies(full_a, client):
+    world = full_a
+    url = reverse("join", args=[world.club.slug, world.group_a.slug])
+    assert "group-full" not in client.get(reverse("join", args=[world.club.slug, world.group_b.slug])).content.decode()
+    page = client.get(url).content.decode()
+    assert 'id="group-full"' in page and "liste d’attente (place 1)" in page
+    apply(world, world.group_a)
+    assert "liste d’attente (place 2)" in client.get(url).content.decode()
+
+
+def test_the_login_page_leads_to_joining_and_to_the_producers(world, client):
+    page = client.get(reverse("login")).content.decode()
+    assert reverse("join-groups", args=[world.club.slug]) in page and reverse("directory", args=[world.club.slug]) in page
+    assert "Pas encore de compte" in page

@@ -180,3 +180,51 @@ def test_each_role_on_each_admin_page(admin_scene, client, role_index, role):
     seen = {page: client.get(url).status_code for page, url in urls.items()}
     expected = {page: statuses[role_index] for page, statuses in ADMIN_MATRIX.items()}
     assert seen == expected
+
+
+NO_HOUSEHOLD = "Votre compte n’est pas encore rattaché à un foyer"
+
+
+@pytest.mark.parametrize("role, lands_on, shows", [
+    ("member_a", "home", "Mes commandes"),
+    ("group_coordinator_a", "home", "Mes commandes"),
+    ("club_coordinator", "cycle-list", None),
+    ("treasurer", "home", "Mes pages"),
+    ("solidarity_referent", "home", "Mes pages"),
+    ("producer_referent", "home", "Mes autres pages"),  # a member of group B as well: its home, with its producers
+    ("producer_account", "producer-home", "Fournil du Bourg"),
+    ("other_club_coordinator", "cycle-list", None),
+])
+def test_each_role_lands_on_a_home_that_fits_it(scene, client, role, lands_on, shows):
+    users, _urls = scene
+    client.force_login(users[role])
+    response = client.get(reverse("home"), follow=True)
+    assert response.status_code == 200 and response.request["PATH_INFO"] == reverse(lands_on)
+    page = response.content.decode()
+    assert NO_HOUSEHOLD not in page
+    if shows:
+        assert shows in page
+
+
+def test_the_treasurer_and_solidarity_referent_homes_list_their_own_pages(scene, client, world):
+    users, urls = scene
+    client.force_login(users["treasurer"])
+    page = client.get(reverse("home")).content.decode()
+    for name in ("treasury", "money-settings", "producer-fees", "solidarity-report"):
+        assert reverse(name, args=[world.club.pk]) in page
+        assert client.get(reverse(name, args=[world.club.pk])).status_code == 200  # each link opens
+    assert f'href="{urls["tariffs"]}"' not in page  # confidential: the solidarity referent's
+    client.force_login(users["solidarity_referent"])
+    page = client.get(reverse("home")).content.decode()
+    assert urls["tariffs"] in page and urls["solidarity_report"] in page and urls["treasury"] not in page
+    assert client.get(urls["tariffs"]).status_code == 200
+
+
+def test_a_referent_without_a_household_lands_on_its_producers_and_a_bare_account_is_told_why(scene, client, world):
+    users, _urls = scene
+    referent = world.user("referent-seul@example.org", None)
+    Producer.objects.filter(pk=world.bakery.pk).update(referent=referent)
+    client.force_login(referent)
+    assert client.get(reverse("home")).url == reverse("referent-home")
+    client.force_login(world.user("personne@example.org", None))
+    assert NO_HOUSEHOLD in client.get(reverse("home")).content.decode()  # really a member without a household

@@ -203,3 +203,57 @@ def test_a_producer_proposes_a_spec_sheet_and_the_club_decides(world, login):
     coordinator = login(world.coordinator)
     coordinator.post(reverse("decide-proposal", args=[world.club.pk, "fiche", sheet.pk]), {"decision": "approve"})
     assert "Nantaise" in login(world.member_a1).get(reverse("product", args=[world.carrots.pk])).content.decode()
+
+
+def test_a_refused_cost_sheet_comes_back_with_what_was_typed_and_the_error_beside_its_field(world, login):
+    from cabas.catalog.models import CostSheet, ProducerAccount, Product
+
+    Product.objects.create(producer=world.farm, name="Aaa poireaux", unit=world.carrots.unit, unit_price=D("2"),
+                           vat_rate=world.carrots.vat_rate, category=world.carrots.category)
+    farmer = world.user("ferme@example.org", None)
+    ProducerAccount.objects.create(user=farmer, producer=world.farm)
+    client = login(farmer)
+    response = client.post(reverse("producer-propose", args=["prix"]),
+                           {"product": world.carrots.pk, "season": "Hiver 2027", **COSTS, "transport": "sept cents"})
+    assert response.status_code == 400 and not CostSheet.objects.exists()
+    page = response.content.decode()
+    assert "Rien n’a été enregistré" in page or "Rien n'a été enregistré" in page
+    assert 'value="Hiver 2027"' in page and 'name="inputs" inputmode="decimal" value="1800"' in page
+    assert 'value="sept cents" aria-invalid="true" aria-describedby="cost-transport-error"' in page
+    assert '<span class="errorlist" id="cost-transport-error">Saisissez un nombre' in page
+    assert f'<option value="{world.carrots.pk}" selected>' in page  # the product chosen, not the first one
+    # the season missing: its own error, the figures kept
+    page = client.post(reverse("producer-propose", args=["prix"]), {"product": world.carrots.pk, "season": " ", **COSTS}).content.decode()
+    assert 'aria-describedby="season-error"' in page and 'name="labour_hours" inputmode="decimal" value="600"' in page
+
+
+def test_a_new_spec_sheet_version_starts_from_the_current_one(world, login):
+    from cabas.catalog.models import ProducerAccount
+
+    farmer = world.user("ferme@example.org", None)
+    ProducerAccount.objects.create(user=farmer, producer=world.farm)
+    client = login(farmer)
+    first = propose_spec_sheet(product=world.carrots, values={"variety": "Nantaise", "packaging": "Cagette",
+                                                             "returnable_container": True, "change_note": "Première"})
+    decide_spec_sheet(sheet_id=first.pk, approve=True)
+    page = client.get(reverse("producer-home"), {"fiche": world.carrots.pk}).content.decode()
+    assert 'name="variety" maxlength="200" value="Nantaise"' in page and 'value="Cagette"' in page
+    assert 'name="returnable_container" checked' in page and "Première" not in page  # the note is for the new version
+    assert "version 1" in page
+    # the producer changes only the size: the new version keeps the rest
+    client.post(reverse("producer-propose", args=["fiche"]), {
+        "product": world.carrots.pk, "variety": "Nantaise", "packaging": "Cagette", "returnable_container": "on",
+        "size": "Calibre moyen", "change_note": "Calibre précisé"})
+    second = SpecSheet.objects.get(version=2)
+    assert (second.variety, second.packaging, second.returnable_container, second.size) == ("Nantaise", "Cagette", True, "Calibre moyen")
+    # refused (nothing described): the form comes back as typed for the same product
+    response = client.post(reverse("producer-propose", args=["fiche"]), {"product": world.carrots.pk, "change_note": "Rien"})
+    assert response.status_code == 400 and 'name="change_note" rows="2">Rien</textarea>' in response.content.decode()
+    assert f'name="product" value="{world.carrots.pk}"' in response.content.decode()
+
+
+def test_the_producer_page_says_its_description_once(world, client):
+    text = "Maraîchage sur sol vivant depuis 2009."
+    type(world.farm).objects.filter(pk=world.farm.pk).update(description=text, production_methods=text)
+    page = client.get(reverse("producer", args=[world.club.slug, world.farm.pk])).content.decode()
+    assert page.count(text) == 1

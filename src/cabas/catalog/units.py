@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.utils.translation import npgettext
 
-from cabas.core.formatting import format_quantity
+from cabas.core.formatting import format_number, format_quantity
 
 from .models import Unit
 
@@ -23,7 +23,7 @@ def unit_label(unit: str, quantity) -> str:
 
 
 def format_quantity_with_unit(quantity, unit: str) -> str:
-    return f"{format_quantity(quantity)}\u00a0{unit_label(unit, quantity)}"
+    return f"{format_number(quantity)}\u00a0{unit_label(unit, quantity)}"
 
 
 def format_step(step, unit: str) -> str:

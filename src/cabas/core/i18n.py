@@ -22,7 +22,8 @@ def language_of(code: str | None) -> str:
 
 class Deferred:
     """A message translated when it is shown, not when it is written: ``Deferred(gettext_noop("Hi %(name)s"),
-    {"name": ...})``; ``str()`` translates it into the active language."""
+    {"name": ...})``, or with plural forms ``Deferred(ngettext_lazy("%(count)s line", "%(count)s lines", "count"),
+    {"count": n})``; ``str()`` translates it into the active language."""
 
     __slots__ = ("message", "params")
 
@@ -31,6 +32,8 @@ class Deferred:
         self.params = params
 
     def __str__(self) -> str:
+        if not isinstance(self.message, str):  # a lazy message (ngettext_lazy): it picks its plural form from params
+            return str(self.message % self.params) if self.params is not None else str(self.message)
         text = gettext(self.message)
         return text % self.params if self.params is not None else text
 

@@ -340,6 +340,29 @@ class FallbackProvider:
             return Matrix(estimate.points, estimate.distances, estimate.durations, estimate.provider, fallback=error)
 
 
+_GREAT_CIRCLE_IDENTITY = re.compile(r"great-circle\(detour=([0-9.]+), speed=([0-9.]+) km/h\)")
+_OSRM_IDENTITY = re.compile(r"osrm\(.*\)")
+
+
+def describe_identity(identity: str) -> tuple[str, dict]:
+    """A provider's ``identity`` (as a plan stores it) in words for people: a message marked for translation
+    and its parameters (Decimals for the caller to write in the reader's language). « as the crow flies × 1,3,
+    at 50 km/h », « by road (route service) », and a fallback « …, or else … when the route service fails »."""
+    primary, sep, fallback = identity.partition(" or else ")
+    if sep:
+        first, first_params = describe_identity(primary)
+        second, second_params = describe_identity(fallback)
+        return (_("%(primary)s, or else %(fallback)s when the route service does not answer"),
+                {"primary": (first, first_params), "fallback": (second, second_params)})
+    match = _GREAT_CIRCLE_IDENTITY.fullmatch(identity.strip())
+    if match:
+        return (_("as the crow flies × %(detour)s, at %(speed)s km/h"),
+                {"detour": Decimal(match.group(1)), "speed": Decimal(match.group(2))})
+    if _OSRM_IDENTITY.fullmatch(identity.strip()):
+        return _("by road (route service)"), {}
+    return _("by another method"), {}
+
+
 class CachedProvider:
     """Memoises ``provider``'s matrices in memory, least recently used first out beyond ``max_entries``.
 

@@ -432,7 +432,7 @@ def _round_name(r: schemes.Round, inputs: Inputs) -> str:
     """A club vehicle's name, or whose own vehicle it is (a producer's, a group's)."""
     if r.vehicle is not None:
         return r.name[:200]
-    return (_("Own vehicle of %(owner)s") % {"owner": inputs.places[r.owner].name or r.name})[:200]
+    return (_("Own vehicle: %(owner)s") % {"owner": inputs.places[r.owner].name or r.name})[:200]
 
 
 def _line(line: schemes.Line, inputs: Inputs) -> dict:

@@ -117,6 +117,17 @@ def apply(*, group: Group, data: dict, now: datetime.datetime | None = None) -> 
                    referrals=referral.referrals(chosen, everyone) if full else [])
 
 
+def waitlist_place(group: Group) -> int | None:
+    """The place on the waitlist an application to ``group`` would take now, or None when the group has room
+    (one query)."""
+    if group.capacity is None:
+        return None
+    counts = Group.objects.filter(pk=group.pk).aggregate(
+        members=Count("households", filter=Q(households__left_on__isnull=True), distinct=True),
+        waiting=Count("applications", filter=Q(applications__status=ApplicationStatus.WAITING), distinct=True))
+    return counts["waiting"] + 1 if counts["members"] >= group.capacity else None
+
+
 def waitlist(group: Group) -> list[MembershipApplication]:
     """The group's waiting applications, first come first served."""
     return list(MembershipApplication.objects.filter(group=group, status=ApplicationStatus.WAITING).order_by("applied_at", "pk"))

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import gettext as _, gettext_noop
+from django.utils.translation import gettext as _, gettext_noop, ngettext_lazy
 from django_tasks import task
 
 from cabas.core.formatting import format_quantity
@@ -360,7 +360,9 @@ def send_place_freed(group_id: int, household_id: int) -> int:
     sent = _tell_applicant(f"place:{group_id}:{household_id}", first,
                            Deferred(gettext_noop("A place frees up in %(group)s"), {"group": group.name}),
                            "notifications/email/applicant_place.txt", context)
-    subject = Deferred(gettext_noop("%(group)s: a place frees up, %(count)s waiting"), {"group": group.name, "count": len(waiting)})
+    subject = Deferred(ngettext_lazy("%(group)s: a place frees up, %(count)s waiting",
+                                     "%(group)s: a place frees up, %(count)s waiting", "count"),
+                       {"group": group.name, "count": len(waiting)})
     return sent + services.deliver(Kind.WAITLIST, f"place:{group_id}:{household_id}:coordinators",
                                    services.coordinators_of(group.club_id, [group.pk]),
                                    lambda r: {**context, "subject": subject}, template="notifications/email/place_freed")
@@ -411,7 +413,8 @@ def send_unmatched(statement_id: int) -> int:
     if not count:
         return 0
     context = {"club": statement.club.name, "words": words_for(statement.club), "count": count, "lines_url": _url("bank-lines", statement.club_id, statement.pk),
-               "subject": Deferred(gettext_noop("%(count)s bank lines to match"), {"count": count})}
+               "subject": Deferred(ngettext_lazy("%(count)s bank line to match", "%(count)s bank lines to match", "count"),
+                                   {"count": count})}
     return services.deliver(Kind.UNMATCHED, f"statement:{statement.pk}", services.money_handlers_of(statement.club_id),
                             lambda r: context, template="notifications/email/unmatched")
 

@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from cabas.catalog.models import Product
-from cabas.core.formatting import format_money
+from cabas.core.formatting import format_money, format_quantity
 from cabas.core.ids import parse_id
 from cabas.core.validators import validate_date_range
 from cabas.members.models import Club, User, Weekday
@@ -153,7 +153,7 @@ class AllocationRulesForm(forms.Form):
             for name, label in self.RULE_FIELDS:
                 self.fields[f"{name}-{offer.pk}"] = forms.DecimalField(
                     label=f"{label} — {offer.name}", required=False, min_value=0, max_digits=12, decimal_places=3,
-                    initial=getattr(offer, name), localize=True,
+                    initial=format_quantity(getattr(offer, name)), localize=True,
                     widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5}),
                 )
 

@@ -41,7 +41,7 @@ urlpatterns = [
     path("nouvelles/<id:news_id>/supprimer/", news.news_delete, name="news-delete"),
     path(
         "connexion/",
-        auth_views.LoginView.as_view(template_name="web/members/login.html", authentication_form=LoginForm, redirect_authenticated_user=True),
+        membership.LoginView.as_view(template_name="web/members/login.html", authentication_form=LoginForm, redirect_authenticated_user=True),
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),

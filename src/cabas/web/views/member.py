@@ -19,7 +19,7 @@ from cabas.core.ids import ID_PATTERN
 from cabas.core.money import ZERO, line_amount
 from cabas.distribution.documents import household_summary
 from cabas.finance.models import CycleFunds, FundShare
-from cabas.members.models import Household
+from cabas.members.models import Club, Household
 from cabas.members.permissions import access_for
 from cabas.members.services import pickup_point
 from cabas.news.services import news_for_home
@@ -68,9 +68,23 @@ def home(request):
         return redirect("cycle-list")
     if household is None and ProducerAccount.objects.filter(user=request.user).exists():
         return redirect("producer-home")
+    if household is None and (access.treasurer_club_ids or access.solidarity_club_ids):
+        return render(request, "web/roles_home.html", roles_home(access))
+    if household is None and access.referent_producer_ids:
+        return redirect("referent-home")
     return render(request, "web/home.html", {"household": household, "open_cycles": open_cycles, "past_cycles": past,
                                               "news": news, "volunteering": volunteering,
                                               "pickup": pickup_point(household) if household else None})
+
+
+def roles_home(access) -> dict:
+    """The home page of someone who holds a club's money or its solidarity without ordering for a household: their
+    own pages, club by club (one query)."""
+    club_ids = access.treasurer_club_ids | access.solidarity_club_ids
+    clubs = [{"club": club, "treasurer": club.pk in access.treasurer_club_ids,
+              "solidarity": club.pk in access.solidarity_club_ids}
+             for club in Club.objects.filter(pk__in=club_ids).order_by("name")]
+    return {"clubs": clubs, "refers_producers": bool(access.referent_producer_ids)}
 
 
 def catalogue_sections(offers: list[Offer], by: str):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
@@ -46,7 +47,8 @@ def join(request, club_slug: str, group_slug: str):
     offered."""
     group = get_object_or_404(Group.objects.select_related("club", "depot"), club__slug=club_slug, slug=group_slug)
     use_club(request, group.club)
-    context = {"club": group.club, "group": group, "fee": services.fee_for(group), "values": {}, "errors": {}}
+    context = {"club": group.club, "group": group, "fee": services.fee_for(group), "values": {}, "errors": {},
+               "waitlist_place": services.waitlist_place(group)}  # full: told before applying
     if request.method == "POST":
         data = {name: request.POST.get(name, "") for name in JOIN_FIELDS}
         try:
@@ -168,3 +170,11 @@ def my_groups(request):
     if len(groups) == 1:
         return redirect("group-members", groups[0].pk)
     return render(request, "web/members/my_groups.html", {"groups": groups})
+
+
+class LoginView(auth_views.LoginView):
+    """The login page, with the way in for those who have no account yet: each club's groups to join and its
+    producers (one query)."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "clubs": list(Club.objects.order_by("name")[:20])}

@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cabas import flows
@@ -234,7 +235,8 @@ def invoices_issue(request, club_id: int, cycle_id: int):
     except ActionError as error:
         flash_errors(request, error)
     else:
-        messages.success(request, _("%(count)s invoices and credit notes issued.") % {"count": count} if count
+        messages.success(request, ngettext("%(count)s invoice or credit note issued.",
+                                           "%(count)s invoices and credit notes issued.", count) % {"count": count} if count
                          else _("Every invoice of this cycle is up to date."))
     return redirect("treasury", club.pk)
 
@@ -270,9 +272,11 @@ def bank_upload(request, club_id: int, upload_id: int):
     if upload is None:
         raise Http404
     if upload.done_at and upload.statement_id:
-        messages.success(request, _("Statement imported: %(matched)s payments recorded by their reference, %(suggested)s to "
-                                    "confirm, %(unmatched)s unmatched.") % {
-            "matched": upload.matched, "suggested": upload.suggested, "unmatched": upload.unmatched})
+        messages.success(request, _("Statement imported: %(matched)s, %(suggested)s, %(unmatched)s.") % {
+            "matched": ngettext("%(count)s payment recorded by its reference", "%(count)s payments recorded by their "
+                                "reference", upload.matched) % {"count": upload.matched},
+            "suggested": ngettext("%(count)s to confirm", "%(count)s to confirm", upload.suggested) % {"count": upload.suggested},
+            "unmatched": ngettext("%(count)s unmatched", "%(count)s unmatched", upload.unmatched) % {"count": upload.unmatched}})
         return redirect("bank-lines", club.pk, upload.statement_id)
     return render(request, "web/finance/bank_upload.html", {"club": club, "upload": upload})
 

@@ -14,12 +14,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from cabas.catalog.models import CostSheet, ProducerAccount, Product
-from cabas.catalog.services import COST_FIELDS, SPEC_FIELDS, propose_cost_sheet, propose_spec_sheet
+from cabas.catalog.models import ProducerAccount, Product
+from cabas.catalog.services import COST_FIELDS, SPEC_FIELDS, current_spec_sheets, propose_cost_sheet, propose_spec_sheet
 from cabas.contracts.models import Contract
 from cabas.contracts.services import contracts_progress
 from cabas.core.errors import ActionError
@@ -47,9 +48,29 @@ def account_of(request) -> ProducerAccount:
     return account
 
 
+COST_LABELS = {  # the cost sheet's fields as the producer reads them
+    "inputs": _lazy("Inputs for the season (€)"), "labour_hours": _lazy("Hours of work"),
+    "hourly_rate": _lazy("Hourly rate (€)"), "packaging": _lazy("Packaging (€)"), "transport": _lazy("Transport (€)"),
+    "overheads": _lazy("Overheads (€)"), "depreciation": _lazy("Depreciation (€)"),
+    "income": _lazy("Your income on top of paid work (€)"), "expected_volume": _lazy("Volume you expect to sell this season"),
+}
+SPEC_LABELS = {
+    "variety": _lazy("Variety or breed"), "production_method": _lazy("Production method"),
+    "inputs_allowed": _lazy("Inputs allowed"), "packaging": _lazy("Packaging"), "freshness": _lazy("Freshness"),
+    "size": _lazy("Size or calibre"), "change_note": _lazy("What changes and why"),
+}
+LONG_SPEC_FIELDS = ("production_method", "inputs_allowed", "change_note")  # written in a textarea
+
+
 @login_required
 def producer_home(request):
     account = account_of(request)
+    return render(request, "web/catalog/producer_home.html", home_context(request, account))
+
+
+def home_context(request, account, failed: dict | None = None) -> dict:
+    """The producer's home page; ``failed`` is the proposal that was refused (its kind, its product, what was
+    typed and the errors), shown again in its form."""
     producer = account.producer
     now = timezone.now()
     cycles = list(OrderCycle.objects.filter(offers__producer=producer).distinct().order_by("-closes_at")[:20])
@@ -69,14 +90,45 @@ def producer_home(request):
     # its solidarity contracts with the club, and each period's guarantee progress (three queries)
     contracts = list(Contract.objects.filter(producer=producer, ends_on__gte=timezone.localdate(now) - CONTRACTS_SHOWN)
                      .prefetch_related("products__product").order_by("-starts_on"))
-    return render(request, "web/catalog/producer_home.html", {
-        **volunteering(request, producer, now),
+    return {
+        **volunteering(request, producer, now), **proposal_forms(request, products, failed or {}),
         "contracts": contracts_progress(contracts, today=timezone.localdate(now)),
         "containers_returned": returned,
         "producer": producer, "cycles": [(c, c.status(now), c.pk in sheets, depots.get(c.pk, [])) for c in cycles],
         "upcoming": [(c, by_cycle[c.pk]) for c in upcoming], "products": products,
-        "spec_fields": SPEC_FIELDS, "cost_fields": COST_FIELDS,
-    })
+    }
+
+
+def proposal_forms(request, products, failed: dict) -> dict:
+    """The two proposal forms. The spec sheet starts from the current version of the chosen product (a new
+    version keeps what is not changed); a refused form comes back with what was typed and each field's error."""
+    errors = failed.get("errors", {})
+    typed = failed.get("values", {})
+    cost_failed = failed.get("kind") == "prix"
+    cost_fields = [{"name": name, "label": COST_LABELS[name], "value": typed.get(name, "") if cost_failed else "",
+                    "error": errors.get(name) if cost_failed else None} for name in COST_FIELDS]
+    by_pk = {p.pk: p for p in products}
+    spec_failed = failed.get("kind") == "fiche"
+    if spec_failed:
+        spec_product = by_pk.get(failed.get("product"))
+    else:
+        spec_product = by_pk.get(parse_id(request.GET.get("fiche", "")) or 0) or (products[0] if products else None)
+    current = current_spec_sheets([spec_product.pk]).get(spec_product.pk) if spec_product else None
+    spec_fields = []
+    for name in SPEC_FIELDS:
+        if name == "returnable_container":
+            continue
+        if spec_failed:
+            value = typed.get(name, "")
+        else:
+            value = getattr(current, name) if current is not None and name != "change_note" else ""
+        spec_fields.append({"name": name, "label": SPEC_LABELS[name], "value": value, "long": name in LONG_SPEC_FIELDS,
+                            "error": errors.get(name) if spec_failed else None})
+    returnable = typed.get("returnable_container") == "on" if spec_failed else bool(current and current.returnable_container)
+    return {"cost_fields": cost_fields, "spec_fields": spec_fields, "spec_product": spec_product, "spec_current": current,
+            "spec_returnable": returnable, "failed": failed,
+            "cost_product": by_pk.get(failed.get("product")) if cost_failed else None,
+            "cost_season": typed.get("season", "") if cost_failed else ""}
 
 
 def volunteering(request, producer, now) -> dict:
@@ -119,7 +171,8 @@ def producer_supply(request, cycle_id: int):
     except ActionError as error:
         flash_errors(request, error)
     else:
-        messages.success(request, _("Your supply is saved (%(count)s products changed).") % {"count": changed})
+        messages.success(request, ngettext("Your supply is saved (%(count)s product changed).",
+                                            "Your supply is saved (%(count)s products changed).", changed) % {"count": changed})
     return redirect("producer-home")
 
 
@@ -143,6 +196,8 @@ def producer_propose(request, kind: str):
     if product is None:
         messages.error(request, _("Choose one of your products."))
         return redirect("producer-home")
+    if kind not in ("fiche", "prix"):
+        raise Http404
     try:
         if kind == "fiche":
             values = {name: request.POST.get(name, "").strip() for name in SPEC_FIELDS if name != "returnable_container"}
@@ -151,14 +206,12 @@ def producer_propose(request, kind: str):
         elif kind == "prix":
             propose_cost_sheet(product=product, season=request.POST.get("season", ""),
                                values={name: request.POST.get(name, "") for name in COST_FIELDS}, by_user=request.user)
-        else:
-            raise Http404
     except ActionError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        for field, message in error.field_errors.items():
-            label = CostSheet._meta.get_field(field).verbose_name if kind == "prix" else field
-            messages.error(request, f"{capfirst(label)} : {message}")
+        # the form again, bound to what was typed, each error beside its field (nothing was saved)
+        fields = SPEC_FIELDS if kind == "fiche" else (*COST_FIELDS, "season")
+        failed = {"kind": kind, "product": product.pk, "messages": error.messages, "errors": error.field_errors,
+                  "values": {name: request.POST.get(name, "")[:2000] for name in fields}}
+        return render(request, "web/catalog/producer_home.html", home_context(request, account, failed), status=400)
     else:
         messages.success(request, _("Sent: the club's coordinators will decide."))
     return redirect("producer-home")
