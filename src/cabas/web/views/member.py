@@ -26,7 +26,7 @@ from cabas.members.services import pickup_point
 from cabas.news.services import news_for_home
 from cabas.ordering.models import Offer, Order, OrderCycle, OrderLine, OrderSummary
 from cabas.flows import save_order
-from cabas.ordering.services import household_lines, live_order, offer_progress, pooled_totals
+from cabas.ordering.services import household_lines, live_order, offer_progress, order_total, pooled_totals
 from cabas.volunteering.services import with_target
 
 from ..access import cycle_for_member, order_for_user
@@ -145,7 +145,8 @@ def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | Non
         "cycle": cycle,
         "household": household,
         "order": order,
-        "sections": [(title, items, any(r["shown"] for r in items)) for title, items in sections],
+        "sections": sections,
+        "hidden_sections": {title for title, items in sections if not any(r["shown"] for r in items)},
         "by": by,
         "search": search,
         "basket_only": basket_only,
@@ -153,9 +154,9 @@ def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | Non
         "shown_count": sum(1 for r in rows if r["shown"]),
         "accepts_orders": accepts_orders,
         "status": cycle.status(),
-        "total": live.total,
-        "line_count": live.line_count,
-        "preview": bool(typed or typed_tolerances) and live.changed,
+        # the saved order's total: a refused save shows what stands, not what was refused
+        "total": order_total(offers_by_id, saved),
+        "line_count": len(saved),
         "has_errors": bool(field_errors),
         "error": error,
     }

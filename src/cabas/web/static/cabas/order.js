@@ -33,7 +33,7 @@
     });
     var status = document.getElementById("order-filter-status");
     if (words.length || basket) {
-      status.textContent = shown ? status.getAttribute("data-some").replace("%s", shown) : status.getAttribute("data-none");
+      status.textContent = shown ? status.getAttribute("data-some").replace("__N__", shown) : status.getAttribute("data-none");
     } else {
       status.textContent = "";
     }
