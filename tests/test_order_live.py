@@ -5,7 +5,6 @@ saves nothing, reads only pooled totals, in a constant number of queries; the ca
 import re
 from decimal import Decimal as D
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -161,12 +160,12 @@ def test_the_preview_shows_only_pooled_totals_never_another_households_order(wor
     assert "field-error" not in html and "Vérifiez" not in html
     progress = text(fragment_of(html, f"progress-{bread.pk}"))
     assert "0 colis complet" in progress and f"(5{NBSP}pièces en moins)" in progress  # 4 + 1 of 6, not 9 + 1
-    # the household's own lines only: the other households' saved quantities are never listed
-    assert set(OrderLine.objects.filter(order__household=world.household_a1).values_list("offer_id", flat=True)) == set()
-    # a field naming another club's offer is ignored, not echoed
-    _club, _group, household, producer, product = world.other_club()
-    html = preview(login(world.member_a1), cycle, {f"q-{bread.pk}": "1", "q-999999": "3"}).content.decode()
-    assert "q-999999" not in html
+    # a field naming an offer of another cycle is ignored, not echoed, and tells nothing of that cycle
+    other = world.open_cycle(name="Semaine 48")
+    other_bread = Offer.objects.get(cycle=other, product=world.bread)
+    save_order(cycle=other, household=world.household_b1, quantities={other_bread.pk: "3"})
+    html = preview(login(world.member_a1), cycle, {f"q-{bread.pk}": "1", f"q-{other_bread.pk}": "2"}).content.decode()
+    assert f"q-{other_bread.pk}" not in html and f"progress-{other_bread.pk}" not in html
 
 
 def test_the_preview_of_another_clubs_cycle_is_not_found(world, login):
