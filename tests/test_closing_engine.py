@@ -96,8 +96,12 @@ def test_the_order_page_polls_the_pooled_progress_while_others_order(world, logi
     cycle, milk = milk_in_packs(world, min_total=D(12))
     client = login(world.member_a1)
     page = client.get(reverse("order", args=[cycle.pk])).content.decode()
-    assert reverse("order-progress", args=[cycle.pk]) in page and 'hx-trigger="every 20s"' in page
+    # the page polls its live preview (which also takes what is being typed), every 20 s
+    assert reverse("order-total", args=[cycle.pk]) in page and 'hx-trigger="input delay:400ms, every 20s"' in page
     save_order(cycle=cycle, household=world.household_b1, quantities={milk.pk: "8"})  # meanwhile, in Vitré
+    fragment = client.post(reverse("order-total", args=[cycle.pk]), {f"q-{milk.pk}": ""}).content.decode()
+    assert f'id="progress-{milk.pk}"' in fragment and "1 colis complet" in fragment
+    # the pooled progress alone, for other clients
     fragment = client.get(reverse("order-progress", args=[cycle.pk])).content.decode()
     assert f'id="progress-{milk.pk}"' in fragment and 'hx-swap-oob="true"' in fragment
     assert "1 colis complet" in fragment and "8\u00a0l commandés sur 12\u00a0l" in fragment

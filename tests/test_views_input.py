@@ -224,7 +224,7 @@ class TestOrderQuantities:
         before = written()
         response = member.post(reverse("order-total", args=[cycle.pk]), {f"q-{offers[world.milk.pk]}": "-1"})
         assert response.status_code == 200
-        assert response.context["error"].field_errors.keys() == {f"q-{offers[world.milk.pk]}"}
+        assert response.context["field_errors"].keys() == {f"q-{offers[world.milk.pk]}"}
         response = member.post(reverse("order-total", args=[cycle.pk]), {f"q-{offers[world.milk.pk]}": "2,5"})
         assert response.context["total"] == D("3.25")
         assert written() == before

@@ -481,6 +481,15 @@ class Progress:
     min_total: Decimal | None
     reaches_threshold: bool
     supply_left: Decimal | None
+    # what was asked beyond the full packs, not ordered unless ``missing_for_next_pack`` more comes (0 when none)
+    unfilled: Decimal = ZERO
+    missing_for_threshold: Decimal = ZERO  # what more requests (or tolerance) would reach the threshold
+    supply_cap: Decimal | None = None
+
+    @property
+    def oversubscribed(self) -> bool:
+        """More is asked than the producer can supply: the lines will be rationed at closing."""
+        return self.supply_cap is not None and self.quantity > self.supply_cap
 
 
 def progress(rules: ProductRules, quantity: Decimal, tolerance: Decimal = ZERO) -> Progress:
@@ -488,10 +497,44 @@ def progress(rules: ProductRules, quantity: Decimal, tolerance: Decimal = ZERO) 
     pack = _check_product(rules)
     pooled, pooled_tolerance = _floor_steps(quantity, rules.step), _floor_steps(tolerance, rules.step)
     packs, missing = _packs(pooled, pooled_tolerance, pack)
-    reaches = rules.min_total is None or _ceil_steps(rules.min_total, rules.step) <= pooled + pooled_tolerance
+    threshold = 0 if rules.min_total is None else _ceil_steps(rules.min_total, rules.step)
+    reaches = threshold <= pooled + pooled_tolerance
     left = None if rules.supply_cap is None else max(rules.supply_cap - quantity, ZERO)
     return Progress(packs=packs, missing_for_next_pack=missing * rules.step, quantity=quantity,
-                    min_total=rules.min_total, reaches_threshold=reaches, supply_left=left)
+                    min_total=rules.min_total, reaches_threshold=reaches, supply_left=left,
+                    unfilled=(pooled % pack) * rules.step if missing else ZERO,
+                    missing_for_threshold=max(threshold - pooled - pooled_tolerance, 0) * rules.step,
+                    supply_cap=rules.supply_cap)
+
+
+def progress_with(rules: ProductRules, others: tuple[Decimal, Decimal], mine: tuple[Decimal, Decimal]) -> Progress:
+    """The pooled progress as it would stand with one household's request ``mine`` (quantity, tolerance) added
+    to what the other households asked (``others``, each already capped): what the order page shows while a
+    member types. The per-household cap limits the request and its tolerance as at closing."""
+    quantity, tolerance = capped_request(rules, *mine)
+    return progress(rules, others[0] + quantity, others[1] + tolerance)
+
+
+def capped_request(rules: ProductRules, quantity: Decimal, tolerance: Decimal = ZERO) -> tuple[Decimal, Decimal]:
+    """One household's request and tolerance as the per-household cap leaves them (rule 1)."""
+    cap = household_cap(rules)
+    if cap is None:
+        return quantity, tolerance
+    quantity = min(quantity, cap)
+    return quantity, min(tolerance, max(cap - quantity, ZERO))
+
+
+def household_cap(rules: ProductRules) -> Decimal | None:
+    """The most one household receives (the per-household cap in whole steps, as the closing applies it)."""
+    if rules.per_household_cap is None:
+        return None
+    return _floor_steps(rules.per_household_cap, rules.step) * rules.step
+
+
+def exceeds_household_cap(rules: ProductRules, quantity: Decimal) -> bool:
+    """Whether a household asks for more than the per-household cap (the closing serves the cap at most)."""
+    cap = household_cap(rules)
+    return cap is not None and quantity > cap
 
 
 def _trim_chunks(standing: _Standing, steps: int) -> None:

@@ -15,7 +15,8 @@ from decimal import Context, Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import DecimalField, Exists, F, OuterRef, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -144,6 +145,18 @@ def parse_order_quantities(
 
     Raises ActionError listing every problem, each under its form field ``<field>-<offer id>``.
     """
+    quantities, field_errors, unknown = read_quantities(offers, raw, field=field)
+    if unknown or field_errors:
+        messages = [_("A product you asked for is not on offer in this cycle.")] if unknown else []
+        raise ActionError(*messages, field_errors=field_errors)
+    return quantities
+
+
+def read_quantities(
+    offers: Mapping[int, Offer], raw: Mapping[int, object], *, field: str = "q"
+) -> tuple[dict[int, Decimal], dict[str, str], bool]:
+    """Each quantity checked on its own (the rules of ``parse_order_quantities``): the good ones, the message of
+    each wrong one under its form field, and whether an offer was not in the cycle."""
     maximum = Decimal(settings.CABAS_MAX_LINE_QUANTITY)
     quantities: dict[int, Decimal] = {}
     field_errors: dict[str, str] = {}
@@ -164,10 +177,7 @@ def parse_order_quantities(
             }
             continue
         quantities[offer_id] = quantity
-    if unknown or field_errors:
-        messages = [_("A product you asked for is not on offer in this cycle.")] if unknown else []
-        raise ActionError(*messages, field_errors=field_errors)
-    return quantities
+    return quantities, field_errors, unknown
 
 
 @dataclass(frozen=True)
@@ -546,8 +556,8 @@ def set_allocation_rules(
 
 
 def pooled_totals(cycle: OrderCycle, *, shared: bool = False) -> dict[int, tuple[Decimal, Decimal]]:
-    """Per offer, the quantity and tolerance ordered so far by every household of the club (one aggregate
-    query). ``shared``: a value computed in the last ``CABAS_PROGRESS_SECONDS`` seconds for the same cycle is
+    """Per offer, the quantity and tolerance ordered so far by every household of the club, each household's
+    within the per-household cap (one aggregate query). ``shared``: a value computed in the last ``CABAS_PROGRESS_SECONDS`` seconds for the same cycle is
     used instead, so that the order pages polling at the deadline cost one query per cycle every few seconds,
     not one per member; a fresh computation is stored for them."""
     key = f"cabas:pooled-totals:{cycle.pk}"
@@ -555,11 +565,16 @@ def pooled_totals(cycle: OrderCycle, *, shared: bool = False) -> dict[int, tuple
         cached = cache.get(key)
         if cached is not None:
             return cached
+    # each household's request as the per-household cap leaves it, as the closing counts it (allocation rule 1)
+    cap = F("offer__per_household_cap")
+    capped = Least(F("quantity"), Coalesce(cap, F("quantity")))
+    capped_tolerance = Greatest(Least(F("tolerance"), Coalesce(cap - capped, F("tolerance"))),
+                                Value(Decimal(0), output_field=DecimalField(max_digits=12, decimal_places=3)))
     totals = {
         offer_id: (quantity or Decimal(0), tolerance or Decimal(0))
         for offer_id, quantity, tolerance in OrderLine.objects.filter(order__cycle=cycle)
-        .values("offer_id").annotate(quantity=Sum("quantity"), tolerance=Sum("tolerance"))
-        .values_list("offer_id", "quantity", "tolerance").order_by()
+        .values("offer_id").annotate(pooled=Sum(capped), pooled_tolerance=Sum(capped_tolerance))
+        .values_list("offer_id", "pooled", "pooled_tolerance").order_by()
     }
     cache.set(key, totals, settings.CABAS_PROGRESS_SECONDS)
     return totals
@@ -569,15 +584,87 @@ def offer_progress(cycle: OrderCycle, offers: Iterable[Offer], *, shared: bool =
     """Live pooled progress of the offers that have packs, a threshold or a supply cap (one aggregate query
     over the cycle, always, so a page costs the same whatever its offers; none with ``shared`` and a recent
     value: see ``pooled_totals``)."""
-    watched = {o.pk: o for o in offers if o.sold_by_pack or o.min_total is not None or o.supply_cap is not None}
+    watched = {o.pk: o for o in offers if is_watched(o)}
     totals = pooled_totals(cycle, shared=shared)
     result = {}
     for pk, offer in watched.items():
         quantity, tolerance = totals.get(pk, (Decimal(0), Decimal(0)))
-        rules = allocation.ProductRules(pk, pack_size=offer.effective_pack_size, step=offer.order_step,
-                                        min_total=offer.min_total, supply_cap=offer.supply_cap)
-        result[pk] = allocation.progress(rules, quantity, tolerance)
+        result[pk] = allocation.progress(offer_rules(offer), quantity, tolerance)
     return result
+
+
+def household_lines(cycle: OrderCycle, household_id: int) -> dict[int, tuple[Decimal, Decimal]]:
+    """The household's saved quantity and tolerance per offer of the cycle (one query)."""
+    return {
+        offer_id: (quantity, tolerance)
+        for offer_id, quantity, tolerance in OrderLine.objects.filter(
+            order__cycle=cycle, order__household_id=household_id
+        ).values_list("offer_id", "quantity", "tolerance")
+    }
+
+
+def offer_rules(offer: Offer) -> allocation.ProductRules:
+    return allocation.ProductRules(offer.pk, pack_size=offer.effective_pack_size, step=offer.order_step,
+                                   min_total=offer.min_total, supply_cap=offer.supply_cap,
+                                   per_household_cap=offer.per_household_cap)
+
+
+def is_watched(offer: Offer) -> bool:
+    """Whether the order page follows the offer's pooled progress (packs, a threshold or a supply cap)."""
+    return offer.sold_by_pack or offer.min_total is not None or offer.supply_cap is not None
+
+
+@dataclass(frozen=True)
+class LiveOrder:
+    """An order as a member is typing it, before it is saved: what the page tells next to each field."""
+    quantities: dict[int, Decimal]  # the good quantities typed (the saved one where a field is wrong or absent)
+    field_errors: dict[str, str]  # form field (q-<id>, t-<id>) -> message shown in red
+    progress: dict[int, allocation.Progress]  # watched offers, pooled with what is typed
+    total: Decimal  # of the good quantities
+    line_count: int
+    changed: bool  # something typed differs from the saved order
+    unknown: bool  # a field named an offer that is not in the cycle
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.field_errors)
+
+
+def live_order(
+    offers: Mapping[int, Offer], typed: Mapping[int, object], typed_tolerances: Mapping[int, object], *,
+    saved: Mapping[int, tuple[Decimal, Decimal]], pooled: Mapping[int, tuple[Decimal, Decimal]],
+) -> LiveOrder:
+    """What the order page shows for quantities being typed (no query: the caller reads ``saved``, the
+    household's lines, and ``pooled``, every household's totals per offer): each field checked by the rules of
+    the save, a quantity above the per-household cap marked, and the pooled progress of each watched offer with
+    the household's saved request replaced by what is typed (``allocation.progress_with``). Only pooled totals
+    are used: nothing of another household shows. A field left out keeps the saved value."""
+    quantities, field_errors, unknown = read_quantities(offers, typed)
+    tolerances, tolerance_errors, unknown_t = read_quantities(offers, typed_tolerances, field="t")
+    field_errors.update(tolerance_errors)
+    mine = {}
+    for pk in offers:
+        saved_quantity, saved_tolerance = saved.get(pk, (ZERO, ZERO))
+        mine[pk] = (quantities.get(pk, saved_quantity), tolerances.get(pk, saved_tolerance))
+    progress, changed = {}, False
+    for pk, offer in offers.items():
+        rules = offer_rules(offer)
+        quantity, tolerance = mine[pk]
+        changed = changed or (quantity, tolerance) != saved.get(pk, (ZERO, ZERO))
+        if f"q-{pk}" not in field_errors and allocation.exceeds_household_cap(rules, quantity):
+            cap = format_quantity_with_unit(allocation.household_cap(rules), offer.unit)
+            field_errors[f"q-{pk}"] = _("%(product)s: at most %(limit)s per household; you will receive %(limit)s "
+                                        "at most.") % {"product": offer.name, "limit": cap}
+        if is_watched(offer):
+            total_quantity, total_tolerance = pooled.get(pk, (ZERO, ZERO))
+            saved_quantity, saved_tolerance = allocation.capped_request(rules, *saved.get(pk, (ZERO, ZERO)))
+            # pooled totals shared a few seconds may predate the household's last save: never below zero
+            others = (max(total_quantity - saved_quantity, ZERO), max(total_tolerance - saved_tolerance, ZERO))
+            progress[pk] = allocation.progress_with(rules, others, (quantity, tolerance))
+    ordered = {pk: q for pk, (q, _t) in mine.items() if q}
+    return LiveOrder(quantities=ordered, field_errors=field_errors, progress=progress,
+                     total=order_total(offers, ordered), line_count=len(ordered), changed=changed,
+                     unknown=unknown or unknown_t)
 
 
 def order_total(offers: Mapping[int, Offer], quantities: Mapping[int, Decimal]) -> Decimal:

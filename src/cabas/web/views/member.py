@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import OrderedDict
 
 from django.contrib import messages
@@ -25,7 +26,7 @@ from cabas.members.services import pickup_point
 from cabas.news.services import news_for_home
 from cabas.ordering.models import Offer, Order, OrderCycle, OrderLine, OrderSummary
 from cabas.flows import save_order
-from cabas.ordering.services import offer_progress, order_total, parse_order_quantities
+from cabas.ordering.services import household_lines, live_order, offer_progress, order_total, pooled_totals
 from cabas.volunteering.services import with_target
 
 from ..access import cycle_for_member, order_for_user
@@ -101,39 +102,57 @@ def catalogue_sections(offers: list[Offer], by: str):
     return sections
 
 
+def folded(text: str) -> str:
+    """Lower case without accents: « Crème » is found by « creme » (the page's script folds the same way)."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).casefold()
+
+
+def matches(words: list[str], offer: Offer) -> bool:
+    haystack = folded(f"{offer.name} {offer.producer.name}")
+    return all(word in haystack for word in words)
+
+
 def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | None = None,
                   submitted_tolerances: dict[int, str] | None = None, error: ActionError | None = None):
     by = "producer" if request.GET.get("by") == "producer" else "category"
+    search = request.GET.get("q", "").strip()[:100]
+    basket_only = request.GET.get("basket") == "1"
     household = Household.objects.select_related("group").get(pk=request.user.household_id)
     offers = list(Offer.objects.filter(cycle=cycle).select_related("producer", "category", "container"))
     order = Order.objects.filter(cycle=cycle, household=household).first()
-    saved, saved_tolerances, committed = {}, {}, {}
+    saved, saved_lines, committed = {}, {}, {}
     if order is not None:
         for line in OrderLine.objects.filter(order=order):
-            saved[line.offer_id], saved_tolerances[line.offer_id] = line.quantity, line.tolerance
+            saved[line.offer_id] = line.quantity
+            saved_lines[line.offer_id] = (line.quantity, line.tolerance)
             if line.committed:
                 committed[line.offer_id] = line.committed
     accepts_orders = cycle.accepts_orders()
     # What was just typed is shown again only while it can still be corrected and saved.
     typed = submitted if (submitted and accepts_orders) else {}
     typed_tolerances = submitted_tolerances if (submitted_tolerances and accepts_orders) else {}
-    progress = offer_progress(cycle, offers)
     offers_by_id = {o.pk: o for o in offers}
-    field_errors = error.field_errors if error else {}
-    rows = [
-        {
+    # the same reading as the preview's: packs, thresholds and supply pooled with what is shown in the fields,
+    # a quantity above the per-household limit marked
+    live = live_order(offers_by_id, typed, typed_tolerances, saved=saved_lines, pooled=pooled_totals(cycle))
+    field_errors = {**live.field_errors, **(error.field_errors if error else {})}
+    words = folded(search).split()
+    rows = []
+    for o in offers:
+        in_basket = bool(saved.get(o.pk))
+        rows.append({
             "offer": o,
             "value": saved.get(o.pk, ""),
             "text": typed[o.pk] if o.pk in typed else format_quantity(saved.get(o.pk)),
             "error": field_errors.get(f"q-{o.pk}"),
             "tolerance_text": typed_tolerances[o.pk] if o.pk in typed_tolerances
-            else format_quantity(saved_tolerances.get(o.pk) or ""),
+            else format_quantity(saved_lines.get(o.pk, (None, None))[1] or ""),
             "tolerance_error": field_errors.get(f"t-{o.pk}"),
-            "progress": progress.get(o.pk),
+            "progress": live.progress.get(o.pk),
             "committed": committed.get(o.pk),
-        }
-        for o in offers
-    ]
+            "in_basket": in_basket,
+            "shown": matches(words, o) and (in_basket or not basket_only),
+        })
     rows_by_offer = {r["offer"].pk: r for r in rows}
     sections = [(title, [rows_by_offer[o.pk] for o in items]) for title, items in catalogue_sections(offers, by).items()]
     return {
@@ -141,11 +160,18 @@ def order_context(request, cycle: OrderCycle, *, submitted: dict[int, str] | Non
         "household": household,
         "order": order,
         "sections": sections,
+        "hidden_sections": {title for title, items in sections if not any(r["shown"] for r in items)},
         "by": by,
+        "search": search,
+        "basket_only": basket_only,
+        "filtered": bool(words) or basket_only,
+        "shown_count": sum(1 for r in rows if r["shown"]),
         "accepts_orders": accepts_orders,
         "status": cycle.status(),
+        # the saved order's total: a refused save shows what stands, not what was refused
         "total": order_total(offers_by_id, saved),
         "line_count": len(saved),
+        "has_errors": bool(field_errors),
         "error": error,
     }
 
@@ -179,16 +205,23 @@ def order_page(request, cycle_id: int):
 @login_required
 @require_POST
 def order_total_preview(request, cycle_id: int):
-    """The running total for quantities being typed (htmx); saves nothing."""
+    """What the order page says while quantities are typed (htmx, on input and every 20 s): the running total,
+    and, as out-of-band fragments, each offer's pooled progress with the household's typed request in place of
+    its saved one and each field's message (red when wrong or above the per-household limit). Saves nothing;
+    a constant number of queries (pooled totals shared for a few seconds: see ``pooled_totals``)."""
     cycle = cycle_for_member(request, cycle_id)
     offers = {o.pk: o for o in Offer.objects.filter(cycle=cycle)}
     quantities = submitted_quantities(request.POST)
-    try:
-        parsed = parse_order_quantities(offers, quantities)
-    except ActionError as error:
-        return render(request, "web/ordering/_order_total.html", {"error": error})
-    lines = sum(1 for q in parsed.values() if q)
-    return render(request, "web/ordering/_order_total.html", {"total": order_total(offers, parsed), "line_count": lines, "preview": True})
+    tolerances = submitted_quantities(request.POST, "t")
+    live = live_order(offers, quantities, tolerances, saved=household_lines(cycle, request.user.household_id),
+                      pooled=pooled_totals(cycle, shared=True))
+    notes = [(kind, pk, live.field_errors.get(f"{kind}-{pk}"))
+             for kind, fields in (("q", quantities), ("t", tolerances)) for pk in fields if pk in offers]
+    return render(request, "web/ordering/_order_preview.html", {
+        "total": live.total, "line_count": live.line_count, "preview": live.changed, "has_errors": live.has_errors,
+        "field_errors": live.field_errors, "notes": notes,
+        "updates": [(offers[pk], p) for pk, p in live.progress.items()],
+    })
 
 
 @login_required
