@@ -74,7 +74,7 @@ def test_the_preview_counts_what_is_typed_not_yet_saved(world, login):
     # the household's saved 5 is replaced by the 1 typed: 2 + 1 = 3 of a tray of 6
     html = preview(client, cycle, {f"q-{bread.pk}": "1"}).content.decode()
     progress = text(fragment_of(html, f"progress-{bread.pk}"))
-    assert "0 colis complet" in progress and f"3{NBSP}pièces de plus complètent le suivant" in progress
+    assert "0 colis complet" in progress and f"encore 3{NBSP}pièces pour compléter le suivant" in progress
     assert f"Colis incomplet : sans 3{NBSP}pièces de plus, la commande s’arrête aux colis complets (3{NBSP}pièces en moins)" \
         in progress
     assert 'class="warn"' in fragment_of(html, f"progress-{bread.pk}")

@@ -35,7 +35,7 @@ def test_typing_shows_packs_and_limits_before_saving(world, live_server, phone, 
 
     # 3 loaves of a tray of 6: the page says 3 more are needed, before anything is saved
     phone.fill(f"#q-{bread.pk}", "3")
-    expect(progress).to_contain_text("3\u00a0pièces de plus complètent le suivant")
+    expect(progress).to_contain_text("encore 3\u00a0pièces pour compléter le suivant")
     expect(progress.locator(".warn")).to_contain_text("Colis incomplet")
     # 3 brioches where the limit is 2: red next to the field, at once, and the summary
     phone.fill(f"#q-{brioche.pk}", "3")
