@@ -90,7 +90,7 @@ def _svg(plan: TransportPlan, rounds: list[Round], stops: dict[int, list[RoundSt
     return diagram.render(places, routes, title=title, description=_description(places), kind_labels=_kind_labels(words))
 
 
-def _round_svg(row: Round, stops: list[RoundStop], words, *, width: int = 420, map_height: int = 360) -> str:
+def _round_svg(row: Round, stops: list[RoundStop], words, *, width: int = 360, map_height: int = 300) -> str:
     """One round's diagram: each place's circle says its stops' numbers, those of the driver's sheet (« 1, 12 »
     for the start and the return at the same place)."""
     numbers: dict[tuple, list[str]] = {}
