@@ -14,10 +14,11 @@ of a territory)."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _escape, quoteattr as _quoteattr
 
 KIND_COLOURS = {"producer": "#2e7d32", "hub": "#e65100", "depot": "#1565c0", "other": "#616161"}
 KIND_ORDER = ("producer", "hub", "depot", "other")
@@ -27,6 +28,18 @@ CHAR_WIDTH = 0.62 * FONT_SIZE  # an upper bound of a character's advance in a sa
 NUMBER_SIZE = 10
 LINE_HEIGHT = 17
 PADDING = 10
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def escape(text: str) -> str:
+    """Text for XML: escaped, without the characters XML 1.0 cannot hold."""
+    return _escape(_NOT_XML.sub("", text))
+
+
+def quoteattr(text: str) -> str:
+    return _quoteattr(_NOT_XML.sub("", text))
 
 
 @dataclass(frozen=True)
