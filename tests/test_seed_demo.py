@@ -21,6 +21,7 @@ from cabas.distribution.services import ReceivedLine, depot_deliveries
 from cabas.finance.checks import check_ledger
 from cabas.members.models import Club, Group, Household, Role, RoleKind, User
 from cabas.flows import close_cycle, record_deliveries, record_depot_reception
+from cabas.logistics.models import Round, RoundStop, TransportPlan
 from cabas.news.models import NewsItem
 from cabas.news.services import news_for_home
 from cabas.ordering.models import Allocation, Offer, OfferOutcome, Order, OrderCycle, OrderLine
@@ -390,3 +391,10 @@ def test_the_demo_has_a_season_of_volunteering(db, client):
     assert "Plantation des poireaux" in page("producteur@example.org", "producer-home")
     past = OrderCycle.objects.filter(club=club, closed_at__isnull=False).order_by("-closes_at").first()
     assert "Tournée du mercredi" in page("coordination@example.org", "transport", past.pk)
+    # the drivers have addresses, phones to call and map links at every stop of the chosen plan's rounds
+    chosen = TransportPlan.objects.get(cycle=past, chosen=True)
+    for round_ in Round.objects.filter(plan=chosen):
+        body = page("coordination@example.org", "transport-round", past.pk, round_.pk)
+        stops = RoundStop.objects.filter(round=round_).count()
+        assert body.count('href="geo:') == stops and body.count("openstreetmap.org/?mlat=") == stops
+        assert 'href="tel:' in body and "Pas d’adresse" not in body

@@ -27,6 +27,13 @@ T = datetime.time
 
 HUB = ("Marché d'Intérêt Local — plateforme Rennes Sud-Est", "48.087500", "-1.628000")
 VOLUNTEER_HOME = ("Domicile d'une bénévole (Rennes, Maurepas)", "48.127800", "-1.656200")
+# What the drivers' sheets say of the places that are neither a farm nor a depot: address, contact, phone, access.
+HUB_CONTACT = ("12 rue de la Frébardière, 35135 Chantepie", "Accueil fret de la plateforme", "02 99 00 30 00",
+               "Quai 3, à droite après la barrière ; sonner à l'accueil fret.")
+HOME_CONTACT = ("5 rue de Maurepas, 35700 Rennes", "Claire Morvan (bénévole)", "06 00 00 40 01",
+                "Garage au fond de la cour, clé chez la gardienne.")
+# The depots' reception on delivery day: a phone and where to unload; the contact is the group's coordination.
+DEPOT_RECEPTION = ("06 00 00 20 0{n}", "Décharger par l'entrée de service ; les caisses froides au réfrigérateur de la salle.")
 ROTA_HOME = "Moulin de la Vilaine"  # the rota van is kept at the mill, halfway between the farms of the south
 
 # Pick-up windows (from, until, minutes per stop) by producer; the others: 7:00–12:00, 10 minutes.
@@ -77,15 +84,19 @@ def seed_logistics(club: Club, cycle: OrderCycle | None = None, *, seconds: floa
         sites.append(Site(club=club, kind=SiteKind.PRODUCER, name=name, latitude=producer.latitude,
                           longitude=producer.longitude, producer=producer, opens_at=opens, closes_at=closes,
                           service_minutes=minutes))
-    for group in groups:
-        # The delivery day's reception window: the depots keep the goods until their distribution slot.
+    for n, group in enumerate(groups, start=1):
+        # The delivery day's reception window: the depots keep the goods until their distribution slot. The address
+        # is the depot's, the contact its group's coordinators (the sheets read them there).
         depot = group.depot
         sites.append(Site(club=club, kind=SiteKind.DEPOT, name=depot.name, latitude=depot.latitude, longitude=depot.longitude,
-                          group=group, opens_at=T(9, 0), closes_at=T(17, 0), service_minutes=10))
+                          group=group, opens_at=T(9, 0), closes_at=T(17, 0), service_minutes=10,
+                          phone=DEPOT_RECEPTION[0].format(n=n), access_notes=DEPOT_RECEPTION[1]))
     hub = Site(club=club, kind=SiteKind.HUB, name=HUB[0], latitude=D(HUB[1]), longitude=D(HUB[2]), hub_mode=HubMode.CROSS_DOCK,
-               opens_at=T(5, 0), closes_at=T(20, 0), service_minutes=15, handling_minutes=30)
+               opens_at=T(5, 0), closes_at=T(20, 0), service_minutes=15, handling_minutes=30, address=HUB_CONTACT[0],
+               contact_name=HUB_CONTACT[1], phone=HUB_CONTACT[2], access_notes=HUB_CONTACT[3])
     home = Site(club=club, kind=SiteKind.OTHER, name=VOLUNTEER_HOME[0], latitude=D(VOLUNTEER_HOME[1]),
-                longitude=D(VOLUNTEER_HOME[2]), opens_at=T(6, 0), closes_at=T(21, 0), service_minutes=0)
+                longitude=D(VOLUNTEER_HOME[2]), opens_at=T(6, 0), closes_at=T(21, 0), service_minutes=0,
+                address=HOME_CONTACT[0], contact_name=HOME_CONTACT[1], phone=HOME_CONTACT[2], access_notes=HOME_CONTACT[3])
     Site.objects.bulk_create([*sites, hub, home])
     mill = next(site for site in sites if site.name == ROTA_HOME)
 

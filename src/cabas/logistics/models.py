@@ -189,6 +189,14 @@ class Site(models.Model):
         Group, on_delete=models.CASCADE, null=True, blank=True, related_name="sites", verbose_name=_("group"),
         help_text=_("For a depot: the group it receives for."),
     )
+    # What a driver needs on the road (the drivers' sheets); empty: the producer's or the depot's own.
+    address = models.CharField(_("address"), max_length=300, blank=True,
+                               help_text=_("Empty: the producer's or the depot's address."))
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True,
+                                    help_text=_("Who receives the driver. Empty: the producer's contact, or the group's coordinators."))
+    phone = models.CharField(_("phone"), max_length=40, blank=True, help_text=_("Empty: the producer's phone."))
+    access_notes = models.CharField(_("access notes for drivers"), max_length=300, blank=True,
+                                    help_text=_("E.g. where to park, which door, the code."))
     opens_at = models.TimeField(_("open from"), default=_time(8), help_text=_("For a depot: when it can receive."))
     closes_at = models.TimeField(_("open until"), default=_time(18))
     service_minutes = models.PositiveSmallIntegerField(
@@ -412,6 +420,9 @@ class RoundStop(models.Model):
     sequence = models.PositiveSmallIntegerField()
     action = models.CharField(max_length=10, choices=StopAction.choices)
     site = models.ForeignKey(Site, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # the producer or the group (its depot) called at, site or not: where the driver's sheet finds an address and a phone
+    producer = models.ForeignKey(Producer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    group = models.ForeignKey(Group, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     kind = models.CharField(max_length=10, choices=SiteKind.choices)
     name = models.CharField(max_length=200)
     latitude = models.DecimalField(max_digits=9, decimal_places=6)

@@ -446,8 +446,11 @@ def _line(line: schemes.Line, inputs: Inputs) -> dict:
 
 def _stop(row: Round, sequence: int, call: schemes.Call, inputs: Inputs) -> RoundStop:
     info = inputs.info[call.place]
+    producer_id = call.place[1] if call.place[0] == "producer" else None
+    group_id = call.place[1] if call.place[0] == "depot" else None
     return RoundStop(
-        round=row, sequence=sequence, action=call.action, site_id=info.site_id, kind=info.kind,
+        round=row, sequence=sequence, action=call.action, site_id=info.site_id, producer_id=producer_id,
+        group_id=group_id, kind=info.kind,
         name=info.name[:200], latitude=info.latitude, longitude=info.longitude,
         arrival=clock(call.arrival), departure=clock(call.departure),
         lines=sorted((_line(line, inputs) for line in call.lines),

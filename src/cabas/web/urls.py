@@ -197,6 +197,8 @@ urlpatterns = [
     path("coordination/cycles/<id:cycle_id>/transport/<id:plan_id>/choisir/", logistics.transport_choose, name="transport-choose"),
     path("coordination/cycles/<id:cycle_id>/transport/<id:plan_id>/comptabiliser/", logistics.transport_post, name="transport-post"),
     path("coordination/cycles/<id:cycle_id>/transport/<id:plan_id>/tournees.svg", logistics.transport_svg, name="transport-svg"),
+    path("coordination/cycles/<id:cycle_id>/transport/tournees/<id:round_id>/", logistics.transport_round,
+         name="transport-round"),
     path("coordination/cycles/<id:cycle_id>/transport/tournees/<id:round_id>/feuille-de-route.pdf", logistics.driver_sheet,
          name="driver-sheet"),
     # the club's places and transport set-up (sites, vehicles, chilled categories, settings)

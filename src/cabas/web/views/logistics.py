@@ -16,7 +16,7 @@ from cabas.flows import post_transport_shares
 from cabas.core.errors import ActionError
 from cabas.core.ids import parse_id
 from cabas.distribution.models import Distribution
-from cabas.logistics import diagram, services
+from cabas.logistics import diagram, services, sheets
 from cabas.logistics.models import (
     Echelon, Participants, PlanningRequest, Round, RoundStop, Scheme, SharingMethod, SiteKind, TransportPlan,
 )
@@ -63,20 +63,48 @@ def _kind_labels(words) -> dict[str, str]:
             SiteKind.OTHER: _("other place")}
 
 
-def _svg(plan: TransportPlan, rounds: list[Round], stops: dict[int, list[RoundStop]], words) -> str:
-    sites = {}
-    routes = []
+def _plan_places(rounds: list[Round], stops: dict[int, list[RoundStop]]) -> list[diagram.SitePoint]:
+    """The plan's places, numbered in the order the rounds first call at them (the list beside the diagram)."""
+    places: dict[tuple, diagram.SitePoint] = {}
     for r in rounds:
-        calls = stops.get(r.pk, [])
-        for stop in calls:
-            sites.setdefault((stop.kind, stop.name, stop.latitude, stop.longitude),
-                             diagram.SitePoint(stop.kind, stop.name, stop.latitude, stop.longitude))
-        routes.append(diagram.RouteLine(
-            f"{r.position}. {r.vehicle_name}", [(stop.latitude, stop.longitude) for stop in calls],
-            dashed=r.echelon in (Echelon.OWN, Echelon.FETCH),
-        ))
+        for stop in stops.get(r.pk, []):
+            key = (stop.kind, stop.name, stop.latitude, stop.longitude)
+            if key not in places:
+                places[key] = diagram.SitePoint(stop.kind, stop.name, stop.latitude, stop.longitude, str(len(places) + 1))
+    return list(places.values())
+
+
+def _route(r: Round, calls: list[RoundStop]) -> diagram.RouteLine:
+    return diagram.RouteLine(f"{r.position}. {r.vehicle_name}", [(stop.latitude, stop.longitude) for stop in calls],
+                             dashed=r.echelon in (Echelon.OWN, Echelon.FETCH))
+
+
+def _description(places: list[diagram.SitePoint]) -> str:
+    return "; ".join(f"{place.number}. {place.name}" for place in places)
+
+
+def _svg(plan: TransportPlan, rounds: list[Round], stops: dict[int, list[RoundStop]], words, places=None) -> str:
+    places = places if places is not None else _plan_places(rounds, stops)
+    routes = [_route(r, stops.get(r.pk, [])) for r in rounds]
     title = _("Rounds — %(scheme)s — %(cycle)s") % {"scheme": plan.get_scheme_display(), "cycle": plan.cycle.name}
-    return diagram.render(list(sites.values()), routes, title=title, kind_labels=_kind_labels(words))
+    return diagram.render(places, routes, title=title, description=_description(places), kind_labels=_kind_labels(words))
+
+
+def _round_svg(row: Round, stops: list[RoundStop], words, *, width: int = 360, map_height: int = 300) -> str:
+    """One round's diagram: each place's circle says its stops' numbers, those of the driver's sheet (« 1, 12 »
+    for the start and the return at the same place)."""
+    numbers: dict[tuple, list[str]] = {}
+    first: dict[tuple, RoundStop] = {}
+    for stop in stops:
+        key = (stop.latitude, stop.longitude)
+        numbers.setdefault(key, []).append(str(stop.sequence))
+        first.setdefault(key, stop)
+    places = [diagram.SitePoint(stop.kind, stop.name, stop.latitude, stop.longitude, ", ".join(numbers[key]))
+              for key, stop in first.items()]
+    title = _("Round %(position)s: %(vehicle)s — %(cycle)s") % {
+        "position": row.position, "vehicle": row.vehicle_name, "cycle": row.plan.cycle.name}
+    return diagram.render(places, [_route(row, stops)], title=title, description=_description(places),
+                          kind_labels=_kind_labels(words), width=width, map_height=map_height, legend="below")
 
 
 def _rota_turns(cycle) -> list[dict]:
@@ -112,11 +140,13 @@ def transport(request, cycle_id: int):
     }
     if selected is not None:
         rounds, stops = _rounds_and_stops(selected)
+        places = _plan_places(rounds, stops)
         context.update({
             "rounds": [(r, stops.get(r.pk, [])) for r in rounds],
             "shares": list(selected.shares.order_by("position")),
             "warnings": _warnings(selected),
-            "svg": mark_safe(_svg(selected, rounds, stops, words_for(cycle.club))),  # every text in it is escaped by diagram.render
+            "places": places, "kind_labels": _kind_labels(words_for(cycle.club)),
+            "svg": mark_safe(_svg(selected, rounds, stops, words_for(cycle.club), places)),  # every text in it is escaped by diagram.render
         })
     return render(request, "web/logistics/transport.html", context)
 
@@ -201,15 +231,33 @@ def transport_svg(request, cycle_id: int, plan_id: int):
     return response
 
 
-@coordinator_required
-@require_GET
-def driver_sheet(request, cycle_id: int, round_id: int):
+def _round_context(request, cycle_id: int, round_id: int) -> dict:
+    """A round of one of the cycle's plans with what its driver needs at each stop (logistics.sheets)."""
     cycle = _cycle(request, cycle_id)
     row = Round.objects.filter(pk=round_id, plan__cycle=cycle).select_related("plan").first()
     if row is None:
         raise Http404
-    stops = list(RoundStop.objects.filter(round=row).order_by("sequence"))
+    row.plan.cycle = cycle
+    stop_sheets = sheets.stop_sheets(row)
+    words = words_for(cycle.club)
+    return {
+        "cycle": cycle, "round": row, "plan": row.plan, "stops": stop_sheets, "words": words,
+        "kind_labels": _kind_labels(words), "rota_turns": _rota_turns(cycle),
+        "svg": mark_safe(_round_svg(row, [sheet.stop for sheet in stop_sheets], words)),  # escaped by diagram.render
+    }
+
+
+@coordinator_required
+@require_GET
+def transport_round(request, cycle_id: int, round_id: int):
+    """A round for its driver on a phone: each stop's address, contact (tap to call), window, loads and map links."""
+    return render(request, "web/logistics/round.html", _round_context(request, cycle_id, round_id))
+
+
+@coordinator_required
+@require_GET
+def driver_sheet(request, cycle_id: int, round_id: int):
+    context = _round_context(request, cycle_id, round_id)
+    row, cycle = context["round"], context["cycle"]
     filename = document_filename(_("driver-sheet"), row.position, row.vehicle_name, cycle.name)
-    return pdf_response(request, "web/logistics/pdf/driver_sheet.html", {"cycle": cycle, "round": row, "stops": stops, "plan": row.plan,
-                                                                           "rota_turns": _rota_turns(cycle)},
-                        filename)
+    return pdf_response(request, "web/logistics/pdf/driver_sheet.html", context, filename)

@@ -39,8 +39,8 @@ SETTINGS_FIELDSETS = [
     (gettext_lazy("Own vehicle (baseline) and CO2"), ["own_capacity_kg", "own_capacity_crates", "own_cost_per_km",
                                                       "own_cost_per_hour", "own_co2_g_per_km", "co2_g_per_km"]),
 ]
-SITE_FIELDS = ["kind", "name", "latitude", "longitude", "producer", "group", "hub_mode", "opens_at", "closes_at",
-               "service_minutes", "handling_minutes"]
+SITE_FIELDS = ["kind", "name", "address", "latitude", "longitude", "producer", "group", "hub_mode", "opens_at", "closes_at",
+               "service_minutes", "handling_minutes", "contact_name", "phone", "access_notes"]
 VEHICLE_FIELDS = ["name", "count", "capacity_kg", "capacity_crates", "refrigerated", "home", "driver_kind", "cost_per_km",
                   "cost_per_hour", "fixed_cost", "co2_g_per_km", "is_active"]
 
@@ -87,6 +87,7 @@ class SiteForm(SetupForm):
         self.fields["group"].queryset = Group.objects.filter(club=club).order_by("name")
         self.fields["producer"].help_text = _("For a farm: the producer it is.")
         self.fields["hub_mode"].help_text = _("For a hub: how it works.")
+        self.fields["phone"].widget = forms.TextInput(attrs={"type": "tel", "maxlength": 40})
 
 
 class VehicleForm(SetupForm):
