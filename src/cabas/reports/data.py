@@ -80,6 +80,19 @@ class Report:
         return [[(value, column.kind) for value, column in zip(row, self.columns)] for row in self.rows]
 
 
+def _money(value) -> Decimal:
+    """A sum of amounts to the cent (SQLite's sums of decimals come back with float noise)."""
+    return ZERO if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+def _qty(value) -> Decimal:
+    """A sum of quantities to the gram, millilitre or piece, without trailing zeros."""
+    if value is None:
+        return Decimal(0)
+    value = Decimal(value).quantize(Decimal("0.001"))
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
 def month_label(month: datetime.date) -> str:
     return formats.date_format(month, "M Y")
 
@@ -126,9 +139,9 @@ def _value_report(scope, rows, name_field, key, title, description, first_column
     table = []
     for row in rows:
         month = _month(row["month"])
-        value[(month, row[name_field])] += row["value"] or ZERO
-        table.append([month, row[name_field], units.get(row["offer__unit"], row["offer__unit"]), row["volume"] or ZERO,
-                      row["value"] or ZERO])
+        value[(month, row[name_field])] += _money(row["value"])
+        table.append([month, row[name_field], units.get(row["offer__unit"], row["offer__unit"]), _qty(row["volume"]),
+                      _money(row["value"])])
     table.sort(key=lambda r: (r[0], r[1], r[2]))
     names = sorted({name for _m, name in value}, key=lambda n: -sum(v for (_m, x), v in value.items() if x == n))
     chart = Chart(labels=[month_label(m) for m in scope.months], y_label=_("€ incl. VAT"), empty_text=_empty_text(),
@@ -165,7 +178,7 @@ def guarantees(scope: Scope) -> Report:
     for row in (_allocations(scope).annotate(month=TruncMonth("cycle__closes_at"))
                 .values("month", "offer__producer_id", "offer__producer__name")
                 .annotate(value=Sum("amount_incl_vat")).order_by()):
-        income[(row["offer__producer__name"], _month(row["month"]))] += row["value"] or ZERO
+        income[(row["offer__producer__name"], _month(row["month"]))] += _money(row["value"])
     contracts = list(Contract.objects.filter(club=scope.club, guarantee_kind=GuaranteeKind.VALUE,
                                              starts_on__lte=scope.end, ends_on__gt=scope.start)
                      .values_list("producer__name", "starts_on", "ends_on", "frequency", "guarantee_amount"))
@@ -213,9 +226,9 @@ def funds(scope: Scope) -> Report:
                 .values("month", "cycle__name", "cycle__closes_at", "factor", "discounts", "contributions", "guarantee")
                 .order_by("cycle__closes_at", "cycle_id")):
         month = _month(row["month"])
-        cells[month]["contributions"] += row["contributions"]
-        cells[month]["discounts"] += row["discounts"]
-        cells[month]["guarantee_contributions"] += row["guarantee"]
+        cells[month]["contributions"] += _money(row["contributions"])
+        cells[month]["discounts"] += _money(row["discounts"])
+        cells[month]["guarantee_contributions"] += _money(row["guarantee"])
         if row["factor"] < 1:
             percent = (row["factor"] * 100).quantize(Decimal("0.1"), rounding="ROUND_DOWN")
             scaled[month].append(_("%(cycle)s (%(percent)s %% given)") % {"cycle": row["cycle__name"],
@@ -223,7 +236,7 @@ def funds(scope: Scope) -> Report:
     for row in (FundMovement.objects.filter(club=scope.club, date__gte=scope.start, date__lte=scope.end)
                 .annotate(month=TruncMonth("date")).values("month", "fund", "kind").annotate(total=Sum("amount"))
                 .order_by()):
-        month, total = _month(row["month"]), row["total"] or ZERO
+        month, total = _month(row["month"]), _money(row["total"])
         prefix = "guarantee_" if row["fund"] == AccountKind.GUARANTEE else ""
         if row["kind"] in (FundMovementKind.DONATION, FundMovementKind.GRANT):
             cells[month][prefix + row["kind"]] += total
@@ -277,11 +290,13 @@ def transport(scope: Scope) -> Report:
         if row is None:
             saved_km.append(ZERO), saved_cost.append(ZERO), saved_co2.append(ZERO)
             continue
-        km, cost, co2 = (row["baseline_km"] - row["km"], row["baseline_cost"] - row["cost"],
-                         row["baseline_co2"] - row["co2"])
+        base_km, plan_km = _money(row["baseline_km"]), _money(row["km"])
+        base_cost, plan_cost = _money(row["baseline_cost"]), _money(row["cost"])
+        base_co2, plan_co2 = _money(row["baseline_co2"]), _money(row["co2"])
+        km, cost, co2 = base_km - plan_km, base_cost - plan_cost, base_co2 - plan_co2
         saved_km.append(km), saved_cost.append(cost), saved_co2.append(co2)
-        table.append([month_label(month), row["cycles"], row["baseline_km"], row["km"], km, row["baseline_cost"],
-                      row["cost"], cost, row["baseline_co2"], row["co2"], co2])
+        table.append([month_label(month), row["cycles"], base_km, plan_km, km, base_cost, plan_cost, cost, base_co2,
+                      plan_co2, co2])
     return Report(
         key="transport", title=_("Transport: what pooling saved"),
         description=_("Per month, the km, euros and kg of CO2 the chosen transport plans saved against each producer "
@@ -307,17 +322,17 @@ def households_ordering(scope: Scope) -> Report:
     if scope.group is not None:
         summaries = summaries.filter(group=scope.group)
     rows = list(summaries.values("cycle_id", "cycle__name", "cycle__closes_at")
-                .annotate(households=Count("household_id", distinct=True), amount=Sum("amount_incl_vat"))
+                .annotate(households=Count("household_id", distinct=True))
                 .order_by("cycle__closes_at", "cycle_id"))
     labels = [f"{r['cycle__name']} ({formats.date_format(timezone.localdate(r['cycle__closes_at']), 'd/m')})"
               for r in rows]
     return Report(
         key="households", title=_("Households ordering per cycle"),
         description=_("How many households ordered in each closed cycle of the period."),
-        columns=[Column(_("Cycle")), Column(_("Deadline")), Column(_("Households ordering"), INTEGER),
-                 Column(_("Orders, incl. VAT"), MONEY)],
+        # no amount: a cycle with one household ordering would tell that household's total
+        columns=[Column(_("Cycle")), Column(_("Deadline")), Column(_("Households ordering"), INTEGER)],
         rows=[[r["cycle__name"], formats.date_format(timezone.localdate(r["cycle__closes_at"]), "SHORT_DATE_FORMAT"),
-               r["households"], r["amount"] or ZERO] for r in rows],
+               r["households"]] for r in rows],
         chart=Chart(labels=labels, bars=[Series(_("Households ordering"), [r["households"] for r in rows])],
                     y_label=_("households"), empty_text=_empty_text()))
 
@@ -342,11 +357,11 @@ def volunteering(scope: Scope) -> Report:
             TargetAdjustment.objects.filter(household__in=households, year__in=years)
             .values("year", "household__group_id").annotate(n=Count("pk"), hours=Sum("hours"))
             .values_list("year", "household__group_id", "n", "hours").order_by()):
-        yearly[year] += hours - count * by_group.get(group_id, by_club)
+        yearly[year] += _money(hours) - count * by_group.get(group_id, by_club)
     start, end = scope.window()
     signups = Signup.objects.filter(household__in=households, attended=True, shift__cancelled_at__isnull=True,
                                     shift__starts_at__gte=start, shift__starts_at__lt=end)
-    done = {_month(r["month"]): r["hours"] or ZERO for r in signups.annotate(month=TruncMonth("shift__starts_at"))
+    done = {_month(r["month"]): _money(r["hours"]) for r in signups.annotate(month=TruncMonth("shift__starts_at"))
             .values("month").annotate(hours=Sum("shift__hours")).order_by()}
     target = {m: (yearly[m.year] / 12).quantize(Decimal("0.1")) for m in scope.months}
     return Report(
