@@ -134,7 +134,7 @@ def _by_month_and(scope: Scope, name_field: str, key: str, title: str, descripti
 
 
 def _value_report(scope, rows, name_field, key, title, description, first_column) -> Report:
-    units = dict(Unit.choices)
+    units = {key: str(label) for key, label in Unit.choices}
     value: dict[tuple[datetime.date, str], Decimal] = defaultdict(lambda: ZERO)
     table = []
     for row in rows:
