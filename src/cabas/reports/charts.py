@@ -92,15 +92,17 @@ def _draw(chart: Chart, figure: Figure) -> None:
         colour += 1
     axes.set_xticks(positions)
     crowded = len(chart.labels) > 6 or max((len(label) for label in chart.labels), default=0) > 10
-    axes.set_xticklabels(chart.labels, rotation=45 if crowded else 0, ha="right" if crowded else "center", fontsize=9)
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=6))
+    axes.set_xticklabels(chart.labels, rotation=45 if crowded else 0, ha="right" if crowded else "center", fontsize=8)
+    counts = all(isinstance(v, int) for s in (*chart.bars, *chart.lines) for v in s.values if v is not None)
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=counts))
     axes.tick_params(axis="y", labelsize=9)
     axes.set_ylim(bottom=0)
     if chart.y_label:
         axes.set_ylabel(chart.y_label, fontsize=10)
     count = len(chart.bars) + len(chart.lines)
     if count > 1 or chart.lines:
-        figure.legend(loc="outside lower center", fontsize=9, frameon=False, ncols=min(count, 3))
+        longest = max(len(s.label) for s in (*chart.bars, *chart.lines))
+        figure.legend(loc="outside lower center", fontsize=8, frameon=False, ncols=1 if longest > 24 else min(count, 2))
 
 
 _ID = re.compile(r'\bid="([^"]+)"')
@@ -110,7 +112,7 @@ def svg(chart: Chart, *, chart_id: str, title: str, description: str = "") -> st
     """The chart as an ``<svg>`` element to put in a page or a PDF: no XML prolog, no fixed size (a
     ``viewBox`` only), ``role="img"``, its ``<title>`` and ``<desc>``, and ids prefixed with ``chart_id`` so that
     several charts in a page do not share one."""
-    figure = Figure(figsize=(6.4, 4.2), layout="constrained")
+    figure = Figure(figsize=(4.8, 3.9), layout="constrained")
     FigureCanvasSVG(figure)
     _draw(chart, figure)
     buffer = io.StringIO()

@@ -191,13 +191,13 @@ def guarantees(scope: Scope) -> Report:
     table = []
     for month in scope.months:
         for name in names:
-            got, due = income.get((name, month), ZERO), owed.get(name, {}).get(month)
+            got, due = income.get((name, month), ZERO), owed.get(name, {}).get(month) or None
             if got or due:
                 table.append([month_label(month), name, got, due])
     labels = [month_label(m) for m in scope.months]
     shown = [name for name in names if name in owed] or names
     bars = [Series(name, [income.get((name, m), ZERO) for m in scope.months]) for name in shown]
-    lines = [Series(_("%(producer)s: guarantee") % {"producer": name}, [owed[name].get(m) for m in scope.months])
+    lines = [Series(_("%(producer)s: guarantee") % {"producer": name}, [owed[name].get(m) or None for m in scope.months])
              for name in shown if name in owed]
     notes = [] if owed else [_("No contract with a guarantee in value runs in this period.")]
     return Report(
