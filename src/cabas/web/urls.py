@@ -15,6 +15,7 @@ from .views import news
 from .views import notifications
 from .views import calendars
 from .views import volunteering, volunteering_club
+from .views import reports
 from .views import catalogue_manage, club_settings, household, money_settings, places, producer_fees, rhythm, transport_setup
 
 
@@ -144,6 +145,14 @@ urlpatterns = [
     path("coordination/enquetes/<id:survey_id>/modifier/", surveys.survey_edit, name="survey-edit"),
     path("coordination/clubs/<id:club_id>/enquetes/", surveys.club_surveys, name="club-surveys"),
     path("coordination/clubs/<id:club_id>/enquetes/nouvelle/", surveys.survey_create, name="survey-create"),
+    path("coordination/clubs/<id:club_id>/rapports/", reports.reports_page, name="club-reports"),
+    path("coordination/clubs/<id:club_id>/rapports/rapport.pdf", reports.report_pdf, name="club-reports-pdf"),
+    path("coordination/clubs/<id:club_id>/rapports/<slug:key>.<str:fmt>", reports.report_download,
+         name="club-report-download"),
+    path("coordination/groupes/<id:group_id>/rapports/", reports.reports_page, name="group-reports"),
+    path("coordination/groupes/<id:group_id>/rapports/rapport.pdf", reports.report_pdf, name="group-reports-pdf"),
+    path("coordination/groupes/<id:group_id>/rapports/<slug:key>.<str:fmt>", reports.report_download,
+         name="group-report-download"),
     path("coordination/clubs/<id:club_id>/reglages/", club_settings.club_settings, name="club-settings"),
     path("coordination/clubs/<id:club_id>/contrats/", contracts.contract_list, name="contracts"),
     path("coordination/clubs/<id:club_id>/contrats/nouveau/", contracts.contract_create, name="contract-create"),
