@@ -18,12 +18,13 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.test.utils import override_settings
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from cabas.members.models import User
-from cabas.ordering.models import OrderCycle
+from cabas.ordering.models import Allocation, Order, OrderCycle
 
 from .conftest import axe_source, axe_violations
 
@@ -224,3 +225,21 @@ def test_every_page_of_a_role_fits_a_phone_and_passes_axe(role, demo_site, phone
     print("\n".join(f"  {path}" for path in visited))
     assert visited, f"{role} visited no page"
     assert not failures, f"{role}: {len(failures)} problems on {len(visited)} pages:\n" + "\n".join(failures)
+
+
+def test_every_order_adjusted_at_closing_fits_a_phone(demo_site, phone):
+    """The crawl sees two orders at most; the orders whose lines the closing cut (rationed, below a threshold, a
+    pack not filled) carry a reason and the quantity asked under each such line: all of them fit 360 px."""
+    log_in(phone, demo_site.url, "coordination@example.org")
+    adjusted = set(Allocation.objects.exclude(quantity=F("quantity_ordered")).values_list("cycle_id", "household_id"))
+    orders = [pk for pk, cycle, household in Order.objects.values_list("pk", "cycle_id", "household_id")
+              if (cycle, household) in adjusted]
+    assert orders, "the demo has no order adjusted at closing"
+    too_wide = []
+    for pk in orders:
+        phone.goto(f"{demo_site.url}{reverse('order-detail', args=[pk])}")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        if width > WIDTH:
+            too_wide.append(f"order {pk}: {width} px; " + " | ".join(phone.evaluate(WIDEST, WIDTH)))
+    print(f"\n{len(orders)} orders adjusted at closing visited")
+    assert not too_wide, "\n".join(too_wide)
