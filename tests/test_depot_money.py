@@ -230,6 +230,14 @@ def test_a_self_distributing_producers_list_at_a_depot(world, evening, login):
     # the producer's home links to its lists
     home = login(farm_login).get(reverse("producer-home")).content.decode()
     assert list_url in home
+    # the depot's money page links to it for the coordinators, not for the treasurers (whom it refuses)
+    money_url = reverse("depot-money", args=[evening.pk, world.group_a.pk])
+    assert list_url in login(world.group_coordinator_a).get(money_url).content.decode()
+    treasurer = world.user("tresorier@example.org", None)
+    Role.objects.create(user=treasurer, kind=RoleKind.TREASURER, club=world.club)
+    money = login(treasurer).get(money_url).content.decode()
+    assert "Ferme de la Prée" in money and list_url not in money
+    assert login(treasurer).get(list_url).status_code == 403
 
 
 def test_the_service_pays_a_producer_directly_only_when_it_distributes_itself(world, evening):

@@ -398,3 +398,19 @@ def test_the_demo_has_a_season_of_volunteering(db, client):
         stops = RoundStop.objects.filter(round=round_).count()
         assert body.count('href="geo:') == stops and body.count("openstreetmap.org/?mlat=") == stops
         assert 'href="tel:' in body and "Pas d’adresse" not in body
+
+
+def test_the_demo_has_a_bank_statement_to_match(db, client):
+    from cabas.finance.models import BankLine, BankLineStatus, BankStatement
+
+    seed()
+    club = Club.objects.get(slug="pays-de-rennes")
+    statement = BankStatement.objects.get(club=club)
+    statuses = sorted(BankLine.objects.filter(statement=statement).values_list("status", flat=True))
+    assert statuses.count(BankLineStatus.MATCHED) == 2 and BankLineStatus.SUGGESTED in statuses
+    assert BankLineStatus.UNMATCHED in statuses and BankLine.objects.filter(statement=statement, amount__lt=0).exists()
+    client.force_login(User.objects.get(email="tresorerie@example.org"))
+    page = client.get(reverse("treasury", args=[club.pk])).content.decode()
+    assert reverse("bank-lines", args=[club.pk, statement.pk]) in page
+    lines = client.get(reverse("bank-lines", args=[club.pk, statement.pk])).content.decode()
+    assert "Frais de tenue de compte" in lines and "Don pour la caisse de solidarité" in lines

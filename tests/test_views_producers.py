@@ -257,3 +257,17 @@ def test_the_producer_page_says_its_description_once(world, client):
     type(world.farm).objects.filter(pk=world.farm.pk).update(description=text, production_methods=text)
     page = client.get(reverse("producer", args=[world.club.slug, world.farm.pk])).content.decode()
     assert page.count(text) == 1
+def test_a_producers_account_opens_its_own_products_pages_and_its_page_links_them(world, client, login):
+    from cabas.catalog.models import ProducerAccount
+
+    account = world.user("ferme@example.org", None)
+    ProducerAccount.objects.create(user=account, producer=world.farm)
+    own, other = reverse("product", args=[world.carrots.pk]), reverse("product", args=[world.bread.pk])
+    farm_page = reverse("producer", args=[world.club.slug, world.farm.pk])
+    assert f'href="{own}"' not in client.get(farm_page).content.decode()  # the public: names, no links
+    client = login(account)
+    assert client.get(own).status_code == 200 and "Carottes" in client.get(own).content.decode()
+    assert client.get(other).status_code == 404  # another producer's product
+    assert f'href="{own}"' in client.get(farm_page).content.decode()
+    bakery_page = client.get(reverse("producer", args=[world.club.slug, world.bakery.pk])).content.decode()
+    assert f'href="{other}"' not in bakery_page and "Pain de campagne" in bakery_page

@@ -166,8 +166,13 @@ def test_a_households_target_is_reduced_confidentially(world, login):
     page = url("target-adjust", world.group_a.pk)
     solidarity = world.user("solidarite@example.org", None)
     Role.objects.create(user=solidarity, kind=RoleKind.SOLIDARITY, club=world.club)
+    balance = url("group-volunteering", world.group_a.pk)
     for who in (world.group_coordinator_a, world.coordinator, solidarity):
-        assert login(who).get(page).status_code == 200
+        response = login(who).get(page)
+        assert response.status_code == 200
+        # the group's volunteering page is linked for who may open it: its coordinators, not the solidarity referent
+        assert (f'href="{balance}"' in text(response)) == (who != solidarity)
+        assert login(who).get(balance).status_code == (404 if who == solidarity else 200)
     assert login(world.member_a1).get(page).status_code == 403  # their own group's page: known, not theirs
     assert login(world.member_b1).get(page).status_code == 404  # another group's
     assert login(world.group_coordinator_a).get(url("target-adjust", world.group_b.pk)).status_code == 404

@@ -84,24 +84,43 @@ def screenshot():
     return _take
 
 
+AXE_RUN = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+  .then(result => result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                               targets: v.nodes.map(n => n.target)})))"""
+
+
+def axe_source() -> str:
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is missing at {AXE}: run `make install` or `npm ci`")
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(page, source: str, *, impacts: tuple[str, ...] | None = None) -> list[str]:
+    """Runs axe-core (``source``, from ``axe_source()``) on the page as it stands and returns its WCAG 2.1 A/AA
+    violations, one line each (rule, impact, the first elements concerned); with ``impacts``, only those of these
+    impacts (e.g. ``("critical", "serious")``)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=source)
+    # only the violations come back, and only what is reported of them (a page's passes weigh megabytes)
+    violations = page.evaluate(AXE_RUN, AXE_TAGS)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(", ".join(map(str, target)) for target in v["targets"][:5])
+        + (f" (+{len(v['targets']) - 5})" if len(v["targets"]) > 5 else "")
+        for v in violations
+        if impacts is None or v["impact"] in impacts
+    ]
+
+
 @pytest.fixture
 def axe():
     """``axe(page)`` runs axe-core on the page as it stands and fails the test on any WCAG 2.1 A/AA violation,
     listing each rule, its impact and the elements concerned; it returns the violations (none, when it returns)."""
-    if not AXE.is_file():
-        pytest.fail(f"axe-core is missing at {AXE}: run `make install` or `npm ci`")
-    source = AXE.read_text(encoding="utf-8")
+    source = axe_source()
 
     def _check(page, *, name: str = ""):
-        if not page.evaluate("typeof window.axe !== 'undefined'"):
-            page.add_script_tag(content=source)
-        result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-        problems = [
-            f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(", ".join(n["target"]) for n in v["nodes"][:5])
-            for v in result["violations"]
-        ]
+        problems = axe_violations(page, source)
         assert not problems, f"accessibility of {name or page.url}:\n" + "\n".join(problems)
-        return result["violations"]
+        return []
 
     return _check
 

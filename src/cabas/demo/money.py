@@ -93,6 +93,32 @@ def seed_money(*, club: Club, older: OrderCycle, past: OrderCycle, coordinator: 
         mistake = services.record_payment(club=club, household=first.household, amount=Decimal("12.50"), method="cheque",
                                           date=today - datetime.timedelta(days=2), cheque_number="0000001", by_user=treasurer)
         services.reverse(transaction_id=mistake.transaction_id, club=club, by_user=treasurer, date=today - datetime.timedelta(days=1))
+    _import_bank_statement(club=club, past=past, treasurer=treasurer, today=today)
+
+
+def _import_bank_statement(*, club: Club, past: OrderCycle, treasurer: User, today: datetime.date) -> None:
+    """Yesterday's bank statement, imported: two transfers with their invoice's reference (recorded), one with the
+    household's name and the amount it owes but no reference (for the treasurer to confirm), a gift from someone
+    unknown, and the bank's fee."""
+    owed = {d.key: d for d in services.open_debtors(club) if d.owed > 0}
+    invoices = [i for i in Invoice.objects.filter(cycle=past, kind="invoice", corrected_by__isnull=True,
+                                                  household_id__in=owed).select_related("household").order_by("number")]
+    if len(invoices) < 3:
+        return
+    day = (today - datetime.timedelta(days=1)).strftime("%d/%m/%Y")
+
+    def amount(value: Decimal) -> str:
+        return f"{value:.2f}".replace(".", ",")
+
+    rows = ["Date;Montant;Contrepartie;Communication"]
+    for invoice in invoices[:2]:
+        rows.append(f"{day};{amount(owed[invoice.household_id].owed)};{invoice.household.name.upper()};"
+                    f"Virement GAC {invoice.reference}")
+    third = invoices[2]
+    rows.append(f"{day};{amount(owed[third.household_id].owed)};{third.household.name};Courses du groupement")
+    rows.append(f"{day};25,00;M. ou Mme Jégou;Don pour la caisse de solidarité")
+    rows.append(f"{day};-4,20;Crédit Mutuel de Bretagne;Frais de tenue de compte")
+    services.import_statement(club=club, data="\n".join(rows).encode(), filename="releve-demo.csv", by_user=treasurer)
 
 
 def _producer_dues(cycle: OrderCycle) -> dict[int, Decimal]:

@@ -151,10 +151,11 @@ class AllocationRulesForm(forms.Form):
         self.offer_ids = [o.pk for o in offers]
         for offer in offers:
             for name, label in self.RULE_FIELDS:
+                label = f"{label} — {offer.name}"  # the table's cells show no <label>: the input carries its name
                 self.fields[f"{name}-{offer.pk}"] = forms.DecimalField(
                     label=f"{label} — {offer.name}", required=False, min_value=0, max_digits=12, decimal_places=3,
                     initial=format_quantity(getattr(offer, name)), localize=True,
-                    widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5}),
+                    widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5, "aria-label": f"{label} — {offer.name}"}),
                 )
 
     def offer_fields(self, offer_id):
@@ -170,16 +171,18 @@ class DeliveryForm(forms.Form):
     def __init__(self, *args, offers, **kwargs):
         super().__init__(*args, **kwargs)
         self.offer_ids = [o.pk for o in offers]
-        for offer in offers:
+        for offer in offers:  # the table's cells show no <label>: each input carries its name
+            delivered = _("Delivered — %(product)s") % {"product": offer.name}
             self.fields[f"delivered-{offer.pk}"] = forms.DecimalField(
-                label=_("Delivered — %(product)s") % {"product": offer.name}, required=False, min_value=0,
+                label=delivered, required=False, min_value=0,
                 max_digits=12, decimal_places=3, initial=offer.delivered, localize=True,
-                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5}),
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5, "aria-label": delivered}),
             )
+            price = _("Price incl. VAT — %(product)s") % {"product": offer.name}
             self.fields[f"price-{offer.pk}"] = forms.DecimalField(
-                label=_("Price incl. VAT — %(product)s") % {"product": offer.name}, required=False, min_value=0,
+                label=price, required=False, min_value=0,
                 max_value=Decimal("100000"), max_digits=10, decimal_places=2, initial=offer.unit_price, localize=True,
-                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5}),
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5, "aria-label": price}),
             )
 
     def offer_fields(self, offer_id):

@@ -29,7 +29,7 @@ ACTIONS = ("pay", "cancel", "count")
 @login_required
 @require_http_methods(["GET", "POST"])
 def depot_money(request, cycle_id: int, group_id: int):
-    distribution, _access = distribution_for_money(request, cycle_id, group_id)
+    distribution, access = distribution_for_money(request, cycle_id, group_id)
     failed: dict = {}  # the form that failed: its household, what was typed and the errors
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -50,6 +50,8 @@ def depot_money(request, cycle_id: int, group_id: int):
     return render(request, "web/finance/depot_money.html", {
         "till": state, "distribution": distribution, "cycle": distribution.cycle, "group": distribution.group,
         "methods": [(m, PaymentMethod(m).label) for m in till.DEPOT_METHODS], "failed": failed,
+        # the producers' own lists are the coordinators' (distribution_for_producer_list), not the treasurers'
+        "sees_producer_lists": access.is_coordinator,
     }, status=400 if failed else 200)
 
 

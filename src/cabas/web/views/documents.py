@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -60,8 +61,16 @@ def render_producer_sheet(request, cycle, sheet, fmt: str):
         return csv_response(filename, *producer_sheet_rows(doc))
     if fmt == "pdf":
         return pdf_response(request, "web/distribution/pdf/producer_sheet.html", {"doc": doc, "cycle": cycle}, filename)
+    # back to where the reader came from: the cycle (coordinators), the referent's producers, the producer's home
+    access = access_for(request.user)
+    if access.is_coordinator:
+        back = (reverse("cycle-detail", args=[cycle.pk]), cycle.name)
+    elif access.refers_producer(sheet.producer_id):
+        back = (reverse("referent-home"), _("My producers"))
+    else:
+        back = (reverse("producer-home"), doc.producer.name)
     return render(request, "web/distribution/producer_sheet.html", {
-        "doc": doc, "cycle": cycle, "claims": depot_claims([cycle.pk], sheet.producer_id)})
+        "doc": doc, "cycle": cycle, "claims": depot_claims([cycle.pk], sheet.producer_id), "back": back})
 
 
 @coordinator_required

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cabas.catalog import pricing
-from cabas.catalog.models import CertificationVisit, CostSheet, Producer, Product, ProposalStatus, SpecSheet
+from cabas.catalog.models import CertificationVisit, CostSheet, Producer, ProducerAccount, Product, ProposalStatus, SpecSheet
 from cabas.catalog.dfc import MEDIA_TYPE, dumps
 from cabas.catalog.services import dfc_catalogue, price_history
 from cabas.core.geo import great_circle_km, rounded_km
@@ -114,10 +114,13 @@ def producer_page(request, club_slug: str, producer_id: int):
     # The referent is a member's name: for the club's members and coordinators, not for the public.
     member_of_club = access is not None and request.user.household_id is not None and \
         Household.objects.filter(pk=request.user.household_id, group__club_id=producer.club_id).exists()
+    show_referent = member_of_club or (access is not None and access.sees_club(producer.club_id))
     return render(request, "web/catalog/producer.html", {
         "producer": producer, "club": producer.club, "visit": latest_visit(producer), "products": producer.products.all(),
         "can_import": access is not None and access.coordinates_club(producer.club_id),
-        "show_referent": member_of_club or (access is not None and access.sees_club(producer.club_id)),
+        "show_referent": show_referent,
+        # the product pages' readers (product_page): the club's members and coordinators, the producer's account
+        "links_products": show_referent or (access is not None and own_producer(request.user, producer.pk)),
     })
 
 
@@ -132,17 +135,22 @@ def producer_catalogue(request, club_slug: str, producer_id: int):
     return response
 
 
+def own_producer(user, producer_id: int) -> bool:
+    """The user is one of the producer's accounts."""
+    return ProducerAccount.objects.filter(user_id=user.pk, producer_id=producer_id).exists()
+
+
 @login_required
 def product_page(request, product_id: int):
-    """For the club's members and coordinators: the spec sheet and its history, where the euro goes, the
-    price history."""
+    """For the club's members and coordinators and the producer's accounts: the spec sheet and its history, where
+    the euro goes, the price history."""
     product = Product.objects.filter(pk=product_id).select_related("producer__club", "category").first()
     access = access_for(request.user)
     if product is None:
         raise Http404
     club_id = product.producer.club_id
     member_of_club = request.user.household_id is not None and request.user.household.group.club_id == club_id
-    if not (member_of_club or access.sees_club(club_id)):
+    if not (member_of_club or access.sees_club(club_id) or own_producer(request.user, product.producer_id)):
         raise Http404
     sheets = list(SpecSheet.objects.filter(product=product).exclude(status=ProposalStatus.REJECTED).order_by("-version"))
     current = next((s for s in sheets if s.status == ProposalStatus.APPROVED), None)

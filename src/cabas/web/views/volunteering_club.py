@@ -435,7 +435,9 @@ def target_adjust(request, group_id: int):
              "target": adjusted[h.pk].hours if h.pk in adjusted else normal} for h in households]
     return render(request, "web/volunteering_club/targets.html", {
         "group": group, "year": year, "normal": normal, "rows": rows, "form": form,
-        "years": [year - 1, year + 1], "balance_url": optional_url("group-volunteering", group.pk),
+        # the group's volunteering page is its coordinators' (a solidarity referent adjusts targets but does not see it)
+        "years": [year - 1, year + 1],
+        "balance_url": optional_url("group-volunteering", group.pk) if access.coordinates_group(group.pk, group.club_id) else None,
     }, status=400 if failed else 200)
 
 
