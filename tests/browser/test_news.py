@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from cabas.news.models import NewsItem
 
+from .conftest import open_menu
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -40,6 +42,7 @@ def test_a_group_coordinator_posts_news_and_a_member_sees_it(world, live_server,
     assert "La nouvelle est publiée." in phone.inner_text("main")
     axe(phone, name="group news")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    open_menu(phone)
     phone.get_by_role("button", name="Déconnexion").click()
     phone.wait_for_load_state()
 
@@ -51,6 +54,7 @@ def test_a_group_coordinator_posts_news_and_a_member_sees_it(world, live_server,
     screenshot(phone, "news-home")
     axe(phone, name="home with news")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    open_menu(phone)
     phone.get_by_role("button", name="Déconnexion").click()
     phone.wait_for_load_state()
 

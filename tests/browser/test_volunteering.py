@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from cabas.volunteering.models import Shift, Signup, SwapOffer, SwapStatus, TaskCategory, VolunteerTarget
 from cabas.volunteering.planning import ensure_kinds
 
-from .conftest import log_in
+from .conftest import log_in, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,6 +26,7 @@ def no_sideways_scroll(page):
 
 
 def log_out(page):
+    open_menu(page)
     page.get_by_role("button", name="Déconnexion").click()
     page.wait_for_load_state()
 
