@@ -113,7 +113,9 @@ def test_the_order_page_is_light_on_a_first_visit_and_lighter_on_the_next(world,
     assert phone.locator(".offer").count() == PRODUCTS
     first = transfers.total()
     requests, first_report = dict(transfers.urls), transfers.report()
-    print(f"\norder page, first visit: {first} B ({first / 1024:.1f} KB) in {len(transfers.sizes)} requests\n"
+    html = len(phone.evaluate("document.documentElement.outerHTML").encode())
+    print(f"\norder page: {html} B of HTML once decompressed"
+          f"\norder page, first visit: {first} B ({first / 1024:.1f} KB) in {len(transfers.sizes)} requests\n"
           + transfers.report())
 
     # The static files came compressed, under hashed names that browsers keep a year.
