@@ -128,6 +128,7 @@ def test_a_season_of_contracts_subscriptions_and_surveys_on_a_phone(world, live_
     axe(phone, name="subscriptions")
     fits(phone)
 
+    open_menu(phone)  # the header menu's « Enquêtes »
     phone.get_by_role("link", name="Enquêtes").first.click()
     phone.wait_for_load_state()
     phone.get_by_role("link", name="Évaluation trimestrielle").click()

@@ -24,6 +24,7 @@ def log_in(page, live_server, user, password):
 def test_a_group_coordinator_posts_news_and_a_member_sees_it(world, live_server, phone, screenshot, axe):
     world.open_cycle()
     log_in(phone, live_server, world.group_coordinator_a, world.password)
+    open_menu(phone)
     phone.get_by_role("link", name="Nouvelles").click()  # the menu; one group coordinated: straight to its page
     phone.wait_for_load_state()
     assert phone.get_by_role("heading", level=1).inner_text() == f"Nouvelles de {world.group_a.name}"
