@@ -41,6 +41,7 @@ def test_a_member_signs_up_swaps_and_the_coordinator_confirms(world, live_server
 
     # A1 signs up from the menu's page
     log_in(phone, live_server.url, world.member_a1, world.password)
+    open_menu(phone)
     phone.get_by_role("link", name="Permanences", exact=True).click()
     phone.wait_for_load_state()
     assert phone.get_by_role("heading", level=1).inner_text() == "Bénévolat"
@@ -68,6 +69,7 @@ def test_a_member_signs_up_swaps_and_the_coordinator_confirms(world, live_server
 
     # A2 accepts
     log_in(phone, live_server.url, world.member_a2, world.password)
+    open_menu(phone)
     phone.get_by_role("link", name="Permanences", exact=True).click()
     phone.wait_for_load_state()
     offer = SwapOffer.objects.get()
@@ -109,6 +111,7 @@ def test_a_member_signs_up_swaps_and_the_coordinator_confirms(world, live_server
 
     # A2's household: the hours are done
     log_in(phone, live_server.url, world.member_a2, world.password)
+    open_menu(phone)
     phone.get_by_role("link", name="Permanences", exact=True).click()
     phone.wait_for_load_state()
     figures = phone.locator("dl.figures").inner_text()
