@@ -13,3 +13,8 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "cabas.settings"
 
 # Login throttling counts failures across requests: off for the suite, on in tests/test_login_throttling.py.
 AXES_ENABLED = False
+
+# Pages name the static files as they are (no staticfiles.json to read): the suite runs without collectstatic.
+# Production's storage (hashed, compressed names) is exercised by tests/test_deploy.py and
+# tests/browser/test_page_weight.py, which run collectstatic into a temporary directory.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

@@ -3,6 +3,7 @@ file lists every variable the settings read."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import signal
@@ -13,6 +14,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+import brotli
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -46,6 +49,11 @@ def get(url: str, headers: dict[str, str]) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
+def get_with_headers(url: str, headers: dict[str, str]):
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:
+        return response.status, response.headers, response.read()
+
+
 def test_gunicorn_with_the_deploy_configuration_serves_cabas(tmp_path):
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}  # SQLite under tmp_path
@@ -56,8 +64,9 @@ def test_gunicorn_with_the_deploy_configuration_serves_cabas(tmp_path):
         "CABAS_LOG_DIR": str(tmp_path), "CABAS_PIDFILE": str(tmp_path / "gunicorn.pid"),
     })
     (tmp_path / "var").mkdir()
-    subprocess.run([sys.executable, "-m", "cabas.cli", "migrate", "--noinput"], env=env, cwd=tmp_path, check=True,
-                   capture_output=True)
+    for command in ("migrate", "collectstatic"):
+        subprocess.run([sys.executable, "-m", "cabas.cli", command, "--noinput"], env=env, cwd=tmp_path, check=True,
+                       capture_output=True)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", str(DEPLOY / "gunicorn.conf.py")],
                               env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -71,8 +80,17 @@ def test_gunicorn_with_the_deploy_configuration_serves_cabas(tmp_path):
         else:
             raise AssertionError("gunicorn did not answer: " + (tmp_path / "error.log").read_text())
         assert status == 200 and "connexion" in page.decode().lower()
-        status, css = get(base + "/static/cabas/cabas.css", proxied)  # WhiteNoise
+        # the page names the hashed copy collectstatic wrote; WhiteNoise sends its Brotli or gzip file, kept a year
+        css_url = re.search(r'href="(/static/cabas/cabas\.[0-9a-f]{12}\.css)"', page.decode())[1]
+        for encoding, decompress in (("br", brotli.decompress), ("gzip", gzip.decompress)):
+            status, headers, css = get_with_headers(base + css_url, {**proxied, "Accept-Encoding": encoding})
+            assert status == 200 and headers["Content-Encoding"] == encoding and b"body" in decompress(css)
+            assert headers["Cache-Control"] == "max-age=31536000, public, immutable"
+        status, css = get(base + "/static/cabas/cabas.css", proxied)  # the plain name still answers
         assert status == 200 and b"body" in css
+        # the pages themselves are gzipped when the browser accepts it
+        status, headers, page = get_with_headers(base + "/connexion/", {**proxied, "Accept-Encoding": "gzip"})
+        assert status == 200 and headers["Content-Encoding"] == "gzip" and b"csrfmiddlewaretoken" in gzip.decompress(page)
         assert (tmp_path / "gunicorn.pid").read_text().strip() == str(server.pid)
         assert "/connexion/" in (tmp_path / "access.log").read_text()
     finally:

@@ -83,7 +83,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, answered before anything below runs
+    # Pages compressed (gzip) on their way out: after WhiteNoise, whose files are compressed in advance, and above
+    # every middleware that reads or changes a page's body. Safe with the CSRF token in pages: docs/deploy.md.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,7 +155,24 @@ BACKUP_DIR = Path(os.environ.get("CABAS_BACKUP_DIR") or VAR_DIR / "backups")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"  # filled by `cabas collectstatic` in production
-WHITENOISE_USE_FINDERS = True  # also serve straight from the apps, so a fresh install needs no collectstatic
+# collectstatic gives each file a name with a hash of its content (cabas.3f1c….css, listed in staticfiles.json)
+# and writes a gzip and a Brotli copy beside it; WhiteNoise sends the smallest one the browser accepts. Pages
+# name the hashed files when DEBUG is off, so production needs `cabas collectstatic` after each install or
+# upgrade (docs/deploy.md); with DEBUG on (`make demo`) they name the files as they are, served from the apps.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+
+def static_cache_headers(headers, path, url):
+    """A hashed file never changes under its name: browsers keep it a year without asking again (WhiteNoise's
+    own choice is ten years); other static files are asked again after a minute."""
+    if "immutable" in headers.get("Cache-Control", ""):
+        headers["Cache-Control"] = "max-age=31536000, public, immutable"
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = static_cache_headers
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -134,3 +134,10 @@ def log_in(page, base_url, user, password):
     page.fill("#id_password", password)
     page.click("form button[type=submit]")
     page.wait_for_load_state()
+
+
+def open_menu(page):
+    """Open the header's menu (a <details> disclosure), as a person taps « Menu », unless it is open already."""
+    menu = page.locator("header.site details.menu")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()

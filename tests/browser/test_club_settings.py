@@ -8,13 +8,14 @@ from django.urls import reverse
 
 from cabas.members.models import Club
 
-from .conftest import log_in
+from .conftest import log_in, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_club_coordinator_sets_the_clubs_words(world, live_server, phone, screenshot, axe):
     log_in(phone, live_server.url, world.coordinator, world.password)
+    open_menu(phone)
     phone.get_by_role("link", name="Coordination").click()
     phone.get_by_role("link", name="Réglages du club").click()
     phone.wait_for_load_state()

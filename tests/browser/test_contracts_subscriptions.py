@@ -14,7 +14,7 @@ from django.utils import timezone
 from cabas.contracts.models import Contract, Subscription, SubscriptionOffer
 from cabas.participation.models import QuestionAnswer, Survey
 
-from .conftest import log_in
+from .conftest import log_in, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,6 +31,7 @@ def submit(page, name):
 
 
 def log_out(page):
+    open_menu(page)
     page.get_by_role("button", name="Déconnexion").click()
     page.wait_for_load_state()
 
@@ -127,6 +128,7 @@ def test_a_season_of_contracts_subscriptions_and_surveys_on_a_phone(world, live_
     axe(phone, name="subscriptions")
     fits(phone)
 
+    open_menu(phone)  # the header menu's « Enquêtes »
     phone.get_by_role("link", name="Enquêtes").first.click()
     phone.wait_for_load_state()
     phone.get_by_role("link", name="Évaluation trimestrielle").click()

@@ -15,7 +15,7 @@ from cabas.catalog.models import CertificationVisit, CharterPoint, ProducerAccou
 from cabas.volunteering import services
 from cabas.volunteering.models import Shift, VolunteerTarget
 
-from .conftest import log_in
+from .conftest import log_in, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,6 +51,7 @@ def test_a_farm_visit_is_planned_taken_filled_on_a_phone_and_recorded(world, liv
     screenshot(phone, "farm-visit-planned")
     axe(phone, name="farm visits, one planned")
     no_sideways_scroll(phone)
+    open_menu(phone)
     phone.get_by_role("button", name="Déconnexion").click()
     phone.wait_for_load_state()
 
@@ -151,6 +152,7 @@ def test_the_clubs_other_volunteering_pages_fit_a_phone(world, live_server, phon
     screenshot(phone, "rota")
     axe(phone, name="rota")
     no_sideways_scroll(phone)
+    open_menu(phone)
     phone.get_by_role("button", name="Déconnexion").click()
     phone.wait_for_load_state()
 

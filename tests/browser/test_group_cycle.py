@@ -14,7 +14,7 @@ from cabas.distribution.models import Distribution
 from cabas.members.models import Group
 from cabas.ordering.models import OrderCycle
 
-from .conftest import log_in
+from .conftest import log_in, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,6 +24,7 @@ def test_a_group_coordinator_sets_a_fortnightly_rhythm_and_opens_a_cycle_for_the
     base = live_server.url
     log_in(phone, base, world.group_coordinator_a, world.password)
     # the menu's « Membres » leads to their one group; from there its rhythm and depot
+    open_menu(phone)
     phone.get_by_role("link", name="Membres").click()
     phone.wait_for_load_state()
     phone.get_by_role("link", name="rythme et lieu de dépôt").click()
@@ -96,11 +97,13 @@ def test_a_group_coordinator_sets_a_fortnightly_rhythm_and_opens_a_cycle_for_the
     axe(phone, name="recurring cycles")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(phone, "recurring-cycles")
+    open_menu(phone)
     phone.get_by_role("button", name="Déconnexion").click()
     phone.wait_for_load_state()
 
     log_in(phone, base, world.member_a1, world.password)
     assert "Commande de Rennes" in phone.inner_text("main")
+    open_menu(phone)
     phone.get_by_role("button", name="Déconnexion").click()
     phone.wait_for_load_state()
     log_in(phone, base, world.member_b1, world.password)

@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from cabas.news.models import NewsItem
 
+from .conftest import open_menu
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -22,6 +24,7 @@ def log_in(page, live_server, user, password):
 def test_a_group_coordinator_posts_news_and_a_member_sees_it(world, live_server, phone, screenshot, axe):
     world.open_cycle()
     log_in(phone, live_server, world.group_coordinator_a, world.password)
+    open_menu(phone)
     phone.get_by_role("link", name="Nouvelles").click()  # the menu; one group coordinated: straight to its page
     phone.wait_for_load_state()
     assert phone.get_by_role("heading", level=1).inner_text() == f"Nouvelles de {world.group_a.name}"
@@ -40,6 +43,7 @@ def test_a_group_coordinator_posts_news_and_a_member_sees_it(world, live_server,
     assert "La nouvelle est publiée." in phone.inner_text("main")
     axe(phone, name="group news")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    open_menu(phone)
     phone.get_by_role("button", name="Déconnexion").click()
     phone.wait_for_load_state()
 
@@ -51,6 +55,7 @@ def test_a_group_coordinator_posts_news_and_a_member_sees_it(world, live_server,
     screenshot(phone, "news-home")
     axe(phone, name="home with news")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    open_menu(phone)
     phone.get_by_role("button", name="Déconnexion").click()
     phone.wait_for_load_state()
 

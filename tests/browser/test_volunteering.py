@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from cabas.volunteering.models import Shift, Signup, SwapOffer, SwapStatus, TaskCategory, VolunteerTarget
 from cabas.volunteering.planning import ensure_kinds
 
-from .conftest import log_in
+from .conftest import log_in, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,6 +26,7 @@ def no_sideways_scroll(page):
 
 
 def log_out(page):
+    open_menu(page)
     page.get_by_role("button", name="Déconnexion").click()
     page.wait_for_load_state()
 
@@ -40,6 +41,7 @@ def test_a_member_signs_up_swaps_and_the_coordinator_confirms(world, live_server
 
     # A1 signs up from the menu's page
     log_in(phone, live_server.url, world.member_a1, world.password)
+    open_menu(phone)
     phone.get_by_role("link", name="Permanences", exact=True).click()
     phone.wait_for_load_state()
     assert phone.get_by_role("heading", level=1).inner_text() == "Bénévolat"
@@ -67,6 +69,7 @@ def test_a_member_signs_up_swaps_and_the_coordinator_confirms(world, live_server
 
     # A2 accepts
     log_in(phone, live_server.url, world.member_a2, world.password)
+    open_menu(phone)
     phone.get_by_role("link", name="Permanences", exact=True).click()
     phone.wait_for_load_state()
     offer = SwapOffer.objects.get()
@@ -108,6 +111,7 @@ def test_a_member_signs_up_swaps_and_the_coordinator_confirms(world, live_server
 
     # A2's household: the hours are done
     log_in(phone, live_server.url, world.member_a2, world.password)
+    open_menu(phone)
     phone.get_by_role("link", name="Permanences", exact=True).click()
     phone.wait_for_load_state()
     figures = phone.locator("dl.figures").inner_text()
