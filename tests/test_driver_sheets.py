@@ -39,7 +39,7 @@ def test_durations_distances_and_links_read_as_a_driver_expects():
         assert format_hours(D("8.08")) == "8\u00a0h\u00a005"
         distance = format_distance(D("1234.56"))
         assert re.fullmatch(r"1[\u00a0\u202f ]234,6\u00a0km", distance), distance
-        assert format_distance(D("352")) == "352,0\u00a0km"
+        assert format_distance(D("352")) == "352\u00a0km"  # the shared formatter: a whole number keeps no decimal
     assert tel_uri("02 99 00 10 01") == "tel:0299001001"
     assert tel_uri("+33 6 00.00.40.01") == "tel:+33600004001"
     assert tel_uri("—") == ""

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils import formats
 
+from cabas.core.formatting import format_distance as shared_distance, format_duration as shared_duration
 from cabas.catalog.models import Producer
 from cabas.members.models import Depot, Role, RoleKind
 
@@ -87,23 +87,18 @@ def tel_uri(phone: str) -> str:
 
 
 def format_duration(minutes) -> str:
-    """« 8 h 05 », « 45 min ». Local until a shared formatter (core.formatting) says durations."""
-    minutes = int(round(minutes or 0))
-    sign, minutes = ("-" if minutes < 0 else ""), abs(minutes)
-    if minutes < 60:
-        return f"{sign}{minutes}\u00a0min"
-    return f"{sign}{minutes // 60}\u00a0h\u00a0{minutes % 60:02d}"
+    """« 8 h 05 », « 45 min »: the shared formatter (core.formatting), in the active language."""
+    return shared_duration(minutes=int(round(minutes or 0)))
 
 
 def format_hours(hours) -> str:
     """A Decimal number of hours as a duration: Decimal("8.08") → « 8 h 05 »."""
-    return format_duration(Decimal(str(hours or 0)) * 60)
+    return shared_duration(Decimal(str(hours or 0)))
 
 
 def format_distance(km) -> str:
-    """« 1 234,5 km »: grouped thousands as money is written (django.utils.formats), one decimal."""
-    value = Decimal(str(km or 0)).quantize(Decimal("0.1"))
-    return f"{formats.number_format(value, decimal_pos=1, use_l10n=True, force_grouping=True)}\u00a0km"
+    """« 1 234,5 km », as every distance of Cabas (core.formatting)."""
+    return shared_distance(km)
 
 
 def _single(lines, action: str, key: str):

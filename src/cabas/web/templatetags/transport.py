@@ -1,5 +1,5 @@
 """Durations and distances of the transport pages and drivers' sheets: « 8 h 05 », « 1 234,5 km »
-(logistics.sheets formats them, until a shared formatter says durations and distances)."""
+(logistics.sheets passes them to the shared formatters of core.formatting)."""
 
 from django import template
 
