@@ -17,7 +17,8 @@ from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from cabas.logistics import diagram
 from cabas.logistics.models import Round, RoundStop, SiteKind
-from cabas.logistics.sheets import format_distance, format_duration, format_hours, geo_uri, osm_url, tel_uri
+from cabas.core.formatting import format_distance, format_duration
+from cabas.logistics.sheets import geo_uri, osm_url, tel_uri
 from cabas.members.models import Depot
 from tests.test_logistics import closed_cycle, place_world, plan
 from tests.test_query_counts import measure, show
@@ -33,10 +34,10 @@ ROUND_PAGE_QUERIES = 7
 
 def test_durations_distances_and_links_read_as_a_driver_expects():
     with translation.override("fr"):
-        assert format_duration(485) == "8\u00a0h\u00a005"
-        assert format_duration(45) == "45\u00a0min"
-        assert format_duration(-90) == "-1\u00a0h\u00a030"
-        assert format_hours(D("8.08")) == "8\u00a0h\u00a005"
+        assert format_duration(minutes=485) == "8\u00a0h\u00a005"
+        assert format_duration(minutes=45) == "45\u00a0min"
+        assert format_duration(minutes=-90) == "-1\u00a0h\u00a030"
+        assert format_duration(D("8.08")) == "8\u00a0h\u00a005"
         distance = format_distance(D("1234.56"))
         assert re.fullmatch(r"1[\u00a0\u202f ]234,6\u00a0km", distance), distance
         assert format_distance(D("352")) == "352\u00a0km"  # the shared formatter: a whole number keeps no decimal

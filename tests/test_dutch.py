@@ -199,3 +199,9 @@ def test_the_clubs_words_in_dutch():
     assert (forms["The_group"], forms["at_the_depot"], forms["a_subscription"]) == (
         "De GASAP", "bij het afhaalpunt", "een abonnement")
     assert set(forms) == set(vocabulary.FORM_KEYS)
+
+
+def test_each_language_is_offered_in_its_own_name(world, login):
+    """« English » and « Nederlands » on a French page (each marked with its lang), never « Anglais »."""
+    page = login(world.member_a1).get(reverse("home")).content.decode()
+    assert 'lang="en">English</button>' in page and 'lang="nl">Nederlands</button>' in page

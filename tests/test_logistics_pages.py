@@ -11,6 +11,7 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
+from cabas.core.formatting import format_duration
 from cabas.flows import post_transport_shares
 from cabas.finance.checks import check_ledger
 from cabas.logistics import services
@@ -226,3 +227,21 @@ def test_planning_and_posting_cost_the_same_for_4_and_40_households(world, monke
         assert small[0][0] == large[0][0] - 0  # planning among groups: no household name query
     _pin(f"post-{participants}", small[1], large[1])
     assert check_ledger() == []
+
+
+def test_the_transport_page_writes_hours_as_hours_and_a_rounds_minutes_as_minutes(placed, client, run_tasks):
+    """Plans count hours, rounds minutes: both read « 8 h 05 », never hours taken for minutes."""
+    fast_settings(placed)
+    cycle = closed_cycle(placed)
+    run_tasks()
+    client.force_login(placed.coordinator)
+    client.post(url("transport-plan", cycle.pk), {"scheme": "all"})
+    run_tasks()
+    page = client.get(url("transport", cycle.pk)).content.decode()
+    for plan in TransportPlan.objects.filter(cycle=cycle):
+        assert format_duration(plan.hours) in page  # e.g. 1.5 hours: « 1 h 30 », not « 2 min »
+        shown = client.get(url("transport", cycle.pk) + f"?plan={plan.pk}").content.decode()
+        for round_ in plan.rounds.all():
+            assert f'href="{url("transport-round", cycle.pk, round_.pk)}"' in shown  # each round opens its driver's page
+            round_page = client.get(url("transport-round", cycle.pk, round_.pk)).content.decode()
+            assert format_duration(minutes=int(round(round_.minutes))) in round_page

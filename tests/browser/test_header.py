@@ -79,3 +79,16 @@ def test_the_header_holds_on_a_phone_and_every_target_is_big_enough(world, live_
     assert phone.url.endswith(reverse("login"))
     assert too_small(phone, "header.site, main, footer") == []
     axe(phone, name="login page")
+
+
+def test_a_treasurer_without_a_household_lands_on_pages_big_enough_to_tap(world, live_server, phone, axe):
+    """« Mes pages »: the home of a treasurer who is not a member, every link 44 px, no sideways scroll."""
+    treasurer = world.user("tresoriere@example.org", None)
+    Role.objects.create(user=treasurer, kind=RoleKind.TREASURER, club=world.club)
+    log_in(phone, live_server.url, treasurer, world.password)
+    phone.goto(live_server.url + reverse("home"))
+    main = phone.inner_text("main")
+    assert "Trésorerie" in main and "rattaché à un foyer" not in main
+    assert too_small(phone, "header.site, main, footer") == []
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    axe(phone, name="a treasurer's pages")

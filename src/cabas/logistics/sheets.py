@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 
-from cabas.core.formatting import format_distance as shared_distance, format_duration as shared_duration
 from cabas.catalog.models import Producer
 from cabas.members.models import Depot, Role, RoleKind
 
@@ -84,21 +83,6 @@ def tel_uri(phone: str) -> str:
     if not digits:
         return ""
     return f"tel:{'+' if phone.startswith('+') else ''}{digits}"
-
-
-def format_duration(minutes) -> str:
-    """« 8 h 05 », « 45 min »: the shared formatter (core.formatting), in the active language."""
-    return shared_duration(minutes=int(round(minutes or 0)))
-
-
-def format_hours(hours) -> str:
-    """A Decimal number of hours as a duration: Decimal("8.08") → « 8 h 05 »."""
-    return shared_duration(Decimal(str(hours or 0)))
-
-
-def format_distance(km) -> str:
-    """« 1 234,5 km », as every distance of Cabas (core.formatting)."""
-    return shared_distance(km)
 
 
 def _single(lines, action: str, key: str):

@@ -51,6 +51,12 @@ def duration(value):
 
 
 @register.filter
+def duration_minutes(value):
+    """Minutes → « 8 h 05 », « 45 min » (a round's time, counted in minutes)."""
+    return format_duration(minutes=int(round(value or 0)))
+
+
+@register.filter
 def day(value, style="short"):
     """A date: « 5 déc. 2026 »; ``day:"long"`` « 5 décembre 2026 »; ``day:"weekday"`` « sam. 5 déc. 2026 »;
     ``day:"weekday-no-year"`` « sam. 5 déc. »; ``day:"long-weekday"`` « samedi 5 décembre 2026 »."""
