@@ -17,8 +17,11 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 import cabas
+from cabas.core.i18n import Deferred
 from cabas.members import vocabulary
 from cabas.members.models import User
 from cabas.notifications import services as notifications
@@ -205,3 +208,14 @@ def test_each_language_is_offered_in_its_own_name(world, login):
     """« English » and « Nederlands » on a French page (each marked with its lang), never « Anglais »."""
     page = login(world.member_a1).get(reverse("home")).content.decode()
     assert 'lang="en">English</button>' in page and 'lang="nl">Nederlands</button>' in page
+
+
+def test_a_deferred_subject_takes_the_language_and_the_plural_form_of_when_it_is_read():
+    one = Deferred(ngettext_lazy("%(count)s bank line to match", "%(count)s bank lines to match", "count"), {"count": 1})
+    three = Deferred(ngettext_lazy("%(count)s bank line to match", "%(count)s bank lines to match", "count"), {"count": 3})
+    with translation.override("nl"):
+        assert (str(one), str(three)) == ("1 bankregel te koppelen", "3 bankregels te koppelen")
+    with translation.override("en"):
+        assert str(three) == "3 bank lines to match"
+    with translation.override("fr"):
+        assert str(Deferred(gettext_noop("Orders are open: %(cycle)s"), {"cycle": "S47"})).startswith("Les commandes")

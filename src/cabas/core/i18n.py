@@ -39,9 +39,3 @@ class Deferred:
 
     def __repr__(self) -> str:
         return f"Deferred({self.message!r})"
-
-    def __eq__(self, other) -> bool:
-        return str(self) == str(other)
-
-    def __hash__(self) -> int:
-        return hash(self.message)
