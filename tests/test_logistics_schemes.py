@@ -251,6 +251,7 @@ def test_the_diagram_is_well_formed_svg_with_sites_and_rounds():
     ns = "{http://www.w3.org/2000/svg}"
     assert root.tag == f"{ns}svg"
     assert len(root.findall(f"{ns}polyline")) == len(plan.rounds)
-    assert len(root.findall(f"{ns}circle")) >= len(COORDINATES)
+    # a circle per place (each in a group with its number and title), and the legend's kinds
+    assert len(list(root.iter(f"{ns}circle"))) >= len(COORDINATES)
     assert "&lt;chene&gt; &amp; co" in svg and "http" not in svg.replace("http://www.w3.org/2000/svg", "")
     assert ET.fromstring(diagram.render([], [], title="vide")).tag == f"{ns}svg"

@@ -16,6 +16,7 @@ ALLOWED = {
     "CSV", "XLSX", "PDF", "FEC", "iCal",  # file formats
     "IBAN", "BIC", "SIREN", "SIRET", "RNA",  # identifiers, named as the law names them
     "English", "Français", "Nederlands",  # each language in its own words
+    "OpenStreetMap",  # the map service, a proper name
     "landscape", "portrait",  # a PDF page's orientation (a CSS value, not read)
 }
 

@@ -45,7 +45,7 @@ from .two_clubs import ClubWorld, build_club
 
 ROLES = ("coordinator", "group_coordinator", "member", "treasurer", "solidarity", "producer", None)  # None: a visitor
 # What a URL's other keywords take (ids come from each club's objects).
-CHOICES = {"fmt": ["pdf", "csv", "xlsx"], "what": ["journal", "balances"], "kind": ["fiche", "prix"]}
+CHOICES = {"fmt": ["pdf", "csv", "xlsx"], "key": ["chains", "funds", "households"], "what": ["journal", "balances"], "kind": ["fiche", "prix"]}
 NOT_PAGES = {"logout", "set_language"}  # POST only: nothing to read
 SKIPPED_NAMESPACES = {"admin"}  # the installation's operators' (superusers only); the API is walked apart
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from cabas.members.models import Club, Group, Household, User
 from cabas.reports import data
 
-from .conftest import log_in
+from .conftest import log_in, open_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,6 +24,7 @@ def test_the_demo_club_s_reports_on_a_phone(live_server, phone, screenshot, axe)
     call_command("seed-demo", "--force", stdout=io.StringIO())
     club = Club.objects.get(slug="pays-de-rennes")
     log_in(phone, live_server.url, User.objects.get(email="coordination@example.org"), PASSWORD)
+    open_menu(phone)
     phone.get_by_role("link", name="Coordination").click()
     phone.get_by_role("link", name="Rapports").first.click()
     phone.wait_for_load_state()

@@ -128,7 +128,9 @@ def reports_page(request, club_id: int | None = None, group_id: int | None = Non
         return render(request, "web/reports/reports.html", {"scope": scope, "errors": errors, "reports": [],
                                                             "params": request.GET, **_urls_args(scope)}, status=400)
     reports = [(report, _drawn(report)) for report in data.all_reports(scope)]
-    groups = list(Group.objects.filter(club=scope.club).order_by("name")) if scope.group is None else []
+    # the groups' own reports, for those who may open them (the club's coordinators; a treasurer sees the club's)
+    groups = (list(Group.objects.filter(club=scope.club).order_by("name"))
+              if scope.group is None and access_for(request.user).coordinates_club(scope.club.pk) else [])
     return render(request, "web/reports/reports.html", {
         "scope": scope, "reports": reports, "groups": groups, "errors": [], **_urls_args(scope),
         "query": f"debut={scope.start.isoformat()}&fin={scope.end.isoformat()}",
