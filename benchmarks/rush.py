@@ -234,7 +234,7 @@ def seed(households: int, products: int, rng: random.Random) -> dict:
               longitude=Decimal("-1.6"), distribution_weekday=4, slot_start=datetime.time(18), slot_end=datetime.time(19))
         for g in groups
     )
-    categories = Category.objects.bulk_create(Category(name=f"Rayon {i}", position=i) for i in range(6))
+    categories = Category.objects.bulk_create(Category(club=club, name=f"Rayon {i}", position=i) for i in range(6))
     producers = Producer.objects.bulk_create(Producer(club=club, name=f"Ferme {i}") for i in range(12))
     items = []
     for i in range(products):
@@ -256,6 +256,7 @@ def seed(households: int, products: int, rng: random.Random) -> dict:
     now = timezone.now()
     cycle = OrderCycle.objects.create(club=club, name="La ruée", opens_at=now - datetime.timedelta(days=1),
                                       closes_at=now + datetime.timedelta(days=1))
+    cycle.groups.set(groups)  # a cycle serves the groups it covers (issue 18): here every group of the club
     offers = Offer.objects.bulk_create(
         Offer(cycle=cycle, product=p, producer_id=p.producer_id, category_id=p.category_id, name=p.name, unit=p.unit,
               unit_price=p.unit_price, vat_rate=p.vat_rate, pack_size=p.pack_size, order_step=p.order_step,

@@ -63,3 +63,24 @@ def test_sessions_keep_djangos_rules(world):
     assert stale.get("/api/me").status_code == 401  # logged out: the session is gone for every worker
     stale.cookies["sessionid"] = "x" * 32
     assert stale.get("/api/me").status_code == 401
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prepared", [True, False])
+def test_plain_statements_are_prepared_once_per_connection_on_postgresql(world, settings, prepared):
+    """On PostgreSQL the plain statements are bound on the server and prepared on their first run (the next runs send
+    only their parameters); CABAS_PREPARED_STATEMENTS=0 (a transaction pooler) sends them unprepared. Either way
+    the values are the same and each statement is logged and counted with its text."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements: PostgreSQL only (SQLite runs them as any other query)")
+    settings.CABAS_PREPARED_STATEMENTS = prepared
+    connection.ensure_connection()
+    connection.connection._prepared.clear()
+    with CaptureQueriesContext(connection) as queries:
+        first = user_with_household(world.member_a1.pk)
+        again = user_with_household(world.member_a1.pk)
+    assert (first.pk, first.household.pk, first.household.group.club_id) == (
+        again.pk, again.household.pk, again.household.group.club_id) == (
+        world.member_a1.pk, world.household_a1.pk, world.household_a1.group.club_id)
+    assert len(queries) == 2 and all(q["sql"].startswith("SELECT ") for q in queries.captured_queries)
+    assert bool(connection.connection._prepared._names) is prepared

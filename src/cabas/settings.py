@@ -123,6 +123,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
+# PostgreSQL: the statements every request and every save run (cabas.core.rows) are prepared once per connection.
+# Set CABAS_PREPARED_STATEMENTS=0 behind a pooler sharing server connections transaction by transaction
+# (PgBouncer in transaction mode before 1.21).
+CABAS_PREPARED_STATEMENTS = env_bool("CABAS_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

@@ -27,7 +27,7 @@ from cabas.catalog.units import format_quantity_with_unit, format_step
 from cabas.core.bulk import insert_rows
 from cabas.core.errors import ActionError
 from cabas.core.money import ZERO, line_amount
-from cabas.core.rows import Loader, fetch_one, table
+from cabas.core.rows import Loader, cursor as statement_cursor, fetch_one, table
 from cabas.members.models import Club, Group, Household
 
 from . import allocation, closing
@@ -219,7 +219,7 @@ CYCLE_LOCK_SPACE = 0x43414241 << 32
 def _cycle_lock(cycle_id: int, *, shared: bool) -> None:
     if connection.vendor == "postgresql":
         function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-        with connection.cursor() as cursor:
+        with statement_cursor() as cursor:
             cursor.execute(f"SELECT {function}(%s)", [CYCLE_LOCK_SPACE | cycle_id])
 
 
@@ -332,6 +332,16 @@ def _statement(name: str, vendor: str, rows: int = 0) -> str:
         if pg:
             return head + "SELECT %s, x.o, x.q, x.t, 0 FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS x(o, q, t)" + tail
         return head + f"VALUES {', '.join(['(%s, %s, %s, %s, 0)'] * rows)}" + tail
+    if name in ("write", "write-and-delete-order") and pg:
+        # PostgreSQL: the changes, the lines removed, the lines written and the order's date (or, when no line is
+        # left, the order deleted) in one statement; its parts touch different rows (the lines removed are not
+        # those written) and see the same snapshot.
+        last = (f"DELETE FROM {table(Order)} WHERE id = %s" if name == "write-and-delete-order" else
+                f"UPDATE {table(Order)} SET {columns(Order, 'updated_at')} = %s, {columns(Order, 'updated_by')} = %s "
+                "WHERE id = %s")
+        return (f"WITH changes AS ({_statement('changes', vendor)}), "
+                f"removed AS (DELETE FROM {table(OrderLine)} WHERE id = ANY(%s::bigint[])), "
+                f"written AS ({_statement('write-lines', vendor)}) {last}")
     if name == "insert-order":
         return (f"INSERT INTO {table(Order)} ({columns(Order, 'cycle', 'household', 'updated_at', 'updated_by')}) "
                 "VALUES (%s, %s, %s, %s) RETURNING id")
@@ -354,7 +364,7 @@ def _offers(cycle_id: int, offer_ids: Iterable[int]) -> dict[int, Offer]:
     if not offer_ids:
         return {}
     pg = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(_statement("offers", connection.vendor, 0 if pg else len(offer_ids)),
                        [cycle_id, offer_ids] if pg else [cycle_id, *offer_ids])
         rows = cursor.fetchall()
@@ -368,7 +378,7 @@ def _offers(cycle_id: int, offer_ids: Iterable[int]) -> dict[int, Offer]:
 def _order_with_lines(cycle_id: int, household_id: int) -> tuple[int | None, dict[int, list]]:
     """The household's order in the cycle and all its lines, each with its offer's name and unit (one
     statement): (order id or None, {offer id: [line id, quantity, tolerance, committed, name, unit]})."""
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(_statement("order", connection.vendor), [cycle_id, household_id])
         rows = cursor.fetchall()
     if not rows:
@@ -459,16 +469,18 @@ def write_order(
         return _saved(order_id, cycle, household, final, names, 0, 0, 0, updated_at=None)
     now_db = _db_datetime(now)
     vendor = connection.vendor
-    with connection.cursor() as cursor:
-        if vendor == "postgresql":  # arrays: one statement text, six parameters
-            if changes:
-                cursor.execute(_statement("changes", vendor), [
-                    cycle.pk, household.pk, now_db, [c[0] for c in changes], [c[1] for c in changes], [c[2] for c in changes]])
-            if to_delete:
-                cursor.execute(_statement("delete-lines", vendor), [to_delete])
-            if to_write:
-                cursor.execute(_statement("write-lines", vendor), [
-                    order_id, [w[0] for w in to_write], [w[1] for w in to_write], [w[2] for w in to_write]])
+    with statement_cursor() as cursor:
+        if vendor == "postgresql":  # one statement of one text whatever the lines (arrays, maybe empty)
+            cursor.execute(_statement("write" if final else "write-and-delete-order", vendor), [
+                cycle.pk, household.pk, now_db, [c[0] for c in changes], [c[1] for c in changes], [c[2] for c in changes],
+                to_delete,
+                order_id, [w[0] for w in to_write], [w[1] for w in to_write], [w[2] for w in to_write],
+                *((now_db, _user_id(by_user), order_id) if final else (order_id,)),
+            ])
+            if not final:
+                return SavedOrder(order=None, created=0, updated=0, deleted=len(to_delete))
+            return _saved(order_id, cycle, household, final, names, created, updated, len(to_delete), updated_at=now,
+                          by_user=by_user)
         else:
             for rows in _batches(changes):
                 cursor.execute(_statement("changes", vendor, len(rows)), [
@@ -507,7 +519,7 @@ def _db_datetime(value: datetime.datetime):
 
 
 def _insert_order(cycle_id: int, household_id: int, by_user, now: datetime.datetime) -> int:
-    with connection.cursor() as cursor:
+    with statement_cursor() as cursor:
         cursor.execute(_statement("insert-order", connection.vendor),
                        [cycle_id, household_id, _db_datetime(now), _user_id(by_user)])
         return cursor.fetchone()[0]
