@@ -424,7 +424,7 @@ def write_order(
     (LineChange); an order left without lines is deleted. A subscription's committed quantity is a floor. A
     constant number of queries whatever the number of lines: the order and its lines (one), then the changes
     (one INSERT), the lines removed (one DELETE), the lines added or changed (one INSERT … ON CONFLICT UPDATE) and
-    the order's date (one UPDATE); a first save inserts the order. Runs inside the caller's transaction, with the
+    the order's date (one UPDATE), all four in one statement on PostgreSQL; a first save inserts the order. Runs inside the caller's transaction, with the
     cycle locked (``lock_open_cycle``). The saved order's lines come back in ``SavedOrder.lines``."""
     wanted, wanted_tolerance, offers = dict(request.quantities), request.tolerances, request.offers
     order_id, existing = _order_with_lines(cycle.pk, household.pk)
