@@ -306,7 +306,7 @@ def _statement(name: str, vendor: str, rows: int = 0) -> str:
         return ", ".join(quote(model._meta.get_field(n).column) for n in names)
 
     pg = vendor == "postgresql"
-    listed = "= ANY(%s)" if pg else f"IN ({', '.join(['%s'] * rows)})"
+    listed = "= ANY(%s::bigint[])" if pg else f"IN ({', '.join(['%s'] * rows)})"
     if name == "offers":
         return (f"SELECT {columns(Offer, *_OFFER_FIELDS)} FROM {table(Offer)} WHERE {columns(Offer, 'cycle')} = %s "
                 f"AND {columns(Offer, 'id')} {listed}")
@@ -335,12 +335,10 @@ def _statement(name: str, vendor: str, rows: int = 0) -> str:
     if name in ("write", "write-and-delete-order") and pg:
         # PostgreSQL: the changes, the lines removed, the lines written and the order's date (or, when no line is
         # left, the order deleted) in one statement; its parts touch different rows (the lines removed are not
-        # those written) and see the same snapshot.
-        last = (f"DELETE FROM {table(Order)} WHERE id = %s" if name == "write-and-delete-order" else
-                f"UPDATE {table(Order)} SET {columns(Order, 'updated_at')} = %s, {columns(Order, 'updated_by')} = %s "
-                "WHERE id = %s")
+        # those written) and see the same snapshot. A first save dates its order again (the same date): harmless.
+        last = _statement("delete-order" if name == "write-and-delete-order" else "touch-order", vendor)
         return (f"WITH changes AS ({_statement('changes', vendor)}), "
-                f"removed AS (DELETE FROM {table(OrderLine)} WHERE id = ANY(%s::bigint[])), "
+                f"removed AS ({_statement('delete-lines', vendor)}), "
                 f"written AS ({_statement('write-lines', vendor)}) {last}")
     if name == "insert-order":
         return (f"INSERT INTO {table(Order)} ({columns(Order, 'cycle', 'household', 'updated_at', 'updated_by')}) "
@@ -471,16 +469,13 @@ def write_order(
     vendor = connection.vendor
     with statement_cursor() as cursor:
         if vendor == "postgresql":  # one statement of one text whatever the lines (arrays, maybe empty)
+            last = (now_db, _user_id(by_user), order_id) if final else (order_id,)
             cursor.execute(_statement("write" if final else "write-and-delete-order", vendor), [
                 cycle.pk, household.pk, now_db, [c[0] for c in changes], [c[1] for c in changes], [c[2] for c in changes],
                 to_delete,
                 order_id, [w[0] for w in to_write], [w[1] for w in to_write], [w[2] for w in to_write],
-                *((now_db, _user_id(by_user), order_id) if final else (order_id,)),
+                *last,
             ])
-            if not final:
-                return SavedOrder(order=None, created=0, updated=0, deleted=len(to_delete))
-            return _saved(order_id, cycle, household, final, names, created, updated, len(to_delete), updated_at=now,
-                          by_user=by_user)
         else:
             for rows in _batches(changes):
                 cursor.execute(_statement("changes", vendor, len(rows)), [
@@ -491,11 +486,12 @@ def write_order(
             for rows in _batches(to_write):
                 cursor.execute(_statement("write-lines", vendor, len(rows)), [
                     v for offer_id, q, t in rows for v in (order_id, offer_id, _db_decimal(q), _db_decimal(t))])
-        if not final:  # every line removed: the household no longer has an order in this cycle
-            cursor.execute(_statement("delete-order", vendor), [order_id])
-            return SavedOrder(order=None, created=0, updated=0, deleted=len(to_delete))
-        if not inserted:
-            cursor.execute(_statement("touch-order", vendor), [now_db, _user_id(by_user), order_id])
+            if not final:
+                cursor.execute(_statement("delete-order", vendor), [order_id])
+            elif not inserted:
+                cursor.execute(_statement("touch-order", vendor), [now_db, _user_id(by_user), order_id])
+    if not final:  # every line removed: the household no longer has an order in this cycle
+        return SavedOrder(order=None, created=0, updated=0, deleted=len(to_delete))
     return _saved(order_id, cycle, household, final, names, created, updated, len(to_delete), updated_at=now,
                   by_user=by_user)
 
